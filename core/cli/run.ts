@@ -1,0 +1,112 @@
+// lazymm run / lazymm explore
+import fs from 'node:fs';
+import { parseArgs, intFlag, loadScenario, configJson, describeConfig, progressFor } from './common.ts';
+import { resolveConfig, buildKernel } from '../config.ts';
+import { explore, replay, minimizeAndTrace, Rng, type Strategy } from '../explore.ts';
+import { runOnce, encodeSchedule, decodeSchedule, type Chooser } from '../engine.ts';
+import { primaryViolation, type Violation } from '../kernel.ts';
+import { renderTrace } from '../trace.ts';
+import { UsageError } from '../errors.ts';
+
+export const DEFAULT_MAX_STEPS = 20000;
+
+function printViolations(vs: Violation[], trace: string[], scenario: string, replayArgs: string) {
+  const p = primaryViolation(vs)!;
+  const out: string[] = [];
+  out.push(`VIOLATION [${p.oracle}] ${p.message}`);
+  out.push(`  at cpu${p.cpu} in ${p.step}`);
+  for (const v of vs) if (v !== p) out.push(`  also [${v.oracle}] ${v.message} (cpu${v.cpu}, ${v.step})`);
+  out.push('');
+  out.push('trace (minimized):');
+  out.push(...trace.map((l) => '  ' + l));
+  out.push('');
+  out.push(`schedule: ${p.schedule}`);
+  out.push(`replay:   lazymm run ${scenario}${replayArgs} --schedule '${p.schedule}'`);
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+export function replayArgsOf(argv: string[]): string {
+  const cfgFlags = new Set(['--arch', '--cpus', '--apply', '--without', '--set', '--drop-step']);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (cfgFlags.has(argv[i])) { out.push(argv[i], argv[i + 1]); i++; }
+    else if (argv[i] === '--force') out.push('--force');
+  }
+  return out.length ? ' ' + out.join(' ') : '';
+}
+
+export async function cmdRun(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, ['--seed', '--schedule', '--trace'], ['--json']);
+  const sc = await loadScenario(p.positional[0]);
+  if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
+  if (p.flags.has('--seed') && p.flags.has('--schedule')) throw new UsageError('give --seed or --schedule, not both');
+  const r = await resolveConfig(p.words, sc);
+  const k = buildKernel(r);
+  const maxSteps = sc.maxSteps ?? DEFAULT_MAX_STEPS;
+  let res;
+  let schedule: string;
+  if (p.flags.has('--schedule')) {
+    schedule = p.flags.get('--schedule')!;
+    decodeSchedule(schedule); // validate before running
+    res = replay(k, sc, schedule, maxSteps, true);
+  } else {
+    const rng = new Rng(intFlag(p, '--seed', 1));
+    const chooser: Chooser = { choose: (_e, n) => (n === 1 ? 0 : rng.below(n)) };
+    res = runOnce(k, sc, chooser, { maxSteps, trace: true });
+  }
+  schedule = encodeSchedule(res.events);
+  const trace = renderTrace(k, k.trace);
+  const vs = res.violations.map((v) => ({ ...v, schedule }));
+  if (p.flags.has('--trace')) fs.writeFileSync(p.flags.get('--trace')!, trace.join('\n') + '\n');
+  if (p.bools.has('--json')) {
+    process.stdout.write(JSON.stringify({
+      command: 'run', scenario: sc.name, config: configJson(r), violations: vs, schedulesExplored: 1,
+      steps: res.steps, schedule, metrics: k.counters,
+    }, null, 2) + '\n');
+  } else {
+    process.stdout.write(`run ${sc.name}: ${describeConfig(r)}\n`);
+    if (vs.length) printViolations(vs, trace, sc.name, replayArgsOf(argv));
+    else process.stdout.write(`no violation (${res.steps} steps)\nschedule: ${schedule}\n`);
+  }
+  return vs.length ? 1 : 0;
+}
+
+export async function cmdExplore(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, ['--strategy', '--budget', '--seed', '--preemptions'], ['--json']);
+  const sc = await loadScenario(p.positional[0]);
+  if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
+  const strategy = (p.flags.get('--strategy') ?? sc.strategy ?? 'dfs') as Strategy;
+  if (!['random', 'pct', 'dfs'].includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (random, pct or dfs)`);
+  const r = await resolveConfig(p.words, sc);
+  const k = buildKernel(r);
+  const budget = intFlag(p, '--budget', sc.budget ?? 20000);
+  const seed = intFlag(p, '--seed', 1);
+  const prog = progressFor(p, `explore ${sc.name}`);
+  const t0 = performance.now();
+  const res = explore(k, sc, {
+    strategy, budget, seed, maxSteps: sc.maxSteps ?? DEFAULT_MAX_STEPS,
+    preemptionBound: intFlag(p, '--preemptions', 2),
+    progress: (n, b) => prog.update(`${n}/${b} schedules`),
+  });
+  prog.done();
+  const secs = (performance.now() - t0) / 1000;
+  if (p.bools.has('--json')) {
+    process.stdout.write(JSON.stringify({
+      command: 'explore', scenario: sc.name, config: configJson(r), strategy, seed, budget,
+      violations: res.violations, schedulesExplored: res.schedulesExplored, steps: res.steps,
+      complete: res.complete, metrics: res.counters, trace: res.trace,
+    }, null, 2) + '\n');
+  } else {
+    process.stdout.write(`explore ${sc.name}: ${describeConfig(r)}; ${strategy}, budget ${budget}, seed ${seed}\n`);
+    if (res.violations.length) {
+      process.stdout.write(`found after ${res.schedulesExplored} schedules (${res.steps} steps, ${secs.toFixed(2)} s)\n\n`);
+      printViolations(res.violations, res.trace, sc.name, replayArgsOf(argv));
+    } else {
+      const what = res.complete ? `all ${res.schedulesExplored} schedules of the bounded space` : `${res.schedulesExplored} schedules`;
+      process.stdout.write(`no violation in ${what} (${res.steps} steps, ${secs.toFixed(2)} s)\n`);
+    }
+  }
+  return res.violations.length ? 1 : 0;
+}
+
+export { minimizeAndTrace };

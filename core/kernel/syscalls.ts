@@ -1,0 +1,136 @@
+// The operations a task's program performs, as the kernel entry points they reach.
+import { H, NULL, type Kernel, type Ctx, type TaskInfo } from '../kernel.ts';
+import type { Op } from '../program.ts';
+import * as L from '../layout.ts';
+import { wake, BLOCK } from './sched.ts';
+import { newMm } from './boot.ts';
+
+export function* runOp(k: Kernel, x: Ctx, t: TaskInfo, op: Op): Generator<number, void, unknown> {
+  x.stk[x.sp++] = k.opStep(op.op);
+  yield* doOp(k, x, t, op);
+  x.sp--;
+}
+
+function* doOp(k: Kernel, x: Ctx, t: TaskInfo, op: Op): Generator<number, void, unknown> {
+  const cpu = k.cpus[x.cpu];
+  switch (op.op) {
+    case 'touch':
+    case 'store':
+    case 'load': {
+      const mm = k.ld(x, t.ref + L.T_MM);
+      if (mm === NULL) { k.violate('warn', `${t.name} touches user memory with no mm`, x); return; }
+      yield* k.call(H.user_access, x, { mm, op, tsk: t });
+      return;
+    }
+    case 'sleep':
+      t.state = 'sleeping';
+      t.timer = true;
+      k.st(x, t.ref + L.T_STATE, L.TASK_INTERRUPTIBLE);
+      yield 0;
+      return;
+    case 'wait':
+      if (t.pendingWakes > 0) { t.pendingWakes--; return; }
+      t.state = 'waiting';
+      k.st(x, t.ref + L.T_STATE, L.TASK_INTERRUPTIBLE);
+      yield 0;
+      return;
+    case 'wake': {
+      const target = k.tasks.find((o) => o.name === op.task)!;
+      k.st(x, target.ref + L.T_STATE, L.TASK_RUNNING); // try_to_wake_up
+      wake(k, target);
+      yield 0;
+      return;
+    }
+    case 'exit':
+      // do_exit(): exit_mm(), then do_task_dead() -> __schedule() never returns.
+      cpu.invStart = k.actions;
+      yield* k.call(H.exit_mm, x, { tsk: t });
+      t.state = 'dead';
+      k.st(x, t.ref + L.T_STATE, L.TASK_DEAD);
+      yield 0;
+      return;
+    case 'exec': {
+      const mm = newMm(k, `${t.name}.exec`, 0);
+      cpu.invStart = k.actions;
+      yield* k.call(H.exec_mmap, x, { tsk: t, mm });
+      return;
+    }
+    case 'clone': {
+      const child = k.tasks.find((o) => o.name === op.task)!;
+      const mm = k.ld(x, t.ref + L.T_MM);
+      // copy_mm(CLONE_VM): mmget(oldmm); the child shares mm and active_mm.
+      yield* k.call(H.mmget, x, { mm });
+      k.st(x, child.ref + L.T_MM, mm);
+      k.st(x, child.ref + L.T_ACTIVE_MM, mm);
+      child.state = 'runnable';
+      yield 0;
+      return;
+    }
+    case 'munmap':
+    case 'madvise_dontneed': {
+      // zap_page_range / unmap_region: an mmu_gather over a range of this mm.
+      const mm = k.ld(x, t.ref + L.T_MM);
+      const tlb = { mm, fullmm: false, freed_tables: false, need_flush: false, pt: k.mmInfo(mm)!.pt2 };
+      yield* k.call(H.tlb_gather_mmu, x, tlb);
+      yield* k.call(H.unmap_vmas, x, tlb);
+      if (op.op === 'munmap' && !k.mmInfo(mm)!.pt2Freed) yield* k.call(H.free_pgtables, x, tlb);
+      yield* k.call(H.tlb_finish_mmu, x, tlb);
+      return;
+    }
+    case 'membarrier': {
+      const mm = k.ld(x, t.ref + L.T_MM);
+      yield* k.call(H.membarrier_private_expedited, x, { mm });
+      return;
+    }
+    case 'kthread_use_mm': {
+      cpu.invStart = k.actions;
+      yield* k.call(H.kthread_use_mm, x, { tsk: t, mm: k.mmByName(op.mm) });
+      return;
+    }
+    case 'kthread_unuse_mm': {
+      cpu.invStart = k.actions;
+      yield* k.call(H.kthread_unuse_mm, x, { tsk: t, mm: k.ld(x, t.ref + L.T_MM) });
+      return;
+    }
+    case 'mmget_not_zero': {
+      // atomic_inc_not_zero(&mm->mm_users)
+      const mm = k.mmByName(op.mm);
+      const a = mm + L.MM_USERS;
+      const v = k.ld(x, a);
+      yield 0;
+      if (v !== 0 && k.cmpxchg(x, a, v, v + 1) === v) t.heldUsers++;
+      else t.pc = t.prog.length; // could not pin it: the rest of the program is skipped
+      yield 0;
+      return;
+    }
+    case 'mmput': {
+      if (t.heldUsers <= 0) return;
+      t.heldUsers--;
+      yield* k.call(H.mmput, x, { mm: k.mmByName(op.mm) });
+      return;
+    }
+    case 'cpu_down':
+      yield* k.call(H.takedown_cpu, x, { cpu: op.cpu });
+      return;
+    case 'cpu_up':
+      yield* k.call(H.bringup_cpu, x, { cpu: op.cpu });
+      return;
+    case 'text_poke':
+      cpu.irqsOff = true; // text_poke() runs with IRQs off (local_irq_save)
+      yield* k.call(H.text_poke, x, {});
+      cpu.irqsOff = false;
+      return;
+    case 'efi_call':
+      yield* k.call(H.efi_enter_mm, x, {});
+      yield 0; // the EFI runtime service runs here
+      yield* k.call(H.efi_leave_mm, x, {});
+      return;
+    case 'cpuidle_tlb_flushed':
+      cpu.irqsOff = true;
+      yield* k.call(H.cpuidle_enter_state, x, { tlb_flushed: true });
+      cpu.irqsOff = false;
+      return;
+  }
+}
+
+export { BLOCK };

@@ -1,0 +1,6 @@
+// Registered series, in the order `list` prints them. Each series folder holds one module per
+// patch and an index.ts with the series metadata.
+import type { SeriesDef } from '../core/series/types.ts';
+
+export const SERIES: SeriesDef[] = [
+];

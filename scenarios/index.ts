@@ -1,0 +1,7 @@
+// Built-in scenarios by name. A user passes a path to a .ts/.js module instead.
+import type { ScenarioDef } from '../core/scenario.ts';
+import lazyExit from './lazy-exit.ts';
+import kthreadUseMm from './kthread-use-mm.ts';
+import lazyFlush from './lazy-flush.ts';
+
+export const SCENARIOS: ScenarioDef[] = [lazyExit, kthreadUseMm, lazyFlush];
