@@ -18,8 +18,9 @@ export type StepFn = (k: Kernel, x: Ctx, f: Frame) => Generator<number, void, un
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Frame = any;
 
-/** Every kernel function the model knows, in a fixed order (hook ids index the compiled bodies). */
-export const HOOK_NAMES = [
+/** Every kernel function the model knows (hook ids index the compiled bodies). Modules that model
+ *  more of the kernel (the page-level model, arches, series) add theirs with defineHooks(). */
+const BASE_HOOKS = [
   // scheduler
   '__schedule', 'context_switch', 'switch_mm_irqs_off', 'enter_lazy_tlb', 'finish_task_switch',
   'switch_mm', 'activate_mm',
@@ -42,9 +43,22 @@ export const HOOK_NAMES = [
   // user-visible accesses
   'user_access',
 ] as const;
-export type HookName = (typeof HOOK_NAMES)[number];
+export type HookName = string;
 
-export const H = Object.fromEntries(HOOK_NAMES.map((n, i) => [n, i])) as { readonly [K in HookName]: number };
+export const HOOK_NAMES: string[] = [];
+/** Hook ids by name. */
+export const H: Record<string, number> = Object.create(null);
+
+/** Declare kernel functions; returns their ids. Call at module top level, before kernels are built. */
+export function defineHooks<const N extends readonly string[]>(names: N): { readonly [K in N[number]]: number } {
+  for (const n of names) {
+    if (H[n] !== undefined) continue;
+    H[n] = HOOK_NAMES.length;
+    HOOK_NAMES.push(n);
+  }
+  return H as { readonly [K in N[number]]: number };
+}
+defineHooks(BASE_HOOKS);
 
 export interface TapMeta {
   owner: string; // "baseline", "arch:x86", "lazy-mm/16", "user:/path/plugin.ts"
@@ -55,10 +69,10 @@ export interface TapMeta {
 export interface StepPosition { before?: string; after?: string }
 
 /** Build a frozen object of fresh tapable hooks, one per kernel function. */
-export function createHooks(): Readonly<Record<HookName, SyncHookT>> {
+export function createHooks(): Readonly<Record<string, SyncHookT>> {
   const o: Record<string, SyncHookT> = {};
   for (const n of HOOK_NAMES) o[n] = new SyncHook(['frame'], n);
-  return Object.freeze(o) as Readonly<Record<HookName, SyncHookT>>;
+  return Object.freeze(o);
 }
 
 export class StepError extends Error {}
@@ -68,7 +82,7 @@ export class StepRegistry {
   owner = 'baseline';
   readonly meta = new Map<string, TapMeta>(); // tap name -> meta
 
-  constructor(readonly hooks: Readonly<Record<HookName, SyncHookT>>) {}
+  constructor(readonly hooks: Readonly<Record<string, SyncHookT>>) {}
 
   private hook(name: string): SyncHookT {
     const h = (this.hooks as Record<string, SyncHookT>)[name];

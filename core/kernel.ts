@@ -359,7 +359,7 @@ export function splitStep(spec: string, reg: StepRegistry): [HookName, string] {
   if (dot > 0) {
     const hook = spec.slice(0, dot) as HookName;
     const step = spec.slice(dot + 1);
-    if (!(hook in H)) throw new Error(`unknown kernel function '${hook}' in step '${spec}'`);
+    if (H[hook] === undefined) throw new Error(`unknown kernel function '${hook}' in step '${spec}'`);
     if (!reg.has(hook, step)) throw new Error(`unknown step '${spec}' (see: lazymm list hooks)`);
     return [hook, step];
   }

@@ -1,6 +1,6 @@
 // The operations a task's program performs, as the kernel entry points they reach.
 import { H, NULL, type Kernel, type Ctx, type TaskInfo } from '../kernel.ts';
-import type { Op } from '../program.ts';
+import { EXTRA_OPS, type Op } from '../program.ts';
 import * as L from '../layout.ts';
 import { wake, BLOCK } from './sched.ts';
 import { newMm } from './boot.ts';
@@ -130,6 +130,11 @@ function* doOp(k: Kernel, x: Ctx, t: TaskInfo, op: Op): Generator<number, void, 
       yield* k.call(H.cpuidle_enter_state, x, { tlb_flushed: true });
       cpu.irqsOff = false;
       return;
+    default: {
+      const h = EXTRA_OPS.get((op as { op: string }).op);
+      if (!h) throw new Error(`no handler for operation '${(op as { op: string }).op}'`);
+      yield* h(k, x, t, op);
+    }
   }
 }
 
