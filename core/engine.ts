@@ -15,9 +15,10 @@ export const EV_FLUSH = 2;
 export const EV_NMI = 3;
 const KIND_PREFIX = ['', 'i', 'f', 'n'];
 
-export const evKind = (e: number) => e >> 8;
-export const evCpu = (e: number) => e & 0xff;
-export const mkEv = (kind: number, cpu: number) => (kind << 8) | cpu;
+// An event is (kind << 12) | cpu: up to 4096 CPUs for the timing driver.
+export const evKind = (e: number) => e >> 12;
+export const evCpu = (e: number) => e & 0xfff;
+export const mkEv = (kind: number, cpu: number) => (kind << 12) | cpu;
 
 export interface Chooser {
   /** Pick an index into enabled[0..n). `last` is the previous event (-1 at start). */
@@ -54,18 +55,18 @@ export function enabledEvents(k: Kernel, out: Int32Array): number {
     const cpu = cpus[c];
     const x = cpu.ctx[cpu.level];
     if (x.gen !== null && (x.wait === null || x.wait())) out[n++] = c; // mkEv(EV_STEP, c) === c
-    if (cpu.pending.length !== 0 && !cpu.irqsOff && cpu.level === 0 && !cpu.dead) out[n++] = (EV_IRQ << 8) | c;
-    if (sbLen[c] !== 0) out[n++] = (EV_FLUSH << 8) | c;
-    if (cpu.nmiBudget > 0 && cpu.level < 2 && !cpu.dead) out[n++] = (EV_NMI << 8) | c;
+    if (cpu.pending.length !== 0 && !cpu.irqsOff && cpu.level === 0 && !cpu.dead) out[n++] = (EV_IRQ << 12) | c;
+    if (sbLen[c] !== 0) out[n++] = (EV_FLUSH << 12) | c;
+    if (cpu.nmiBudget > 0 && cpu.level < 2 && !cpu.dead) out[n++] = (EV_NMI << 12) | c;
   }
   return n;
 }
 
 export function execEvent(k: Kernel, e: number) {
-  const c = e & 0xff;
+  const c = e & 0xfff;
   const cpu = k.cpus[c];
   k.actions++;
-  switch (e >> 8) {
+  switch (e >> 12) {
     case EV_STEP: {
       const x = cpu.ctx[cpu.level];
       x.wait = null;
@@ -144,7 +145,7 @@ export function runOnce(k: Kernel, sc: ScenarioDef, chooser: Chooser, opts: RunO
 // ---- schedule strings ---------------------------------------------------------------------------
 
 export function evToken(e: number): string {
-  return KIND_PREFIX[e >> 8] + (e & 0xff);
+  return KIND_PREFIX[e >> 12] + (e & 0xfff);
 }
 
 /** "0*3.1.i1.f0" : events, run-length encoded. */

@@ -103,7 +103,7 @@ interface Node {
 }
 
 function independent(a: Int32Array, b: Int32Array, ea: number, eb: number): boolean {
-  if ((ea & 0xff) === (eb & 0xff)) return false; // same CPU: program order
+  if ((ea & 0xfff) === (eb & 0xfff)) return false; // same CPU: program order
   for (let i = 0; i < a.length; i++) {
     if (a[i] < 0) return false;
     for (let j = 0; j < b.length; j++) {

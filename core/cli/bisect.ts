@@ -1,4 +1,68 @@
+// lazymm bisect <scenario> --series ID [config] [--budget N] [--metric NAME] [--json]
+import { parseArgs, intFlag, loadScenario, progressFor } from './common.ts';
+import { bisect, type BisectStep } from '../bisect.ts';
 import { UsageError } from '../errors.ts';
-export async function cmdBisect(_argv: string[]): Promise<number> {
-  throw new UsageError('bisect: not implemented yet');
+import { findSeries } from '../series/registry.ts';
+import { replayArgsOf, DEFAULT_MAX_STEPS } from './run.ts';
+import { METRIC_BISECT } from './metric-hook.ts';
+import type { Strategy } from '../explore.ts';
+
+function line(s: BisectStep): string {
+  const v = s.verdict === 'bad' ? 'BAD ' : s.verdict === 'good' ? 'good' : 'skip';
+  const what = s.verdict === 'bad' ? `[${s.violation!.oracle}] ${s.violation!.message}` : s.verdict === 'skip' ? s.reason! : `no violation in ${s.schedulesExplored} schedules`;
+  const t = s.seconds !== undefined ? ` (${s.seconds.toFixed(2)} s)` : '';
+  return `  ${s.spec.padEnd(16)} ${v}  ${what}${t}`;
+}
+
+export async function cmdBisect(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, ['--series', '--budget', '--seed', '--strategy', '--metric', '--runs'], ['--json']);
+  const sc = p.flags.has('--metric') ? null : await loadScenario(p.positional[0]);
+  const seriesId = p.flags.get('--series');
+  if (!seriesId) throw new UsageError('bisect needs --series ID (see: lazymm list series)');
+  findSeries(seriesId);
+  if (p.flags.has('--metric')) {
+    if (!METRIC_BISECT.run) throw new UsageError('--metric needs the timing simulator, which is not built yet');
+    return METRIC_BISECT.run(p);
+  }
+  const strategy = (p.flags.get('--strategy') ?? sc!.strategy ?? 'dfs') as Strategy;
+  if (!['random', 'pct', 'dfs'].includes(strategy)) throw new UsageError(`unknown strategy '${strategy}'`);
+  const budget = intFlag(p, '--budget', sc!.budget ?? 5000);
+  const seed = intFlag(p, '--seed', 1);
+  const json = p.bools.has('--json');
+  const prog = progressFor(p, `bisect ${sc!.name}`);
+  const t0 = performance.now();
+  const res = await bisect(sc!, seriesId, p.words, {
+    strategy, budget, seed, maxSteps: sc!.maxSteps ?? DEFAULT_MAX_STEPS,
+    onStep: (s) => prog.update(`tested ${s.spec}: ${s.verdict}`),
+  });
+  prog.done();
+  const secs = (performance.now() - t0) / 1000;
+  if (json) {
+    process.stdout.write(JSON.stringify({ command: 'bisect', ...res, strategy, budget, seed, seconds: Number(secs.toFixed(3)) }, null, 2) + '\n');
+    return 0;
+  }
+  const series = findSeries(seriesId);
+  const o: string[] = [];
+  o.push(`bisect ${sc!.name} over ${seriesId} (${series.patches.length} patches): ${strategy}, ${budget} schedules per configuration, seed ${seed}`);
+  for (const s of res.steps) o.push(line(s));
+  if (res.result) {
+    const verb = res.result.direction === 'fixes' ? 'the violation disappears' : 'the violation appears';
+    o.push('');
+    o.push(`first ${res.result.direction === 'fixes' ? 'good' : 'bad'} patch: ${res.result.first.id} "${res.result.first.title}"`);
+    o.push(`direction: ${res.result.direction} (${verb} at ${res.result.first.id})`);
+  } else if (res.range) {
+    o.push('', `the change lies between ${res.range.from} and ${res.range.to} (configurations in between could not be tested)`);
+  } else {
+    o.push('', `no change: the verdict is the same with and without ${seriesId}`);
+  }
+  if (res.counterexample) {
+    const c = res.counterexample;
+    const applyArgs = c.spec === '(none)' ? '' : ` --apply ${c.spec}`;
+    o.push('', `counterexample (${c.spec}): [${c.violation.oracle}] ${c.violation.message}`);
+    o.push(...c.trace.slice(-25).map((l) => '  ' + l));
+    o.push(`  replay: lazymm run ${sc!.name}${replayArgsOf(argv)}${applyArgs} --schedule '${c.violation.schedule}'`);
+  }
+  o.push('', `${res.steps.length} configurations in ${secs.toFixed(2)} s`);
+  process.stdout.write(o.join('\n') + '\n');
+  return 0;
 }

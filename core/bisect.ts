@@ -1,0 +1,110 @@
+// Bisect a series like `git bisect run`: configuration k applies the series' first k patches on
+// top of the user's config. A configuration is tested by exploring with a schedule budget; a race
+// seen once marks it bad (as syzbot does). Untestable configurations are skipped (exit-125
+// semantics). The verdict may change in either direction: a patch `fixes` or `introduces` it.
+import { resolveConfig, buildKernel, type ConfigWords } from './config.ts';
+import { explore, type Strategy } from './explore.ts';
+import { findSeries } from './series/registry.ts';
+import { UntestableError, UsageError } from './errors.ts';
+import { primaryViolation, type Violation } from './kernel.ts';
+import type { ScenarioDef } from './scenario.ts';
+
+export type Verdict = 'good' | 'bad' | 'skip';
+
+export interface BisectStep {
+  k: number; // patches of the series applied
+  spec: string; // "lazy-mm:1-8" or "(none)"
+  verdict: Verdict;
+  reason?: string; // why skipped
+  violation?: Violation;
+  schedulesExplored?: number;
+  seconds?: number;
+}
+
+export interface BisectResult {
+  series: string;
+  scenario: string;
+  steps: BisectStep[];
+  result: null | { first: { id: string; title: string }; direction: 'fixes' | 'introduces' };
+  /** when no single patch can be named: the range the change lies in */
+  range?: { from: string; to: string };
+  counterexample?: { spec: string; violation: Violation; trace: string[] };
+}
+
+export interface BisectOptions {
+  strategy: Strategy;
+  budget: number;
+  seed: number;
+  maxSteps: number;
+  onStep?: (s: BisectStep) => void;
+}
+
+export async function bisect(sc: ScenarioDef, seriesId: string, base: ConfigWords, o: BisectOptions): Promise<BisectResult> {
+  const series = findSeries(seriesId);
+  const n = series.patches.length;
+  if (base.apply.some((a) => a === seriesId || a.startsWith(seriesId + ':') || a.startsWith(seriesId + '/')))
+    throw new UsageError(`--apply ${seriesId} conflicts with bisecting it: bisect applies the series' patches itself`);
+  const cache = new Map<number, BisectStep>();
+  const traces = new Map<number, string[]>();
+  const steps: BisectStep[] = [];
+
+  const test = async (k: number): Promise<BisectStep> => {
+    const hit = cache.get(k);
+    if (hit) return hit;
+    const spec = k === 0 ? '(none)' : `${seriesId}:1-${k}`;
+    const words: ConfigWords = { ...base, apply: k === 0 ? base.apply : [...base.apply, spec] };
+    let step: BisectStep;
+    try {
+      const r = await resolveConfig(words, sc);
+      const kern = buildKernel(r);
+      const t0 = performance.now();
+      const res = explore(kern, sc, { strategy: o.strategy, budget: o.budget, seed: o.seed, maxSteps: o.maxSteps });
+      const v = primaryViolation(res.violations);
+      step = { k, spec, verdict: v ? 'bad' : 'good', schedulesExplored: res.schedulesExplored, seconds: (performance.now() - t0) / 1000 };
+      if (v) { step.violation = v; traces.set(k, res.trace); }
+    } catch (e) {
+      if (e instanceof UntestableError || e instanceof UsageError) step = { k, spec, verdict: 'skip', reason: e.message };
+      else throw e;
+    }
+    cache.set(k, step);
+    steps.push(step);
+    o.onStep?.(step);
+    return step;
+  };
+
+  const lo0 = await test(0);
+  const hi0 = await test(n);
+  const out: BisectResult = { series: seriesId, scenario: sc.name, steps, result: null };
+  if (lo0.verdict === 'skip' || hi0.verdict === 'skip')
+    throw new UntestableError(`cannot test ${lo0.verdict === 'skip' ? 'the configuration without the series' : 'the whole series'}: ${(lo0.verdict === 'skip' ? lo0 : hi0).reason}`);
+  if (lo0.verdict === hi0.verdict) return out; // nothing changes across the series
+  const direction = lo0.verdict === 'bad' ? 'fixes' : 'introduces';
+  const endVerdict = hi0.verdict;
+  // Invariant: verdict(lo) != endVerdict, verdict(hi) == endVerdict.
+  let lo = 0;
+  let hi = n;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    let probe = await test(mid);
+    // Skip: look for a testable neighbour inside (lo, hi), as git bisect does.
+    for (let d = 1; probe.verdict === 'skip'; d++) {
+      const up = mid + d;
+      const down = mid - d;
+      if (up >= hi && down <= lo) break;
+      if (up < hi) { probe = await test(up); if (probe.verdict !== 'skip') break; }
+      if (down > lo) { probe = await test(down); if (probe.verdict !== 'skip') break; }
+    }
+    if (probe.verdict === 'skip') break;
+    if (probe.verdict === endVerdict) hi = probe.k; else lo = probe.k;
+  }
+  const bad = [...cache.values()].filter((s) => s.verdict === 'bad').sort((a, b) => (direction === 'fixes' ? b.k - a.k : a.k - b.k))[0];
+  if (bad?.violation) out.counterexample = { spec: bad.spec, violation: bad.violation, trace: traces.get(bad.k) ?? [] };
+  if (hi - lo === 1) {
+    const p = series.patches[hi - 1];
+    out.result = { first: { id: p.id, title: p.title }, direction };
+  } else {
+    out.range = { from: series.patches[lo].id, to: series.patches[hi - 1].id };
+  }
+  steps.sort((a, b) => a.k - b.k);
+  return out;
+}
