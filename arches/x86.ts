@@ -31,7 +31,7 @@ export function load_new_mm_cr3(k: Kernel, x: Ctx, next: number) {
 /** This CPU's TLB and paging-structure caches no longer hold translations of mm. */
 export function tlbFlushedLocal(k: Kernel, cpu: number, mm: number) {
   const mi = k.mmInfo(mm);
-  if (mi) mi.staleWalkers &= ~(1 << cpu);
+  if (mi && mi.staleWalkers.length !== 0) mi.staleWalkers = mi.staleWalkers.filter((c) => c !== cpu);
 }
 
 function cpumaskOf(k: Kernel, x: Ctx, mm: number): number[] {
@@ -108,12 +108,12 @@ export function registerX86Mm(r: StepRegistry) {
     const cpu = k.cpus[x.cpu];
     const was = cpu.irqsOff;
     cpu.irqsOff = true;
-    yield* k.call(H.switch_mm_irqs_off, x, f);
+    yield k.invoke(H.switch_mm_irqs_off, f);
     cpu.irqsOff = was;
   });
   // #define activate_mm(prev, next) do { paravirt_activate_mm(); switch_mm((prev), (next), NULL); } while (0)
   r.add('activate_mm', 'switch_mm', function* (k, x, f) {
-    yield* k.call(H.switch_mm, x, { prev: f.prev, next: f.next, tsk: null });
+    yield k.invoke(H.switch_mm, { prev: f.prev, next: f.next, tsk: null });
   });
 
   // void leave_mm(int cpu)
@@ -121,7 +121,7 @@ export function registerX86Mm(r: StepRegistry) {
     const lm = k.ld(x, loaded(k, x.cpu));
     if (lm === k.init_mm) return;
     k.warn(x, !k.ld(x, isLazy(k, x.cpu)), 'WARN_ON(!this_cpu_read(cpu_tlbstate_shared.is_lazy)) in leave_mm');
-    yield* k.call(H.switch_mm, x, { prev: NULL, next: k.init_mm, tsk: null });
+    yield k.invoke(H.switch_mm, { prev: NULL, next: k.init_mm, tsk: null });
   });
 
   // void flush_tlb_mm_range(mm, start, end, stride_shift, freed_tables)
@@ -135,12 +135,12 @@ export function registerX86Mm(r: StepRegistry) {
     yield 0;
     const info = { mm: f.mm, new_tlb_gen: f.new_tlb_gen, freed_tables: f.freed_tables, initiating_cpu: x.cpu };
     if (mask.some((c) => c !== x.cpu)) {
-      yield* k.call(H.flush_tlb_multi, x, { mask, info });
+      yield k.invoke(H.flush_tlb_multi, { mask, info });
     } else if (k.ld(x, loaded(k, x.cpu)) === f.mm) {
       const cpu = k.cpus[x.cpu];
       const was = cpu.irqsOff;
       cpu.irqsOff = true;
-      yield* k.call(H.flush_tlb_func, x, { info, local: true });
+      yield k.invoke(H.flush_tlb_func, { info, local: true });
       cpu.irqsOff = was;
     }
   });
@@ -176,7 +176,7 @@ export function registerX86Mm(r: StepRegistry) {
   r.add('flush_tlb_func', 'lazy_switch_to_init_mm', function* (k, x, f) {
     if (!k.ld(x, isLazy(k, x.cpu))) return;
     k.count('flush_unlazy');
-    yield* k.call(H.switch_mm_irqs_off, x, { prev: NULL, next: k.init_mm, tsk: null });
+    yield k.invoke(H.switch_mm_irqs_off, { prev: NULL, next: k.init_mm, tsk: null });
     f.ret_early = true;
   });
   r.add('flush_tlb_func', 'flush', function* (k, x, f) {
@@ -198,25 +198,25 @@ export function registerX86Entry(r: StepRegistry) {
   });
   r.add('use_temporary_mm', 'leave_mm', function* (k, x) {
     if (!k.ld(x, isLazy(k, x.cpu))) return;
-    yield* k.call(H.leave_mm, x, {});
+    yield k.invoke(H.leave_mm, {});
   });
   r.add('use_temporary_mm', 'switch_mm_irqs_off', function* (k, x, f) {
     f.prev_mm = k.ld(x, loaded(k, x.cpu));
     k.cpus[x.cpu].tempMm = f.mm;
-    yield* k.call(H.switch_mm_irqs_off, x, { prev: NULL, next: f.mm, tsk: k.cpus[x.cpu].curr });
+    yield k.invoke(H.switch_mm_irqs_off, { prev: NULL, next: f.mm, tsk: k.cpus[x.cpu].curr });
   });
   r.add('unuse_temporary_mm', 'switch_mm_irqs_off', function* (k, x, f) {
     if (!k.cpus[x.cpu].irqsOff) k.violate('context', 'unuse_temporary_mm() with IRQs enabled (lockdep_assert_irqs_disabled)', x);
     k.cpus[x.cpu].tempMm = NULL;
-    yield* k.call(H.switch_mm_irqs_off, x, { prev: NULL, next: f.prev_mm, tsk: k.cpus[x.cpu].curr });
+    yield k.invoke(H.switch_mm_irqs_off, { prev: NULL, next: f.prev_mm, tsk: k.cpus[x.cpu].curr });
   });
   // __text_poke(): prev = use_temporary_mm(poking_mm); ...write...; unuse_temporary_mm(prev);
   r.add('text_poke', 'use_temporary_mm', function* (k, x, f) {
     f.tmp = { mm: k.archState.poking_mm };
-    yield* k.call(H.use_temporary_mm, x, f.tmp);
+    yield k.invoke(H.use_temporary_mm, f.tmp);
   });
   r.add('text_poke', 'unuse_temporary_mm', function* (k, x, f) {
-    yield* k.call(H.unuse_temporary_mm, x, f.tmp);
+    yield k.invoke(H.unuse_temporary_mm, f.tmp);
   });
   // efi_enter_mm(): efi_prev_mm = current->active_mm; current->active_mm = &efi_mm; switch_mm(efi_prev_mm, &efi_mm, NULL);
   r.add('efi_enter_mm', 'switch_to_efi_mm', function* (k, x) {
@@ -225,7 +225,7 @@ export function registerX86Entry(r: StepRegistry) {
     k.archState.efi_prev_mm = prev;
     k.st(x, cur + L.T_ACTIVE_MM, k.archState.efi_mm);
     yield 0;
-    yield* k.call(H.switch_mm, x, { prev, next: k.archState.efi_mm, tsk: null });
+    yield k.invoke(H.switch_mm, { prev, next: k.archState.efi_mm, tsk: null });
   });
   // efi_leave_mm(): current->active_mm = efi_prev_mm; switch_mm(&efi_mm, efi_prev_mm, NULL);
   r.add('efi_leave_mm', 'switch_to_prev_mm', function* (k, x) {
@@ -233,15 +233,15 @@ export function registerX86Entry(r: StepRegistry) {
     const prev = k.archState.efi_prev_mm;
     k.st(x, cur + L.T_ACTIVE_MM, prev);
     yield 0;
-    yield* k.call(H.switch_mm, x, { prev: k.archState.efi_mm, next: prev, tsk: null });
+    yield k.invoke(H.switch_mm, { prev: k.archState.efi_mm, next: prev, tsk: null });
   });
   // cpuidle_enter_state(): if (target_state->flags & CPUIDLE_FLAG_TLB_FLUSHED) leave_mm(dev->cpu);
   r.add('cpuidle_enter_state', 'leave_mm', function* (k, x, f) {
-    if (f.tlb_flushed) yield* k.call(H.leave_mm, x, {});
+    if (f.tlb_flushed) yield k.invoke(H.leave_mm, {});
   });
   // play_dead_common(): idle_task_exit(); (void)cpu_report_death(); local_irq_disable();
   r.add('arch_cpu_idle_dead', 'idle_task_exit', function* (k, x) {
-    yield* k.call(H.idle_task_exit, x, {});
+    yield k.invoke(H.idle_task_exit, {});
   });
   r.add('arch_cpu_idle_dead', 'cpu_report_death', function* (k, x) {
     k.cpus[x.cpu].dead = true;
@@ -251,7 +251,7 @@ export function registerX86Entry(r: StepRegistry) {
   });
   // perf NMI: perf_callchain_user() -> get_segment_base(): ldt = READ_ONCE(current->active_mm->context.ldt)
   r.add('nmi', 'perf_callchain_user', function* (k, x) {
-    yield* k.call(H.perf_callchain_user, x, {});
+    yield k.invoke(H.perf_callchain_user, {});
   });
   r.add('perf_callchain_user', 'get_segment_base', function* (k, x) {
     const cur = k.cpus[x.cpu].curr.ref;

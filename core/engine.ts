@@ -1,7 +1,7 @@
 // The engine runs one execution of a scenario on a kernel, letting a Chooser pick the next event
 // at every point. Events: a CPU's next action (its top context: task, hardirq or NMI), delivery
 // of a pending IPI, commit of the oldest store in a CPU's store buffer (TSO), and an NMI.
-import { H, type Kernel, type Ctx, type Violation } from './kernel.ts';
+import { H, CALL, type Kernel, type Ctx, type Violation } from './kernel.ts';
 export type { Violation };
 import { boot } from './kernel/boot.ts';
 import { cpu_main, BLOCK } from './kernel/sched.ts';
@@ -42,9 +42,60 @@ export interface RunResult {
 }
 
 function* handlerGen(k: Kernel, x: Ctx, fn: number, arg: object, done: () => void) {
-  yield* k.call(fn, x, { ...arg });
+  yield k.invoke(fn, { ...arg });
   done();
   k.fpGlobal();
+}
+
+const DONE = -1;
+
+function pushBody(k: Kernel, x: Ctx) {
+  const j = x.fsp++;
+  if (j >= 63) throw new Error(`internal: kernel call stack overflow in ${k.stepOf(x)}`);
+  x.fHook[j] = k.pendingHook;
+  x.fStep[j] = 0;
+  x.fFrame[j] = k.pendingFrame;
+  x.fGen[j] = null;
+  k.pendingFrame = null;
+}
+
+/** Run context x until its next scheduling point: the trampoline behind Kernel.invoke. Returns
+ *  the yielded value (0, BLOCK) or DONE when the context's base generator has finished. */
+function resume(k: Kernel, x: Ctx): number {
+  for (;;) {
+    const j = x.fsp - 1;
+    if (j < 0) {
+      const r = x.gen!.next();
+      if (r.done) return DONE;
+      if (r.value === CALL) { pushBody(k, x); continue; }
+      return r.value;
+    }
+    const f = x.fFrame[j];
+    const g = x.fGen[j];
+    if (g !== null) {
+      const r = g.next();
+      if (!r.done) {
+        if (r.value === CALL) { pushBody(k, x); continue; }
+        return r.value;
+      }
+      x.fGen[j] = null;
+      x.sp--;
+      if (f.ret_early) { f.ret_early = false; x.fFrame[j] = null; x.fsp--; continue; }
+    }
+    const h = x.fHook[j];
+    const i = x.fStep[j];
+    const body = k.fns[h];
+    if (i >= body.length) { x.fFrame[j] = null; x.fsp--; continue; }
+    x.fStep[j] = i + 1;
+    x.stk[x.sp++] = k.stepIds[h][i];
+    const ng = body[i](k, x, f);
+    if (ng === undefined) {
+      x.sp--;
+      if (f.ret_early) { f.ret_early = false; x.fFrame[j] = null; x.fsp--; }
+      continue;
+    }
+    x.fGen[j] = ng;
+  }
 }
 
 export function enabledEvents(k: Kernel, out: Int32Array): number {
@@ -70,13 +121,13 @@ export function execEvent(k: Kernel, e: number) {
     case EV_STEP: {
       const x = cpu.ctx[cpu.level];
       x.wait = null;
-      const r = x.gen!.next();
-      if (r.done) {
+      const v = resume(k, x);
+      if (v === DONE) {
         x.gen = null;
         x.sp = 0;
         if (cpu.level === 2) { cpu.level = cpu.nmiSaved; }
         else if (cpu.level === 1) { cpu.level = 0; cpu.irqsOff = false; }
-      } else if (r.value === BLOCK && x.wait === null) {
+      } else if (v === BLOCK && x.wait === null) {
         throw new Error('internal: BLOCK without a wait condition');
       }
       break;
@@ -121,7 +172,7 @@ export function runOnce(k: Kernel, sc: ScenarioDef, chooser: Chooser, opts: RunO
     const x = cpu.ctx[0];
     x.gen = cpu_main(k, x);
   }
-  const enabled = new Int32Array(k.ncpus * 4);
+  const enabled = (k.enabledBuf ??= new Int32Array(k.ncpus * 4));
   const events: number[] = [];
   let last = -1;
   for (;;) {

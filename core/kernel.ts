@@ -28,8 +28,18 @@ export class Ctx {
   stk = new Int32Array(64);
   sp = 0;
   wait: (() => boolean) | null = null;
+  /** The trampoline's call stack (see Kernel.invoke and engine.resume): generator frames and
+   *  function-body frames. Resuming a context costs O(1), not O(call depth) as yield* would. */
+  fGen: (Generator<number, void, unknown> | null)[] = [];
+  fHook = new Int32Array(64);
+  fStep = new Int32Array(64);
+  fFrame: Frame[] = [];
+  fsp = 0;
   constructor(readonly cpu: number, readonly level: number) {}
 }
+
+/** What a step yields to call a kernel function through the trampoline. */
+export const CALL = 2;
 
 export type TaskStateG = 'runnable' | 'running' | 'sleeping' | 'waiting' | 'dead';
 export interface TaskInfo {
@@ -57,8 +67,9 @@ export interface MmInfo {
   pt2: number; // a second page-table page, the one munmap frees
   pt2Freed: boolean;
   isInit: boolean;
-  /** CPUs whose paging-structure caches may still hold the unlinked page tables. */
-  staleWalkers: number;
+  /** CPUs whose paging-structure caches may still hold the unlinked page tables (a CPU list, not
+   *  a bitmask: the timing driver runs up to 1024 CPUs). */
+  staleWalkers: readonly number[];
   pgtablesFreed: boolean;
   usersZero: boolean;
 }
@@ -122,7 +133,7 @@ export class Kernel {
   readonly stepNames: string[][];
   /** Flat step ids for traces: stepIds[h][i] -> index into stepTable. */
   readonly stepTable: string[] = [];
-  private readonly stepIds: Int32Array[];
+  readonly stepIds: Int32Array[];
   readonly arch: ArchPlugin;
   readonly ncpus: number;
   readonly params: Params;
@@ -130,6 +141,8 @@ export class Kernel {
 
   // ---- run state (reset per execution) ----
   m!: Memory;
+  ctxPool?: Ctx[][];
+  enabledBuf?: Int32Array;
   cpus!: CpuState[];
   tasks!: TaskInfo[];
   taskByRef!: Map<number, TaskInfo>;
@@ -196,6 +209,18 @@ export class Kernel {
 
   // ---- calling kernel functions ----------------------------------------------------------------
 
+  pendingHook = 0;
+  pendingFrame: Frame = null;
+  /** `yield k.invoke(H.fn, frame)`: call a kernel function from a step. The engine runs the
+   *  function's steps on the context's own stack (no generator delegation). */
+  invoke(h: number, f: Frame): number {
+    this.pendingHook = h;
+    this.pendingFrame = f;
+    return CALL;
+  }
+
+  /** Generator form of a call: `yield* k.call(H.fn, x, frame)`. Works anywhere, but every resume
+   *  goes through each yield* level; steps should prefer `yield k.invoke(...)`. */
   *call(h: number, x: Ctx, f: Frame): Generator<number, void, unknown> {
     const body = this.fns[h];
     const ids = this.stepIds[h];

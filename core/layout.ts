@@ -8,9 +8,13 @@ export const MM_PGD = 4; // mm->pgd (pointer to the pgd object)
 export const MM_USER_DATA = 5; // two words of user memory (litmus variables x, y)
 export const MM_LDT = 7; // mm->context.ldt (read by perf's NMI handler)
 export const MM_CPUMASK = 8; // mm_cpumask(mm): one word per CPU
+const mmFieldCache: string[][] = [];
 export function mmFields(ncpus: number): string[] {
+  const hit = mmFieldCache[ncpus];
+  if (hit) return hit;
   const f = ['mm_users', 'mm_count', 'membarrier_state', 'context.tlb_gen', 'pgd', 'user.x', 'user.y', 'context.ldt'];
   for (let c = 0; c < ncpus; c++) f.push(`mm_cpumask[${c}]`);
+  mmFieldCache[ncpus] = f;
   return f;
 }
 
@@ -39,8 +43,9 @@ export const TLB_FIELDS = ['loaded_mm', 'is_lazy', 'ctxs[asid].tlb_gen'];
 /** x86 LOADED_MM_SWITCHING: loaded_mm holds this while CR3 is being changed. */
 export const LOADED_MM_SWITCHING = -1;
 
+const onlineCache: string[][] = [];
 export function onlineFields(ncpus: number): string[] {
-  return Array.from({ length: ncpus }, (_, c) => `[${c}]`);
+  return (onlineCache[ncpus] ??= Array.from({ length: ncpus }, (_, c) => `[${c}]`));
 }
 
 // mm->membarrier_state bits (include/uapi/linux/membarrier.h, kernel/sched/membarrier.c)

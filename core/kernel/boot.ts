@@ -14,7 +14,7 @@ export function newMm(k: Kernel, name: string, users: number, isInit = false): n
   k.m.mem[mm + L.MM_COUNT] = 1; // mm_init(): the reference all users share
   k.m.mem[mm + L.MM_PGD] = pgd;
   k.m.mem[mm + L.MM_TLB_GEN] = 1;
-  k.mms.set(mm, { ref: mm, name, pgd, pt, pt2, pt2Freed: false, isInit, staleWalkers: 0, pgtablesFreed: false, usersZero: false });
+  k.mms.set(mm, { ref: mm, name, pgd, pt, pt2, pt2Freed: false, isInit, staleWalkers: [], pgtablesFreed: false, usersZero: false });
   return mm;
 }
 
@@ -32,9 +32,25 @@ export function newTask(k: Kernel, name: string, o: { kthread: boolean; cpu: num
   return t;
 }
 
+/** Execution contexts are reused across runs (allocation is most of a short run's cost). */
+function ctxsFor(k: Kernel, c: number): Ctx[] {
+  const pool = (k.ctxPool ??= []);
+  let cs = pool[c];
+  if (!cs) { cs = [new Ctx(c, 0), new Ctx(c, 1), new Ctx(c, 2)]; pool[c] = cs; }
+  for (const x of cs) {
+    x.gen = null;
+    x.sp = 0;
+    x.wait = null;
+    for (let j = 0; j < x.fsp; j++) { x.fGen[j] = null; x.fFrame[j] = null; }
+    x.fsp = 0;
+  }
+  return cs;
+}
+
 /** Fresh run state: memory, init_mm, per-CPU rq/tlbstate/idle. */
 export function boot(k: Kernel) {
-  k.m = new Memory(k.ncpus, k.tso);
+  if (k.m) k.m.reset();
+  else k.m = new Memory(k.ncpus, k.tso);
   k.tasks = [];
   k.taskByRef = new Map();
   k.mms = new Map();
@@ -65,7 +81,7 @@ export function boot(k: Kernel) {
     const cpu: CpuState = {
       id: c, curr: idle, idle, irqsOff: false, rqLocked: false, rcuWatching: true, online: true,
       dying: false, dead: false, upRequested: false, pending: [], nmiBudget: 0, nmiArg: {},
-      ctx: [new Ctx(c, 0), new Ctx(c, 1), new Ctx(c, 2)], level: 0, nmiSaved: 0, lastF: 0, invStart: 0,
+      ctx: ctxsFor(k, c), level: 0, nmiSaved: 0, lastF: 0, invStart: 0,
       needPostF: 0, tempMm: NULL,
     };
     k.cpus.push(cpu);

@@ -22,7 +22,7 @@ export function registerCurrentMm(r: StepRegistry) {
     if (f.mm === NULL) f.ret_early = true;
   });
   r.add('exit_mm', 'mmgrab', function* (k, x, f) {
-    yield* k.call(H.mmgrab, x, { mm: f.mm });
+    yield k.invoke(H.mmgrab, { mm: f.mm });
   });
   r.add('exit_mm', 'task_lock', () => {});
   // "Membarrier requires a memory barrier after accessing user-space memory, before clearing
@@ -31,15 +31,15 @@ export function registerCurrentMm(r: StepRegistry) {
   r.add('exit_mm', 'local_irq_disable', irqOff);
   r.add('exit_mm', 'current_mm_null', function* (k, x, f) { writeTaskMm(k, x, f.tsk.ref, NULL); yield 0; });
   r.add('exit_mm', 'membarrier_update_current_mm', function* (k, x) {
-    yield* k.call(H.membarrier_update_current_mm, x, { mm: NULL });
+    yield k.invoke(H.membarrier_update_current_mm, { mm: NULL });
   });
   r.add('exit_mm', 'enter_lazy_tlb', function* (k, x, f) {
-    yield* k.call(H.enter_lazy_tlb, x, { mm: f.mm, tsk: f.tsk });
+    yield k.invoke(H.enter_lazy_tlb, { mm: f.mm, tsk: f.tsk });
   });
   r.add('exit_mm', 'local_irq_enable', irqOn);
   r.add('exit_mm', 'task_unlock', () => {});
   r.add('exit_mm', 'mmput', function* (k, x, f) {
-    yield* k.call(H.mmput, x, { mm: f.mm });
+    yield k.invoke(H.mmput, { mm: f.mm });
   });
 
   // ---- static int exec_mmap(struct mm_struct *mm)
@@ -47,7 +47,7 @@ export function registerCurrentMm(r: StepRegistry) {
     f.old_mm = k.ld(x, f.tsk.ref + L.T_MM);
   });
   r.add('exec_mmap', 'membarrier_exec_mmap', function* (k, x, f) {
-    yield* k.call(H.membarrier_exec_mmap, x, { mm: f.mm });
+    yield k.invoke(H.membarrier_exec_mmap, { mm: f.mm });
   });
   r.add('exec_mmap', 'local_irq_disable', irqOff);
   // active_mm = tsk->active_mm; tsk->active_mm = mm; tsk->mm = mm;
@@ -62,7 +62,7 @@ export function registerCurrentMm(r: StepRegistry) {
     if (!k.flag('ARCH_WANT_IRQS_OFF_ACTIVATE_MM', k.arch.wantIrqsOffActivateMm)) irqOn(k, x);
   });
   r.add('exec_mmap', 'activate_mm', function* (k, x, f) {
-    yield* k.call(H.activate_mm, x, { prev: f.active_mm, next: f.mm });
+    yield k.invoke(H.activate_mm, { prev: f.active_mm, next: f.mm });
   });
   r.add('exec_mmap', 'irq_enable_after_activate_mm', (k, x) => {
     if (k.flag('ARCH_WANT_IRQS_OFF_ACTIVATE_MM', k.arch.wantIrqsOffActivateMm)) irqOn(k, x);
@@ -73,11 +73,11 @@ export function registerCurrentMm(r: StepRegistry) {
   r.add('exec_mmap', 'mmput_old_mm', function* (k, x, f) {
     if (f.old_mm === NULL) return;
     k.warn(x, f.active_mm !== f.old_mm, 'BUG_ON(active_mm != old_mm) in exec_mmap');
-    yield* k.call(H.mmput, x, { mm: f.old_mm });
+    yield k.invoke(H.mmput, { mm: f.old_mm });
     f.ret_early = true;
   });
   r.add('exec_mmap', 'mmdrop_active_mm', function* (k, x, f) {
-    yield* k.call(H.mmdrop, x, { mm: f.active_mm });
+    yield k.invoke(H.mmdrop, { mm: f.active_mm });
   });
 
   // ---- void kthread_use_mm(struct mm_struct *mm)
@@ -92,7 +92,7 @@ export function registerCurrentMm(r: StepRegistry) {
   });
   r.add('kthread_use_mm', 'mmgrab_active_mm', function* (k, x, f) {
     if (f.active_mm === f.mm) return;
-    yield* k.call(H.mmgrab, x, { mm: f.mm });
+    yield k.invoke(H.mmgrab, { mm: f.mm });
     k.st(x, f.tsk.ref + L.T_ACTIVE_MM, f.mm);
     yield 0;
   });
@@ -102,17 +102,17 @@ export function registerCurrentMm(r: StepRegistry) {
     yield 0;
   });
   r.add('kthread_use_mm', 'membarrier_update_current_mm', function* (k, x, f) {
-    yield* k.call(H.membarrier_update_current_mm, x, { mm: f.mm });
+    yield k.invoke(H.membarrier_update_current_mm, { mm: f.mm });
   });
   r.add('kthread_use_mm', 'switch_mm_irqs_off', function* (k, x, f) {
-    yield* k.call(H.switch_mm_irqs_off, x, { prev: f.active_mm, next: f.mm, tsk: f.tsk });
+    yield k.invoke(H.switch_mm_irqs_off, { prev: f.active_mm, next: f.mm, tsk: f.tsk });
   });
   r.add('kthread_use_mm', 'local_irq_enable', irqOn);
   r.add('kthread_use_mm', 'task_unlock', () => {});
   // "A full memory barrier for membarrier {PRIVATE,GLOBAL}_EXPEDITED is implicitly provided by
   //  mmdrop(), or explicitly with smp_mb()."
   r.add('kthread_use_mm', 'mmdrop_active_mm', function* (k, x, f) {
-    if (f.active_mm !== f.mm) yield* k.call(H.mmdrop, x, { mm: f.active_mm });
+    if (f.active_mm !== f.mm) yield k.invoke(H.mmdrop, { mm: f.active_mm });
     else { k.mb(x); yield 0; }
   });
 
@@ -129,11 +129,11 @@ export function registerCurrentMm(r: StepRegistry) {
     yield 0;
   });
   r.add('kthread_unuse_mm', 'membarrier_update_current_mm', function* (k, x) {
-    yield* k.call(H.membarrier_update_current_mm, x, { mm: NULL });
+    yield k.invoke(H.membarrier_update_current_mm, { mm: NULL });
   });
   // "active_mm is still 'mm'"
   r.add('kthread_unuse_mm', 'enter_lazy_tlb', function* (k, x, f) {
-    yield* k.call(H.enter_lazy_tlb, x, { mm: f.mm, tsk: f.tsk });
+    yield k.invoke(H.enter_lazy_tlb, { mm: f.mm, tsk: f.tsk });
   });
   r.add('kthread_unuse_mm', 'local_irq_enable', irqOn);
   r.add('kthread_unuse_mm', 'task_unlock', () => {});

@@ -26,7 +26,7 @@ export function registerHotplug(r: StepRegistry) {
     yield BLOCK;
   });
   r.add('takedown_cpu', 'finish_cpu', function* (k, x, f) {
-    yield* k.call(H.finish_cpu, x, { cpu: f.cpu });
+    yield k.invoke(H.finish_cpu, { cpu: f.cpu });
   });
 
   // static int finish_cpu(unsigned int cpu): "idle_task_exit() will have switched to &init_mm,
@@ -36,15 +36,15 @@ export function registerHotplug(r: StepRegistry) {
     const mm = k.ld(x, idle + L.T_ACTIVE_MM);
     if (mm !== k.init_mm) k.st(x, idle + L.T_ACTIVE_MM, k.init_mm);
     yield 0;
-    yield* k.call(H.mmdrop, x, { mm });
+    yield k.invoke(H.mmdrop, { mm });
   });
 
   // do_idle(): if (cpu_is_offline(cpu)) { tick_nohz_idle_stop_tick(); cpuhp_report_idle_dead(); arch_cpu_idle_dead(); }
   r.add('do_idle_offline', 'cpuhp_report_idle_dead', function* (k, x) {
-    yield* k.call(H.cpuhp_report_idle_dead, x, {});
+    yield k.invoke(H.cpuhp_report_idle_dead, {});
   });
   r.add('do_idle_offline', 'arch_cpu_idle_dead', function* (k, x) {
-    yield* k.call(H.arch_cpu_idle_dead, x, {});
+    yield k.invoke(H.arch_cpu_idle_dead, {});
   });
   // rcu_report_dead(): from here RCU does not watch this CPU.
   r.add('cpuhp_report_idle_dead', 'rcu_report_dead', (k, x) => {
@@ -57,7 +57,7 @@ export function registerHotplug(r: StepRegistry) {
     const cpu = k.cpus[x.cpu];
     k.warn(x, cpu.online, 'BUG_ON(cpu_online(smp_processor_id())) in idle_task_exit');
     const mm = k.ld(x, cpu.idle.ref + L.T_ACTIVE_MM);
-    if (mm !== k.init_mm) yield* k.call(H.switch_mm, x, { prev: mm, next: k.init_mm, tsk: cpu.idle });
+    if (mm !== k.init_mm) yield k.invoke(H.switch_mm, { prev: mm, next: k.init_mm, tsk: cpu.idle });
     // "finish_cpu(), as ran on the BP, will clean up the active_mm state"
   });
 
@@ -77,13 +77,13 @@ export function registerHotplug(r: StepRegistry) {
     cpu.dead = false;
     cpu.dying = false;
     cpu.rcuWatching = true;
-    yield* k.call(H.mmgrab, x, { mm: k.init_mm });
+    yield k.invoke(H.mmgrab, { mm: k.init_mm });
     k.st(x, cpu.idle.ref + L.T_ACTIVE_MM, k.init_mm);
     k.warn(x, k.peek(cpu.idle.ref + L.T_MM) !== NULL, 'BUG_ON(current->mm) in cpu_init');
     yield 0;
   });
   r.add('start_secondary', 'enter_lazy_tlb', function* (k, x) {
-    yield* k.call(H.enter_lazy_tlb, x, { mm: k.init_mm, tsk: k.cpus[x.cpu].idle });
+    yield k.invoke(H.enter_lazy_tlb, { mm: k.init_mm, tsk: k.cpus[x.cpu].idle });
   });
   r.add('start_secondary', 'set_cpu_online', function* (k, x) {
     const cpu = k.cpus[x.cpu];

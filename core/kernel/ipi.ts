@@ -44,7 +44,7 @@ export function* on_each_cpu_mask(
     const cpu = k.cpus[x.cpu];
     const was = cpu.irqsOff;
     cpu.irqsOff = true;
-    yield* k.call(fn, x, { ...arg, local: true });
+    yield k.invoke(fn, { ...arg, local: true });
     cpu.irqsOff = was;
   }
   if (wait) yield* waitAll(x, sent);

@@ -24,7 +24,7 @@ export function registerRefcount(r: StepRegistry) {
     yield 0;
   });
   r.add('mmdrop', '__mmdrop', function* (k, x, f) {
-    if (f.last) yield* k.call(H.__mmdrop, x, { mm: f.mm });
+    if (f.last) yield k.invoke(H.__mmdrop, { mm: f.mm });
   });
 
   // void __mmdrop(struct mm_struct *mm): "Called when the last reference to the mm is dropped:
@@ -66,15 +66,15 @@ export function registerRefcount(r: StepRegistry) {
     yield 0;
   });
   r.add('mmput', '__mmput', function* (k, x, f) {
-    if (f.last) yield* k.call(H.__mmput, x, { mm: f.mm });
+    if (f.last) yield k.invoke(H.__mmput, { mm: f.mm });
   });
 
   // static inline void __mmput(struct mm_struct *mm)
   r.add('__mmput', 'exit_mmap', function* (k, x, f) {
-    yield* k.call(H.exit_mmap, x, { mm: f.mm });
+    yield k.invoke(H.exit_mmap, { mm: f.mm });
   });
   r.add('__mmput', 'mmdrop', function* (k, x, f) {
-    yield* k.call(H.mmdrop, x, { mm: f.mm });
+    yield k.invoke(H.mmdrop, { mm: f.mm });
   });
 
   // void exit_mmap(struct mm_struct *mm)
@@ -83,13 +83,13 @@ export function registerRefcount(r: StepRegistry) {
     f.tlb = { mm: f.mm, fullmm: true, freed_tables: false, need_flush: false, pt: mi.pt2Freed ? mi.pt : -1 };
   });
   r.add('exit_mmap', 'unmap_vmas', function* (k, x, f) {
-    yield* k.call(H.unmap_vmas, x, f.tlb);
+    yield k.invoke(H.unmap_vmas, f.tlb);
   });
   r.add('exit_mmap', 'free_pgtables', function* (k, x, f) {
-    yield* k.call(H.free_pgtables, x, f.tlb);
+    yield k.invoke(H.free_pgtables, f.tlb);
   });
   r.add('exit_mmap', 'tlb_finish_mmu', function* (k, x, f) {
-    yield* k.call(H.tlb_finish_mmu, x, f.tlb);
+    yield k.invoke(H.tlb_finish_mmu, f.tlb);
   });
 
   // unmap_vmas: zap every PTE (the page-level model refines this); it makes a flush necessary.
@@ -101,8 +101,8 @@ export function registerRefcount(r: StepRegistry) {
   // tlb_finish_mmu, because another CPU's paging-structure cache may still reference them.
   r.add('free_pgtables', 'unlink_page_tables', function* (k, x, tlb) {
     const mi = k.mmInfo(tlb.mm)!;
-    let stale = 0;
-    for (let c = 0; c < k.ncpus; c++) if (mayWalk(k, c, tlb.mm)) stale |= 1 << c;
+    const stale: number[] = [];
+    for (let c = 0; c < k.ncpus; c++) if (mayWalk(k, c, tlb.mm)) stale.push(c);
     mi.staleWalkers = stale;
     tlb.freed_tables = true;
     tlb.need_flush = true;
@@ -112,19 +112,19 @@ export function registerRefcount(r: StepRegistry) {
 
   // tlb_finish_mmu -> tlb_flush_mmu -> tlb_flush_mmu_tlbonly (flush) + tlb_flush_mmu_free (free)
   r.add('tlb_finish_mmu', 'tlb_flush_mmu', function* (k, x, tlb) {
-    yield* k.call(H.tlb_flush_mmu, x, tlb);
+    yield k.invoke(H.tlb_flush_mmu, tlb);
   });
   r.add('tlb_flush_mmu', 'tlb_flush_mmu_tlbonly', function* (k, x, tlb) {
     if (!tlb.need_flush) return;
     tlb.need_flush = false;
-    yield* k.call(H.flush_tlb_mm_range, x, { mm: tlb.mm, freed_tables: tlb.freed_tables, full: true });
+    yield k.invoke(H.flush_tlb_mm_range, { mm: tlb.mm, freed_tables: tlb.freed_tables, full: true });
   });
   r.add('tlb_flush_mmu', 'tlb_flush_mmu_free', function* (k, x, tlb) {
     if (!tlb.freed_tables) return;
     const mi = k.mmInfo(tlb.mm)!;
     // A CPU that is now committed to leaving the mm (mid-switch, out of mm_cpumask) is fine.
-    for (let c = 0; c < k.ncpus; c++) if ((mi.staleWalkers & (1 << c)) && !mayWalk(k, c, tlb.mm)) mi.staleWalkers &= ~(1 << c);
-    if (mi.staleWalkers !== 0)
+    if (mi.staleWalkers.length !== 0) mi.staleWalkers = mi.staleWalkers.filter((c) => mayWalk(k, c, tlb.mm));
+    if (mi.staleWalkers.length !== 0)
       k.violate('lifetime', `page tables of ${mi.name} freed while ${cpuList(mi.staleWalkers)} may still walk them (no TLB flush reached it)`, x);
     // exit_mmap frees what is left: both table pages unless munmap already freed one.
     const pts = tlb.pt >= 0 ? [tlb.pt] : [mi.pt, mi.pt2];
@@ -141,9 +141,10 @@ function mayWalk(k: Kernel, c: number, mm: number): boolean {
   return k.arch.mayWalk ? k.arch.mayWalk(k, c, mm) : k.arch.hwLoadedMm(k, c) === mm;
 }
 
-export function cpuList(mask: number): string {
+export function cpuList(cpus: number | readonly number[]): string {
   const out: string[] = [];
-  for (let c = 0; mask; c++, mask >>>= 1) if (mask & 1) out.push(`cpu${c}`);
+  if (typeof cpus !== 'number') for (const c of cpus) out.push(`cpu${c}`);
+  else for (let c = 0, mask = cpus; mask; c++, mask >>>= 1) if (mask & 1) out.push(`cpu${c}`);
   return out.length ? out.join(',') : 'none';
 }
 

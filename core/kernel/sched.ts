@@ -29,7 +29,7 @@ export function registerSched(r: StepRegistry) {
     yield 0;
   });
   r.add('__schedule', 'context_switch', function* (k, x, f) {
-    yield* k.call(H.context_switch, x, { prev: f.prev, next: f.next });
+    yield k.invoke(H.context_switch, { prev: f.prev, next: f.next });
   });
 
   // context_switch(): the mm part.
@@ -45,7 +45,7 @@ export function registerSched(r: StepRegistry) {
   // if (!next->mm) { enter_lazy_tlb(prev->active_mm, next); next->active_mm = prev->active_mm; ...
   r.add('context_switch', 'enter_lazy_tlb', function* (k, x, f) {
     if (f.next_mm !== NULL) return;
-    yield* k.call(H.enter_lazy_tlb, x, { mm: f.prev_active_mm, tsk: f.next });
+    yield k.invoke(H.enter_lazy_tlb, { mm: f.prev_active_mm, tsk: f.next });
   });
   r.add('context_switch', 'next_active_mm', function* (k, x, f) {
     if (f.next_mm !== NULL) return;
@@ -56,7 +56,7 @@ export function registerSched(r: StepRegistry) {
   //       mmgrab(prev->active_mm);
   r.add('context_switch', 'mmgrab_lazy', function* (k, x, f) {
     if (f.next_mm !== NULL || f.prev_mm === NULL) return;
-    yield* k.call(H.mmgrab, x, { mm: f.prev_active_mm });
+    yield k.invoke(H.mmgrab, { mm: f.prev_active_mm });
   });
   //   else prev->active_mm = NULL;
   r.add('context_switch', 'transfer_active_mm', function* (k, x, f) {
@@ -67,11 +67,11 @@ export function registerSched(r: StepRegistry) {
   // } else { membarrier_switch_mm(rq, prev->active_mm, next->mm); switch_mm_irqs_off(...);
   r.add('context_switch', 'membarrier_switch_mm', function* (k, x, f) {
     if (f.next_mm === NULL) return;
-    yield* k.call(H.membarrier_switch_mm, x, { prev_mm: f.prev_active_mm, next_mm: f.next_mm });
+    yield k.invoke(H.membarrier_switch_mm, { prev_mm: f.prev_active_mm, next_mm: f.next_mm });
   });
   r.add('context_switch', 'switch_mm_irqs_off', function* (k, x, f) {
     if (f.next_mm === NULL) return;
-    yield* k.call(H.switch_mm_irqs_off, x, { prev: f.prev_active_mm, next: f.next_mm, tsk: f.next });
+    yield k.invoke(H.switch_mm_irqs_off, { prev: f.prev_active_mm, next: f.next_mm, tsk: f.next });
   });
   //   if (!prev->mm) {                        // from kernel
   //       /* will mmdrop() in finish_task_switch(). */
@@ -92,7 +92,7 @@ export function registerSched(r: StepRegistry) {
     if (k.tracing) k.tr(x, `switch_to ${f.prev.name} -> ${f.next.name}`);
   });
   r.add('context_switch', 'finish_task_switch', function* (k, x, f) {
-    yield* k.call(H.finish_task_switch, x, { prev: f.prev });
+    yield k.invoke(H.finish_task_switch, { prev: f.prev });
   });
 
   // finish_task_switch(prev)
@@ -111,11 +111,11 @@ export function registerSched(r: StepRegistry) {
   // if (mm) { membarrier_mm_sync_core_before_usermode(mm); mmdrop(mm); }
   r.add('finish_task_switch', 'sync_core_prev_mm', function* (k, x, f) {
     if (f.mm === NULL) return;
-    yield* k.call(H.membarrier_mm_sync_core_before_usermode, x, { mm: f.mm });
+    yield k.invoke(H.membarrier_mm_sync_core_before_usermode, { mm: f.mm });
   });
   r.add('finish_task_switch', 'mmdrop_prev_mm', function* (k, x, f) {
     if (f.mm === NULL) return;
-    yield* k.call(H.mmdrop, x, { mm: f.mm });
+    yield k.invoke(H.mmdrop, { mm: f.mm });
   });
   // if (unlikely(prev_state == TASK_DEAD)) put_task_stack(prev); put_task_struct_rcu_user(prev);
   r.add('finish_task_switch', 'put_task_struct', (_k, _x, f) => {
@@ -132,19 +132,19 @@ export function* cpu_main(k: Kernel, x: Ctx): Generator<number, void, unknown> {
       x.wait = () => cpu.upRequested;
       yield BLOCK;
       cpu.upRequested = false;
-      yield* k.call(H.start_secondary, x, {});
+      yield k.invoke(H.start_secondary, {});
       continue;
     }
     const next = pickNext(k, cpu);
     if (next !== cpu.curr) {
-      yield* k.call(H.__schedule, x, { prev: cpu.curr, next });
+      yield k.invoke(H.__schedule, { prev: cpu.curr, next });
       continue;
     }
     const t = cpu.curr;
     if (t.isIdle) {
       if (cpu.dying) {
         cpu.irqsOff = true; // do_idle(): local_irq_disable(); if (cpu_is_offline(cpu)) ...
-        yield* k.call(H.do_idle_offline, x, {});
+        yield k.invoke(H.do_idle_offline, {});
         continue;
       }
       const s = timerSleeper(k, x.cpu);

@@ -19,7 +19,7 @@ function* doOp(k: Kernel, x: Ctx, t: TaskInfo, op: Op): Generator<number, void, 
     case 'load': {
       const mm = k.ld(x, t.ref + L.T_MM);
       if (mm === NULL) { k.violate('warn', `${t.name} touches user memory with no mm`, x); return; }
-      yield* k.call(H.user_access, x, { mm, op, tsk: t });
+      yield k.invoke(H.user_access, { mm, op, tsk: t });
       return;
     }
     case 'sleep':
@@ -44,22 +44,22 @@ function* doOp(k: Kernel, x: Ctx, t: TaskInfo, op: Op): Generator<number, void, 
     case 'exit':
       // do_exit(): exit_mm(), then do_task_dead() -> __schedule() never returns.
       cpu.invStart = k.actions;
-      yield* k.call(H.exit_mm, x, { tsk: t });
+      yield k.invoke(H.exit_mm, { tsk: t });
       t.state = 'dead';
       k.st(x, t.ref + L.T_STATE, L.TASK_DEAD);
       yield 0;
       return;
     case 'exec': {
-      const mm = newMm(k, `${t.name}.exec`, 0);
+      const mm = newMm(k, `${t.name}.exec`, 1); // mm_alloc() -> mm_init(): mm_users = 1 (bprm->mm, handed to the task)
       cpu.invStart = k.actions;
-      yield* k.call(H.exec_mmap, x, { tsk: t, mm });
+      yield k.invoke(H.exec_mmap, { tsk: t, mm });
       return;
     }
     case 'clone': {
       const child = k.tasks.find((o) => o.name === op.task)!;
       const mm = k.ld(x, t.ref + L.T_MM);
       // copy_mm(CLONE_VM): mmget(oldmm); the child shares mm and active_mm.
-      yield* k.call(H.mmget, x, { mm });
+      yield k.invoke(H.mmget, { mm });
       k.st(x, child.ref + L.T_MM, mm);
       k.st(x, child.ref + L.T_ACTIVE_MM, mm);
       child.state = 'runnable';
@@ -71,25 +71,25 @@ function* doOp(k: Kernel, x: Ctx, t: TaskInfo, op: Op): Generator<number, void, 
       // zap_page_range / unmap_region: an mmu_gather over a range of this mm.
       const mm = k.ld(x, t.ref + L.T_MM);
       const tlb = { mm, fullmm: false, freed_tables: false, need_flush: false, pt: k.mmInfo(mm)!.pt2 };
-      yield* k.call(H.tlb_gather_mmu, x, tlb);
-      yield* k.call(H.unmap_vmas, x, tlb);
-      if (op.op === 'munmap' && !k.mmInfo(mm)!.pt2Freed) yield* k.call(H.free_pgtables, x, tlb);
-      yield* k.call(H.tlb_finish_mmu, x, tlb);
+      yield k.invoke(H.tlb_gather_mmu, tlb);
+      yield k.invoke(H.unmap_vmas, tlb);
+      if (op.op === 'munmap' && !k.mmInfo(mm)!.pt2Freed) yield k.invoke(H.free_pgtables, tlb);
+      yield k.invoke(H.tlb_finish_mmu, tlb);
       return;
     }
     case 'membarrier': {
       const mm = k.ld(x, t.ref + L.T_MM);
-      yield* k.call(H.membarrier_private_expedited, x, { mm });
+      yield k.invoke(H.membarrier_private_expedited, { mm });
       return;
     }
     case 'kthread_use_mm': {
       cpu.invStart = k.actions;
-      yield* k.call(H.kthread_use_mm, x, { tsk: t, mm: k.mmByName(op.mm) });
+      yield k.invoke(H.kthread_use_mm, { tsk: t, mm: k.mmByName(op.mm) });
       return;
     }
     case 'kthread_unuse_mm': {
       cpu.invStart = k.actions;
-      yield* k.call(H.kthread_unuse_mm, x, { tsk: t, mm: k.ld(x, t.ref + L.T_MM) });
+      yield k.invoke(H.kthread_unuse_mm, { tsk: t, mm: k.ld(x, t.ref + L.T_MM) });
       return;
     }
     case 'mmget_not_zero': {
@@ -106,28 +106,28 @@ function* doOp(k: Kernel, x: Ctx, t: TaskInfo, op: Op): Generator<number, void, 
     case 'mmput': {
       if (t.heldUsers <= 0) return;
       t.heldUsers--;
-      yield* k.call(H.mmput, x, { mm: k.mmByName(op.mm) });
+      yield k.invoke(H.mmput, { mm: k.mmByName(op.mm) });
       return;
     }
     case 'cpu_down':
-      yield* k.call(H.takedown_cpu, x, { cpu: op.cpu });
+      yield k.invoke(H.takedown_cpu, { cpu: op.cpu });
       return;
     case 'cpu_up':
-      yield* k.call(H.bringup_cpu, x, { cpu: op.cpu });
+      yield k.invoke(H.bringup_cpu, { cpu: op.cpu });
       return;
     case 'text_poke':
       cpu.irqsOff = true; // text_poke() runs with IRQs off (local_irq_save)
-      yield* k.call(H.text_poke, x, {});
+      yield k.invoke(H.text_poke, {});
       cpu.irqsOff = false;
       return;
     case 'efi_call':
-      yield* k.call(H.efi_enter_mm, x, {});
+      yield k.invoke(H.efi_enter_mm, {});
       yield 0; // the EFI runtime service runs here
-      yield* k.call(H.efi_leave_mm, x, {});
+      yield k.invoke(H.efi_leave_mm, {});
       return;
     case 'cpuidle_tlb_flushed':
       cpu.irqsOff = true;
-      yield* k.call(H.cpuidle_enter_state, x, { tlb_flushed: true });
+      yield k.invoke(H.cpuidle_enter_state, { tlb_flushed: true });
       cpu.irqsOff = false;
       return;
     default: {

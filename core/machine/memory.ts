@@ -41,6 +41,18 @@ export class Memory {
     this.sbLen = new Int32Array(ncpus);
   }
 
+  /** Back to an empty machine, keeping the arrays (one Memory serves every run of a kernel). */
+  reset() {
+    const t = this.top;
+    this.mem.fill(0, 0, t);
+    this.dead.fill(0, 0, t);
+    this.owner.fill(-1, 0, t);
+    this.objs.length = 0;
+    this.top = 1;
+    this.sbHead.fill(0);
+    this.sbLen.fill(0);
+  }
+
   alloc(kind: string, name: string, fields: readonly string[]): number {
     const base = this.top;
     const size = fields.length;
