@@ -190,6 +190,10 @@ export function runOnce(k: Kernel, sc: ScenarioDef, chooser: Chooser, opts: RunO
       throw new RunawayError(`scenario '${sc.name}' exceeded the step budget of ${opts.maxSteps} steps in one execution (runaway program?)`);
   }
   if (!k.fatal) quiescenceOracles(k);
+  if (!k.fatal && sc.forbid) {
+    const msg = sc.forbid({ reg: (task, reg) => k.tasks.find((t) => t.name === task)?.regs?.[reg] });
+    if (msg) k.violate('outcome', msg, null);
+  }
   return { violations: k.violations, steps: events.length, events };
 }
 

@@ -143,9 +143,10 @@ class DfsChooser implements Chooser {
     const i = node.enabled.indexOf(node.chosen);
     return i;
   }
-  /** Record the footprint of the event executed at depth. */
-  record(depth: number, fp: Int32Array) {
-    this.fps[depth] = fp;
+  /** Record the footprint of the event executed at depth (replayed prefixes keep theirs). */
+  record(depth: number, fp: Int32Array, n: number) {
+    if (depth < this.fps.length) return;
+    this.fps[depth] = fp.slice(0, n);
   }
   /** Prepare the next execution; false when the bounded space is exhausted. */
   backtrack(): boolean {
@@ -178,11 +179,15 @@ export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreR
   let explored = 0;
   let complete = false;
   let found: RunResult | null = null;
-  const dfs = o.strategy === 'dfs' ? new DfsChooser(o.preemptionBound ?? 2) : null;
+  // DFS bounds preemptions iteratively (0, 1, ... bound), as CHESS does: races that need few
+  // preemptions are found before the budget is spent deep in the many-preemption space.
+  const maxBound = o.preemptionBound ?? 2;
+  let bound = 0;
+  let dfs = o.strategy === 'dfs' ? new DfsChooser(0) : null;
   let kEst = 64;
   const counters: Record<string, number> = {};
   k.fpOn = !!dfs;
-  const onEvent = dfs ? (d: number, _e: number, kk: Kernel) => dfs.record(d, kk.fp.slice(0, kk.fpn)) : undefined;
+  const onEvent = dfs ? (d: number, _e: number, kk: Kernel) => dfs!.record(d, kk.fp, kk.fpn) : undefined;
   try {
     while (explored < o.budget) {
       const chooser: Chooser = dfs ?? (o.strategy === 'pct' ? new PctChooser(rng, o.pctDepth ?? 3, kEst) : new RandomChooser(rng));
@@ -193,7 +198,10 @@ export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreR
       for (const key in k.counters) counters[key] = (counters[key] ?? 0) + k.counters[key];
       if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
       if (r.violations.length) { found = r; break; }
-      if (dfs && !dfs.backtrack()) { complete = true; break; }
+      if (dfs && !dfs.backtrack()) {
+        if (bound >= maxBound) { complete = true; break; }
+        dfs = new DfsChooser(++bound);
+      }
     }
   } finally {
     k.fpOn = false;

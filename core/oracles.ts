@@ -12,6 +12,8 @@ export const ORACLES: Record<string, string> = {
   context: 'IRQs-off requirements, __mmdrop in hardirq/NMI or on a CPU RCU does not watch',
   membarrier: 'the membarrier rule (strict: F before and after a change of rq->curr->mm; observed: a skipped CPU)',
   warn: 'the modelled code\'s own WARN_ON/BUG_ON',
+  'stale-tlb': 'a CPU runs user code of an mm with a TLB generation older than a flush of that mm that has completed (x86-4.18)',
+  outcome: 'a final state the scenario forbids (litmus tests: e.g. store buffering across membarrier())',
 };
 
 /** Leak check at quiescence: an mm nobody can reach again will never be freed. */

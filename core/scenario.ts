@@ -26,7 +26,16 @@ export interface ScenarioDef {
   budget?: number;
   maxSteps?: number;
   setup(b: ScenarioBuilder): void;
+  /** A forbidden final state (litmus style): return a message if this execution ended in it.
+   *  Checked at quiescence by the 'outcome' oracle. */
+  forbid?(s: FinalState): string | null;
   expect?: Expectation[];
+}
+
+/** What forbid() can look at once an execution is over. */
+export interface FinalState {
+  /** a user register loaded by a task's `load` op (undefined if never loaded) */
+  reg(task: string, reg: string): number | undefined;
 }
 
 export function defineScenario(s: ScenarioDef): ScenarioDef {
