@@ -12,9 +12,13 @@ export interface ArchPlugin {
   description: string;
   /** semver range of kernel versions this arch model describes (series bases must intersect) */
   kernels: string;
-  /** mm_cpumask(mm) holds every CPU that may touch mm (lazily included): exact tracking */
+  /** mm_cpumask(mm) holds every CPU that may touch mm (lazily included): exact tracking.
+   *  Conformance: at every step, every online CPU whose MMU has mm loaded (hwLoadedMm), outside
+   *  the arch's switch window, is in mm_cpumask(mm). */
   mmCpumaskExact: boolean;
-  /** Do TLB-flush IPIs reach CPUs that are lazily on the mm? ('freed_tables': only when page tables are freed) */
+  /** Do TLB-flush IPIs reach CPUs that are lazily on the mm? ('freed_tables': only when page tables
+   *  are freed; 'never' also when the arch sends no flush IPIs at all, e.g. broadcast TLBI).
+   *  Flush IPIs are the ones sent with purpose 'tlb_flush' (core/kernel/ipi.ts). */
   flushIpisReachLazy: 'always' | 'never' | 'freed_tables';
   /** Does the exit_mmap flush switch lazy CPUs off the mm (shoot down lazies at exit)? */
   exitShootsLazies: boolean;
@@ -37,4 +41,25 @@ export interface ArchPlugin {
   /** per-run initial arch state */
   boot?(k: Kernel): void;
   costs: CostModel;
+
+  // ---- Optional (added for the conformance suite, test/conformance.test.ts). Arches written
+  // before these existed keep working with the defaults; arches/generic.ts declares them all.
+
+  /** How remote TLBs are invalidated: 'ipi' (a flush function run on each target CPU),
+   *  'broadcast' (a TLB-invalidate instruction the interconnect broadcasts: arm64 TLBI *IS,
+   *  powerpc tlbie), 'hypercall' (the hypervisor flushes the vCPUs: Xen PV MMUEXT_TLB_FLUSH_MULTI),
+   *  'mixed' (the arch picks per flush). Default 'ipi'. */
+  tlbFlush?: 'ipi' | 'broadcast' | 'hypercall' | 'mixed';
+  /** The arch's own software record of the mm loaded on cpu (x86 cpu_tlbstate.loaded_mm, sparc64
+   *  per_cpu_secondary_mm). Omit when the arch keeps none besides the MMU register itself; the
+   *  conformance suite then compares hwLoadedMm with the scheduler's view (current->active_mm,
+   *  or the temporary mm). */
+  loadedMm?(k: Kernel, cpu: number): number;
+  /** Is cpu inside a window where hwLoadedMm, loadedMm and mm_cpumask may legitimately disagree
+   *  (a switch in progress)? Default: a context of cpu is inside switch_mm_irqs_off() or
+   *  switch_mm() (test/conformance/windows.ts). Override only to widen it, and say why. */
+  inSwitchWindow?(k: Kernel, cpu: number): boolean;
+  /** Lazy MMU mode state of cpu (arch_enter/leave_lazy_mmu_mode, arches/lazy-mmu.ts): whether the
+   *  CPU is in the mode and how many deferred operations (PTE updates, TLB flushes) it holds. */
+  lazyMmuState?(k: Kernel, cpu: number): { active: boolean; pending: number };
 }

@@ -11,11 +11,13 @@ import { H, NULL, type Kernel, type Ctx } from '../core/kernel.ts';
 import * as L from '../core/layout.ts';
 import { newMm } from '../core/kernel/boot.ts';
 import { on_each_cpu_mask } from '../core/kernel/ipi.ts';
+import { tlbFlushMm } from '../core/page/state.ts';
+import { syncCoreEvent } from '../core/kernel/membarrier.ts';
 
 const loaded = (k: Kernel, c: number) => k.tlb[c] + L.TLB_LOADED_MM;
 const isLazy = (k: Kernel, c: number) => k.tlb[c] + L.TLB_IS_LAZY;
 
-/** load_new_mm_cr3(): MOV to CR3 is serializing (an F for membarrier) and, without PCID
+/** load_new_mm_cr3(): MOV to CR3 is serializing (an F and an S for membarrier) and, without PCID
  *  reuse, flushes the non-global TLB and paging-structure caches of the previous mm. */
 export function load_new_mm_cr3(k: Kernel, x: Ctx, next: number) {
   const pgd = k.ld(x, next + L.MM_PGD);
@@ -25,6 +27,7 @@ export function load_new_mm_cr3(k: Kernel, x: Ctx, next: number) {
   k.archState.switchingFrom[x.cpu] = NULL;
   tlbFlushedLocal(k, x.cpu, prev);
   k.mb(x, `write CR3 <- ${k.name(next)}.pgd (serializing)`);
+  syncCoreEvent(k, x);
   k.count('cr3_writes');
 }
 
@@ -32,6 +35,7 @@ export function load_new_mm_cr3(k: Kernel, x: Ctx, next: number) {
 export function tlbFlushedLocal(k: Kernel, cpu: number, mm: number) {
   const mi = k.mmInfo(mm);
   if (mi && mi.staleWalkers.length !== 0) mi.staleWalkers = mi.staleWalkers.filter((c) => c !== cpu);
+  tlbFlushMm(k, cpu, mm); // and the page-level TLB entries (core/page)
 }
 
 function cpumaskOf(k: Kernel, x: Ctx, mm: number): number[] {
@@ -265,7 +269,7 @@ export function registerX86Entry(r: StepRegistry) {
 export const x86: ArchPlugin = {
   name: 'x86',
   description: 'x86-64 bare metal: exact mm_cpumask incl. lazy CPUs, flush IPIs skip lazy CPUs unless page tables are freed, PCID',
-  kernels: '>=4.18.0',
+  kernels: '>=4.20.0', // contains the v4.20 lazier-TLB redo (145f573b89a6, 016c4d92cd16); v4.18 is arches/x86-4.18.ts
   mmCpumaskExact: true,
   flushIpisReachLazy: 'freed_tables',
   exitShootsLazies: true,
@@ -278,6 +282,9 @@ export const x86: ArchPlugin = {
   // A CPU that has cleared itself from mm_cpumask inside switch_mm_irqs_off (IRQs off, about to
   // write CR3) no longer uses the old mm: that is why the flush may skip it.
   mayWalk: (k, c, mm) => k.archState.cr3[c] === mm && k.archState.switchingFrom[c] !== mm,
+  // cpu_tlbstate.loaded_mm: the arch's own record (leave_mm() and the flush IPI move it and CR3 to
+  // init_mm while current->active_mm stays: the scheduler's view is not the arch's).
+  loadedMm: (k, c) => k.m.read(c, k.tlb[c] + L.TLB_LOADED_MM), // the CPU's own view (TSO store forwarding)
   apply(r) {
     registerX86Mm(r);
     registerX86Entry(r);

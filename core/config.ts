@@ -131,6 +131,13 @@ export async function resolveConfig(w: ConfigWords, sc?: ScenarioDef, limits: { 
     const eq = kv.indexOf('=');
     params[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
+  if (!w.force) {
+    for (const s of allSeries()) {
+      if (!s.validate || !ordered.some((p) => p.series === s.id)) continue;
+      const why = s.validate({ arch, params, patches: ordered.map((p) => p.id) });
+      if (why) throw new UsageError(`${why} (use --force to model it anyway)`);
+    }
+  }
   const memoryModel = (params.memory_model ?? sc?.memoryModel ?? 'sc') as 'sc' | 'tso';
   if (memoryModel !== 'sc' && memoryModel !== 'tso') throw new UsageError(`memory_model must be sc or tso, not '${memoryModel}'`);
   const all = ordered.concat(user);

@@ -184,6 +184,7 @@ export function runOnce(k: Kernel, sc: ScenarioDef, chooser: Chooser, opts: RunO
     execEvent(k, e);
     events.push(e);
     if (opts.onEvent) opts.onEvent(events.length - 1, e, k);
+    if (k.checkers.length !== 0) for (const ch of k.checkers) ch(k, e);
     last = e;
     if (k.fatal) break;
     if (events.length >= opts.maxSteps)

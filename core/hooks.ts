@@ -29,7 +29,7 @@ const BASE_HOOKS = [
   'exec_mmap', 'kthread_use_mm', 'kthread_unuse_mm',
   // TLB
   'flush_tlb_mm_range', 'flush_tlb_multi', 'flush_tlb_func', 'leave_mm', 'tlb_gather_mmu',
-  'tlb_flush_mmu', 'tlb_finish_mmu', 'free_pgtables', 'unmap_vmas',
+  'tlb_flush_mmu', 'tlb_flush_mmu_tlbonly', 'tlb_finish_mmu', 'free_pgtables', 'unmap_vmas',
   // membarrier
   'membarrier_private_expedited', 'membarrier_switch_mm', 'membarrier_update_current_mm',
   'membarrier_exec_mmap', 'membarrier_finish_switch_mm', 'membarrier_mm_sync_core_before_usermode',

@@ -55,6 +55,7 @@ export interface TaskInfo {
   pendingWakes: number;
   usingMm: number; // kthread_use_mm in effect (ghost)
   heldUsers: number; // mm_users references taken by mmget_not_zero
+  pinned: number[]; // mm_count references held from the start (scenario pins)
   reaped: boolean;
   regs?: Record<string, number>; // user registers of litmus loads
 }
@@ -146,6 +147,8 @@ export class Kernel {
   cpus!: CpuState[];
   tasks!: TaskInfo[];
   taskByRef!: Map<number, TaskInfo>;
+  /** Tasks assigned to each CPU, in creation order (the scheduler scans only its own). */
+  rqTasks!: TaskInfo[][];
   mms!: Map<number, MmInfo>;
   rq!: number[];
   tlb!: number[];
@@ -168,6 +171,9 @@ export class Kernel {
   archState: any = {};
   warnedOnce = new Set<string>();
   expectQuiescentFree = true;
+  /** Observers the engine runs after every event (the conformance suite's invariants). They read
+   *  state (peek, ghost) and may report through violate(); they never change it. */
+  checkers: ((k: Kernel, ev: number) => void)[] = [];
 
   constructor(readonly cfg: KernelConfig) {
     this.arch = cfg.arch;

@@ -22,6 +22,7 @@ export interface OpMap {
   kthread_unuse_mm: object;
   mmget_not_zero: { mm: string };
   mmput: { mm: string };
+  mmdrop: { mm: string }; // drop a reference the task pinned (see ScenarioBuilder.kthread pins)
   cpu_down: { cpu: number };
   cpu_up: { cpu: number };
   text_poke: object;

@@ -42,7 +42,9 @@ export function defineScenario(s: ScenarioDef): ScenarioDef {
   return s;
 }
 
-export interface ProcessOpts { membarrier?: boolean }
+/** membarrier: registered for MEMBARRIER_CMD_PRIVATE_EXPEDITED before the scenario starts;
+ *  'sync_core': for MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE as well. */
+export interface ProcessOpts { membarrier?: boolean | 'sync_core' }
 
 /** The API a scenario's setup() uses. Names are what traces print. */
 export class ScenarioBuilder {
@@ -60,6 +62,8 @@ export class ScenarioBuilder {
     if (o.membarrier) {
       // membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) done before the scenario starts.
       this.k.m.mem[mm + L.MM_MEMBARRIER_STATE] = L.MEMBARRIER_STATE_PRIVATE_EXPEDITED | L.MEMBARRIER_STATE_PRIVATE_EXPEDITED_READY;
+      if (o.membarrier === 'sync_core')
+        this.k.m.mem[mm + L.MM_MEMBARRIER_STATE] |= L.MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE | L.MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE_READY;
     }
     return name;
   }
@@ -73,9 +77,15 @@ export class ScenarioBuilder {
     if (started) this.k.m.mem[mm + L.MM_USERS]++;
   }
 
-  kthread(name: string, o: { cpu: number; prog: Op[] }) {
+  /** A kernel thread. `pins`: mms it holds an mm_count reference on from the start (mmgrab'd
+   *  by whoever created it, as io_uring or vhost do), released by its `mmdrop` op. */
+  kthread(name: string, o: { cpu: number; prog: Op[]; pins?: string[] }) {
     this.checkCpu(name, o.cpu);
-    newTask(this.k, name, { kthread: true, cpu: o.cpu, mm: 0, prog: o.prog });
+    const t = newTask(this.k, name, { kthread: true, cpu: o.cpu, mm: 0, prog: o.prog });
+    for (const p of o.pins ?? []) {
+      this.k.m.mem[this.k.mmByName(p) + L.MM_COUNT]++;
+      t.pinned.push(this.k.mmByName(p));
+    }
   }
 
   /** Allow up to `count` NMIs on `cpu`, at whatever points the explorer picks. */

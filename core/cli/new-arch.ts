@@ -1,4 +1,98 @@
+// lazymm new-arch <name>: scaffold arches/<name>.ts from the generic template (arches/generic.ts)
+// and register it in arches/index.ts, both through ts-morph: the copy gets its own identifiers
+// (the plugin const, the register functions), its name and a header that says what to do next;
+// index.ts gets the import and the ARCHES entry. The scaffold passes the conformance suite as it
+// is (test/conformance.test.ts runs the template itself); docs/arch-tutorial.md goes on from there.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Project, SyntaxKind, QuoteKind, IndentationText } from 'ts-morph';
 import { UsageError } from '../errors.ts';
-export async function cmdNewArch(_argv: string[]): Promise<number> {
-  throw new UsageError('new-arch: not implemented yet');
+import { parseArgs } from './common.ts';
+import { ARCHES } from '../../arches/index.ts';
+
+const NAME_RE = /^[a-z][a-z0-9-]*$/;
+const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do',
+  'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new',
+  'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'let',
+  'static', 'yield', 'await', 'implements', 'interface', 'package', 'private', 'protected', 'public', 'generic']);
+
+/** riscv -> riscv, x86-sev -> x86Sev */
+function camel(name: string): string {
+  return name.split('-').map((p, i) => (i === 0 ? p : p.charAt(0).toUpperCase() + p.slice(1))).join('');
+}
+
+export function archesDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../arches');
+}
+
+export interface Scaffolded { file: string; ident: string }
+
+/** Create arches/<name>.ts from arches/generic.ts and register it. Throws UsageError for a bad or
+ *  taken name. */
+export function scaffoldArch(name: string, dir = archesDir()): Scaffolded {
+  if (!NAME_RE.test(name)) throw new UsageError(`new-arch: bad arch name '${name}' (lowercase letters, digits and dashes, starting with a letter: /^[a-z][a-z0-9-]*$/)`);
+  if (ARCHES.some((a) => a.name === name)) throw new UsageError(`new-arch: arch '${name}' already exists (lazymm list arches)`);
+  const file = path.join(dir, `${name}.ts`);
+  if (fs.existsSync(file)) throw new UsageError(`new-arch: arches/${name}.ts already exists`);
+
+  const project = new Project({
+    skipAddingFilesFromTsConfig: true,
+    manipulationSettings: { quoteKind: QuoteKind.Single, indentationText: IndentationText.TwoSpaces },
+  });
+  const index = project.addSourceFileAtPath(path.join(dir, 'index.ts'));
+  const template = project.addSourceFileAtPath(path.join(dir, 'generic.ts'));
+
+  let ident = camel(name);
+  const taken = new Set(index.getImportDeclarations().flatMap((d) => d.getNamedImports().map((n) => n.getName())));
+  if (RESERVED.has(ident) || taken.has(ident) || ident === 'ARCHES') ident += 'Arch';
+  const pascal = ident.charAt(0).toUpperCase() + ident.slice(1);
+
+  const sf = template.copy(file);
+  // the plugin object and the functions that register its steps get the arch's own names
+  sf.getVariableDeclarationOrThrow('generic').rename(ident);
+  for (const fn of sf.getFunctions()) {
+    const n = fn.getName();
+    if (n && n.includes('Generic')) fn.rename(n.replace('Generic', pascal));
+  }
+  const lit = sf.getVariableDeclarationOrThrow(ident).getInitializerIfKindOrThrow(SyntaxKind.ObjectLiteralExpression);
+  lit.getPropertyOrThrow('name').asKindOrThrow(SyntaxKind.PropertyAssignment).setInitializer(`'${name}'`);
+  lit.getPropertyOrThrow('description').asKindOrThrow(SyntaxKind.PropertyAssignment)
+    .setInitializer(`'${name}: scaffolded from the generic template -- exact mm_cpumask, flush IPIs to all of it, no ASIDs'`);
+  // the header: what this file is now, and what to do with it
+  const text = sf.getFullText();
+  const headerEnd = text.indexOf('//\n// The defaults describe');
+  const header = [
+    `// ${name}: scaffolded by \`lazymm new-arch ${name}\` from arches/generic.ts. Replace this paragraph`,
+    '// with the kernel version and the files the model follows (arch/.../include/asm/mmu_context.h,',
+    '// arch/.../mm/tlb*.c, ...) and walk the TODO(new-arch) notes below: each says what to change. Check it',
+    `// with \`CONFORMANCE_ARCH=${name} npx vitest run test/conformance.test.ts\` and the scenarios with`,
+    `// \`lazymm explore <scenario> --arch ${name}\` (docs/arch-tutorial.md).`,
+    '',
+  ].join('\n');
+  if (headerEnd > 0) sf.replaceText([0, headerEnd], header);
+
+  // arches/index.ts: import { riscv } from './riscv.ts'; and an ARCHES entry
+  index.addImportDeclaration({ namedImports: [ident], moduleSpecifier: `./${name}.ts` }); // after the last import
+  const arr = index.getVariableDeclarationOrThrow('ARCHES').getInitializerIfKindOrThrow(SyntaxKind.ArrayLiteralExpression);
+  const elems = [...arr.getElements().map((e) => e.getText()), ident];
+  arr.replaceWithText(`[\n${elems.map((e) => `  ${e},`).join('\n')}\n]`); // one entry a line, as the file has them
+
+  sf.saveSync();
+  index.saveSync();
+  return { file, ident };
+}
+
+export async function cmdNewArch(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, [], []);
+  const name = p.positional[0];
+  if (name === undefined) throw new UsageError('new-arch: missing <name> (e.g. lazymm new-arch riscv)');
+  if (p.positional.length > 1) throw new UsageError(`new-arch: unexpected argument '${p.positional[1]}'`);
+  const s = scaffoldArch(name);
+  process.stdout.write([
+    `created arches/${path.basename(s.file)} from arches/generic.ts (export const ${s.ident})`,
+    `registered ${name} in arches/index.ts`,
+    `next: lazymm explore lazy-exit --arch ${name}; CONFORMANCE_ARCH=${name} npx vitest run test/conformance.test.ts`,
+  ].join('\n') + '\n');
+  return 0;
 }

@@ -5,6 +5,9 @@ import { Ctx, type Kernel, type TaskInfo, type CpuState } from '../kernel.ts';
 import * as L from '../layout.ts';
 import type { Op } from '../program.ts';
 
+/** Shared empty CPU list (staleWalkers is replaced, never mutated). */
+const NO_CPUS: readonly number[] = Object.freeze([]);
+
 export function newMm(k: Kernel, name: string, users: number, isInit = false): number {
   const mm = k.m.alloc('mm_struct', name, L.mmFields(k.ncpus));
   const pgd = k.m.alloc('pgd', `${name}.pgd`, L.PGD_FIELDS);
@@ -14,7 +17,7 @@ export function newMm(k: Kernel, name: string, users: number, isInit = false): n
   k.m.mem[mm + L.MM_COUNT] = 1; // mm_init(): the reference all users share
   k.m.mem[mm + L.MM_PGD] = pgd;
   k.m.mem[mm + L.MM_TLB_GEN] = 1;
-  k.mms.set(mm, { ref: mm, name, pgd, pt, pt2, pt2Freed: false, isInit, staleWalkers: [], pgtablesFreed: false, usersZero: false });
+  k.mms.set(mm, { ref: mm, name, pgd, pt, pt2, pt2Freed: false, isInit, staleWalkers: NO_CPUS, pgtablesFreed: false, usersZero: false });
   return mm;
 }
 
@@ -25,10 +28,11 @@ export function newTask(k: Kernel, name: string, o: { kthread: boolean; cpu: num
   const t: TaskInfo = {
     ref, name, kthread: o.kthread, isIdle: !!o.idle, cpu: o.cpu, prog: o.prog, pc: 0,
     state: o.started === false ? 'waiting' : 'runnable', timer: false, pendingWakes: 0, usingMm: NULL,
-    heldUsers: 0, reaped: false,
+    heldUsers: 0, reaped: false, pinned: [],
   };
   k.tasks.push(t);
   k.taskByRef.set(ref, t);
+  (k.rqTasks[o.cpu] ??= []).push(t);
   return t;
 }
 
@@ -53,6 +57,7 @@ export function boot(k: Kernel) {
   else k.m = new Memory(k.ncpus, k.tso);
   k.tasks = [];
   k.taskByRef = new Map();
+  k.rqTasks = Array.from({ length: k.ncpus }, () => []);
   k.mms = new Map();
   k.violations = [];
   k.fatal = false;

@@ -2,9 +2,18 @@
 // do_idle's offline path and idle_task_exit on the AP (kernel/sched/idle.c, core.c), and the
 // AP's bringup (arch start_secondary: mmgrab(&init_mm), enter_lazy_tlb).
 import type { StepRegistry } from '../hooks.ts';
-import { H, NULL } from '../kernel.ts';
+import { H, NULL, type Kernel } from '../kernel.ts';
 import * as L from '../layout.ts';
 import { BLOCK } from './sched.ts';
+
+/** Move the live tasks of a dying CPU to `to`, keeping creation order on the target runqueue. */
+function migrateTasks(k: Kernel, from: number, to: number) {
+  const moving = k.rqTasks[from].filter((t) => !t.isIdle && t.state !== 'dead');
+  if (!moving.length) return;
+  for (const t of moving) t.cpu = to;
+  k.rqTasks[from] = k.rqTasks[from].filter((t) => !moving.includes(t));
+  k.rqTasks[to] = k.rqTasks[to].concat(moving).sort((a, b) => a.ref - b.ref);
+}
 
 export function registerHotplug(r: StepRegistry) {
   // BP side of cpu_down(): take the CPU out of cpu_online_mask (stop_machine's take_cpu_down),
@@ -16,7 +25,7 @@ export function registerHotplug(r: StepRegistry) {
     ap.dying = true;
     k.fpGlobal();
     // Tasks still assigned to the dying CPU migrate to this one.
-    for (const t of k.tasks) if (t.cpu === f.cpu && !t.isIdle && t.state !== 'dead') t.cpu = x.cpu;
+    migrateTasks(k, f.cpu, x.cpu);
     yield 0;
   });
   // __cpu_die(cpu): wait for the AP's death report.
@@ -39,6 +48,20 @@ export function registerHotplug(r: StepRegistry) {
     yield k.invoke(H.mmdrop, { mm });
   });
 
+  // take_cpu_down() on the AP runs the CPUHP_AP_SMPCFD_DYING teardown, smpcfd_dying_cpu():
+  // "flush out any pending callbacks explicitly (without waiting for the IPIs to arrive), to ensure
+  // that the outgoing CPU doesn't go offline with work still pending" -- IRQs off, task context.
+  // (Modelled at the AP's first step on its way down, after cpu_online_mask lost it.)
+  r.add('do_idle_offline', 'smpcfd_dying_cpu', function* (k, x) {
+    const cpu = k.cpus[x.cpu];
+    while (cpu.pending.length) {
+      const ipi = cpu.pending.shift()!;
+      k.fpGlobal();
+      yield k.invoke(ipi.fn, { ...ipi.arg });
+      ipi.done = true;
+      yield 0;
+    }
+  });
   // do_idle(): if (cpu_is_offline(cpu)) { tick_nohz_idle_stop_tick(); cpuhp_report_idle_dead(); arch_cpu_idle_dead(); }
   r.add('do_idle_offline', 'cpuhp_report_idle_dead', function* (k, x) {
     yield k.invoke(H.cpuhp_report_idle_dead, {});

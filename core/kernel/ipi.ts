@@ -8,6 +8,9 @@ import { BLOCK } from './sched.ts';
 function* send(k: Kernel, x: Ctx, targets: number[], fn: number, arg: Frame, purpose: string, sent: Ipi[]) {
   for (const t of targets) {
     if (t === x.cpu) continue;
+    // smp_call_function_many_cond(): cpumask_and(cfd->cpumask, mask, cpu_online_mask), so a CPU
+    // going down (out of cpu_online_mask, not dead yet) gets no IPI. (Reads hotplug state: global.)
+    if (!k.cpus[t].online) { k.fpGlobal(); continue; }
     const ipi: Ipi = { fn, arg, from: x.cpu, done: false, purpose };
     k.cpus[t].pending.push(ipi);
     sent.push(ipi);

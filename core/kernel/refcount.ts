@@ -37,12 +37,14 @@ export function registerRefcount(r: StepRegistry) {
       if (k.arch.hwLoadedMm(k, c) === f.mm)
         k.violate('lifetime', `pgd of ${mi.name} freed while cpu${c}'s CR3 still points to it`, x);
     }
+    k.fpGlobal(); // a free conflicts with every access to the object (DPOR)
     k.m.free(mi.pgd, `cpu${x.cpu} __mmdrop`);
     if (k.tracing) k.tr(x, `mm_free_pgd(${mi.name})`);
     yield 0;
   });
   r.add('__mmdrop', 'destroy_context', () => {});
   r.add('__mmdrop', 'free_mm', function* (k, x, f) {
+    k.fpGlobal();
     k.m.free(f.mm, `cpu${x.cpu} __mmdrop`);
     k.count('mm_freed');
     if (k.tracing) k.tr(x, `free_mm(${k.name(f.mm)})`);
@@ -78,9 +80,10 @@ export function registerRefcount(r: StepRegistry) {
   });
 
   // void exit_mmap(struct mm_struct *mm)
-  r.add('exit_mmap', 'tlb_gather_mmu_fullmm', (k, _x, f) => {
+  r.add('exit_mmap', 'tlb_gather_mmu_fullmm', function* (k, _x, f) {
     const mi = k.mmInfo(f.mm)!;
     f.tlb = { mm: f.mm, fullmm: true, freed_tables: false, need_flush: false, pt: mi.pt2Freed ? mi.pt : -1 };
+    yield k.invoke(H.tlb_gather_mmu, f.tlb); // __tlb_gather_mmu(tlb, mm, true)
   });
   r.add('exit_mmap', 'unmap_vmas', function* (k, x, f) {
     yield k.invoke(H.unmap_vmas, f.tlb);
@@ -115,9 +118,15 @@ export function registerRefcount(r: StepRegistry) {
     yield k.invoke(H.tlb_flush_mmu, tlb);
   });
   r.add('tlb_flush_mmu', 'tlb_flush_mmu_tlbonly', function* (k, x, tlb) {
+    yield k.invoke(H.tlb_flush_mmu_tlbonly, tlb);
+  });
+  // static inline void tlb_flush_mmu_tlbonly(struct mmu_gather *tlb) (zap_pte_range() calls it
+  // too, under the page-table lock): flush if anything was cleared, then __tlb_reset_range().
+  r.add('tlb_flush_mmu_tlbonly', 'tlb_flush', function* (k, x, tlb) {
     if (!tlb.need_flush) return;
     tlb.need_flush = false;
-    yield k.invoke(H.flush_tlb_mm_range, { mm: tlb.mm, freed_tables: tlb.freed_tables, full: true });
+    // tlb_flush(tlb): x86 calls flush_tlb_mm_range(); other arches read tlb->fullmm too (arches/).
+    yield k.invoke(H.flush_tlb_mm_range, { mm: tlb.mm, freed_tables: tlb.freed_tables, full: true, fullmm: !!tlb.fullmm });
   });
   r.add('tlb_flush_mmu', 'tlb_flush_mmu_free', function* (k, x, tlb) {
     if (!tlb.freed_tables) return;
@@ -128,6 +137,7 @@ export function registerRefcount(r: StepRegistry) {
       k.violate('lifetime', `page tables of ${mi.name} freed while ${cpuList(mi.staleWalkers)} may still walk them (no TLB flush reached it)`, x);
     // exit_mmap frees what is left: both table pages unless munmap already freed one.
     const pts = tlb.pt >= 0 ? [tlb.pt] : [mi.pt, mi.pt2];
+    k.fpGlobal();
     for (const pt of pts) k.m.free(pt, `cpu${x.cpu} tlb_flush_mmu_free`);
     if (pts.includes(mi.pt2)) mi.pt2Freed = true;
     if (pts.includes(mi.pt)) mi.pgtablesFreed = true;

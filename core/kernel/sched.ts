@@ -171,18 +171,18 @@ function pickNext(k: Kernel, cpu: CpuState): TaskInfo {
   const c = cpu.curr;
   if (!c.isIdle && c.state === 'running' && !cpu.dying) return c;
   if (cpu.dying) return cpu.idle;
-  for (const t of k.tasks) if (t.cpu === cpu.id && t.state === 'runnable' && !t.isIdle) return t;
+  for (const t of k.rqTasks[cpu.id]) if (t.state === 'runnable' && !t.isIdle) return t;
   return cpu.idle;
 }
 
 function timerSleeper(k: Kernel, cpu: number): TaskInfo | undefined {
-  for (const t of k.tasks) if (t.cpu === cpu && t.state === 'sleeping' && t.timer) return t;
+  for (const t of k.rqTasks[cpu]) if (t.state === 'sleeping' && t.timer) return t;
   return undefined;
 }
 
 function hasWork(k: Kernel, cpu: CpuState): boolean {
   if (cpu.dying) return true;
-  for (const t of k.tasks) if (t.cpu === cpu.id && (t.state === 'runnable' || (t.state === 'sleeping' && t.timer))) return true;
+  for (const t of k.rqTasks[cpu.id]) if (t.state === 'runnable' || (t.state === 'sleeping' && t.timer)) return true;
   return false;
 }
 

@@ -99,8 +99,20 @@ function* doOp(k: Kernel, x: Ctx, t: TaskInfo, op: Op): Generator<number, void, 
       const v = k.ld(x, a);
       yield 0;
       if (v !== 0 && k.cmpxchg(x, a, v, v + 1) === v) t.heldUsers++;
-      else t.pc = t.prog.length; // could not pin it: the rest of the program is skipped
+      else {
+        // The address space is gone: skip to the task's release of its mm_struct pin, if any.
+        const rel = t.prog.findIndex((o, i) => i >= t.pc && o.op === 'mmdrop' && o.mm === op.mm);
+        t.pc = rel >= 0 ? rel : t.prog.length;
+      }
       yield 0;
+      return;
+    }
+    case 'mmdrop': {
+      const mm = k.mmByName(op.mm);
+      const i = t.pinned.indexOf(mm);
+      if (i < 0) { k.violate('refcount', `${t.name} drops ${op.mm}, which it does not pin`, x); return; }
+      t.pinned.splice(i, 1);
+      yield k.invoke(H.mmdrop, { mm });
       return;
     }
     case 'mmput': {

@@ -2,6 +2,7 @@
 // exactly as the diff changes the kernel (insert, replace or remove named steps).
 import type { StepRegistry } from '../hooks.ts';
 import type { Kernel } from '../kernel.ts';
+import type { ArchPlugin } from '../../arches/types.ts';
 
 export interface PatchDef {
   id: string; // "lazy-mm/16"
@@ -25,6 +26,9 @@ export interface SeriesDef {
   /** kernel version the series applies to (semver) */
   base: string;
   patches: PatchDef[];
+  /** Kconfig-style constraints of the options the series adds: a reason the configuration
+   *  cannot be built (refused unless --force), or null. */
+  validate?(c: { arch: ArchPlugin; params: Record<string, string>; patches: string[] }): string | null;
 }
 
 export function definePatch(p: PatchDef): PatchDef {

@@ -1,3 +1,5 @@
 // Further benches register here (bisect, page-level, timing) so `npm run bench NAME` can pick one.
+import { TIMING_BENCHES } from './timing-benches.ts';
+import { PAGE_BENCHES } from './page-benches.ts';
 export interface Bench { name: string; run(): Promise<void> }
-export const BENCHES: Bench[] = [];
+export const BENCHES: Bench[] = [...TIMING_BENCHES, ...PAGE_BENCHES];

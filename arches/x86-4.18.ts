@@ -1,0 +1,128 @@
+// x86-64 bare metal as of v4.18, before Rik van Riel's "make lazy TLB mode lazier" (the
+// lazier-tlb series, whose base this is). Built from the x86 (v5.16) plugin with the TLB code
+// put back the way v4.18 had it, as Peter Zijlstra's revert of the series shows it
+// ("[PATCH 1/4] x86/mm/tlb: Revert the recent lazy TLB patches", 2018-08-22, anchors-upstream.md
+// §2; seeds-001-003-004.md §2.2):
+//  - enter_lazy_tlb(): `if (tlb_defer_switch_to_init_mm()) is_lazy = true; else
+//    switch_mm(NULL, &init_mm, NULL);` with tlb_defer_switch_to_init_mm() == !PCID. The model's
+//    default is a CPU without PCID, where lazy TLB mode existed; with --set X86_FEATURE_PCID=y (the
+//    Haswell/Broadwell machines of Rik's numbers) a CPU leaves a user mm at once, and only
+//    lazier-tlb/06 makes it lazy;
+//  - switch_mm_irqs_off(): `is_lazy = false` unconditionally; real_prev == next just returns (no
+//    tlb_gen catch-up); mm_cpumask bits are cleared and set even for init_mm; no
+//    LOADED_MM_SWITCHING (v4.19);
+//  - native_flush_tlb_others(): every CPU in mm_cpumask gets the flush IPI, lazy or not, and a
+//    lazy one switches to init_mm in flush_tlb_func_common();
+//  - no freed_tables distinction; page tables go through the RCU table batch (x86 selects
+//    HAVE_RCU_TABLE_FREE): tlb_flush_mmu_free() -> tlb_table_flush() -> call_rcu_sched(). A lazy
+//    idle CPU is in an RCU extended quiescent state and does not hold the grace period off, so the
+//    model's immediate free in tlb_flush_mmu_free is when a lazy CPU's speculative walk can hit
+//    the tables.
+// The plugin also carries the generation-level stale-TLB oracle (core/oracles.ts): once a flush of
+// mm has completed, no CPU may run user code of mm with a TLB generation older than it.
+import type { ArchPlugin } from './types.ts';
+import type { StepRegistry } from '../core/hooks.ts';
+import { H, NULL, type Kernel } from '../core/kernel.ts';
+import * as L from '../core/layout.ts';
+import { on_each_cpu_mask } from '../core/kernel/ipi.ts';
+import { x86, registerX86Mm, registerX86Entry } from './x86.ts';
+import { inSwitchMm } from './lib.ts';
+
+const loaded = (k: Kernel, c: number) => k.tlb[c] + L.TLB_LOADED_MM;
+const isLazy = (k: Kernel, c: number) => k.tlb[c] + L.TLB_IS_LAZY;
+
+/** The newest generation of mm whose flush has completed (ghost, for the stale-TLB oracle). */
+function flushedGen(k: Kernel): Map<number, number> {
+  return (k.archState.flushedGen ??= new Map<number, number>());
+}
+
+export function registerX86v418(r: StepRegistry) {
+  // ---- switch_mm_irqs_off(), v4.18
+  r.replace('switch_mm_irqs_off', 'read_cpu_tlbstate', (k, x, f) => {
+    if (!k.cpus[x.cpu].irqsOff) k.violate('context', `switch_mm_irqs_off() with IRQs enabled on cpu${x.cpu}`, x);
+    f.real_prev = k.ld(x, loaded(k, x.cpu));
+  });
+  // this_cpu_write(cpu_tlbstate.is_lazy, false);
+  r.replace('switch_mm_irqs_off', 'clear_is_lazy', function* (k, x) {
+    k.st(x, isLazy(k, x.cpu), 0);
+    yield 0;
+  });
+  // if (real_prev == next) { ...WARN_ON_ONCE(!cpumask_test_cpu(...)) cpumask_set_cpu(...); return; }
+  r.replace('switch_mm_irqs_off', 'same_mm', function* (k, x, f) {
+    if (f.real_prev !== f.next) return;
+    if (f.real_prev !== k.init_mm && !k.ld(x, f.next + L.MM_CPUMASK + x.cpu)) {
+      k.violate('warn', `WARN_ON_ONCE(!cpumask_test_cpu(cpu, mm_cpumask(next))) for ${k.name(f.next)} on cpu${x.cpu}`, x);
+      k.cmpxchg(x, f.next + L.MM_CPUMASK + x.cpu, 0, 1);
+    }
+    yield 0;
+    f.ret_early = true;
+  });
+  // } else { /* Stop remote flushes for the previous mm */ cpumask_clear_cpu(cpu, mm_cpumask(real_prev));
+  //          /* Start remote flushes and then read tlb_gen. */ cpumask_set_cpu(cpu, mm_cpumask(next));
+  //          next_tlb_gen = atomic64_read(&next->context.tlb_gen); choose_new_asid(...); ... }
+  r.replace('switch_mm_irqs_off', 'update_mm_cpumask', function* (k, x, f) {
+    if (f.real_prev === f.next) return; // the lazier same-mm flush path (lazier-tlb/04) comes here
+    k.cmpxchg(x, f.real_prev + L.MM_CPUMASK + x.cpu, 1, 0);
+    if (f.real_prev !== k.init_mm) k.archState.switchingFrom[x.cpu] = f.real_prev;
+    yield 0;
+    k.cmpxchg(x, f.next + L.MM_CPUMASK + x.cpu, 0, 1);
+    yield 0;
+    f.next_tlb_gen = k.ld(x, f.next + L.MM_TLB_GEN);
+    yield 0;
+  }, 'cpumask_clear_set');
+
+  // ---- enter_lazy_tlb(), v4.18
+  r.replace('enter_lazy_tlb', 'set_is_lazy', function* (k, x) {
+    if (k.ld(x, loaded(k, x.cpu)) === k.init_mm) return;
+    // static inline bool tlb_defer_switch_to_init_mm(void) { return !static_cpu_has(X86_FEATURE_PCID); }
+    if (!k.flag('X86_FEATURE_PCID', false)) {
+      k.st(x, isLazy(k, x.cpu), 1);
+      yield 0;
+      return;
+    }
+    k.count('enter_lazy_switch_to_init_mm');
+    yield k.invoke(H.switch_mm, { prev: NULL, next: k.init_mm, tsk: null });
+  }, 'tlb_defer_switch_to_init_mm');
+
+  // ---- native_flush_tlb_others(), v4.18: smp_call_function_many(cpumask, flush_tlb_func_remote, ...)
+  r.replace('flush_tlb_multi', 'native_flush_tlb_multi', function* (k, x, f) {
+    yield* on_each_cpu_mask(k, x, f.mask, H.flush_tlb_func, { info: f.info }, true, 'tlb_flush');
+  }, 'native_flush_tlb_others');
+
+  // ---- the stale-TLB oracle
+  r.add('flush_tlb_mm_range', 'flush_done', (k, _x, f) => {
+    const m = flushedGen(k);
+    if ((m.get(f.mm) ?? 0) < f.new_tlb_gen) m.set(f.mm, f.new_tlb_gen);
+  });
+  r.add('user_access', 'check_tlb_gen', (k, x, f) => {
+    const done = flushedGen(k).get(f.mm);
+    if (done === undefined) return;
+    // the CPU's own view (its store buffer first, under TSO): these are its private TLB state
+    const mine = k.m.read(x.cpu, k.tlb[x.cpu] + L.TLB_CTX_GEN);
+    if (k.m.read(x.cpu, loaded(k, x.cpu)) === f.mm && mine < done)
+      k.violate('stale-tlb', `cpu${x.cpu} runs user code of ${k.name(f.mm)} with TLB generation ${mine}, older than the completed flush to generation ${done}`, x);
+  }, { before: 'mmu_walk' });
+}
+
+export const x86_418: ArchPlugin = {
+  ...x86,
+  name: 'x86-4.18',
+  description: 'x86-64 bare metal as of v4.18 (before lazier-tlb): every flush IPI reaches lazy CPUs (which then switch to init_mm), mm_cpumask atomics on init_mm too; no PCID unless --set X86_FEATURE_PCID=y',
+  kernels: '>=4.18.0 <4.19.0',
+  flushIpisReachLazy: 'always',
+  asids: false, // X86_FEATURE_PCID=n by default (see above)
+  tlbFlush: 'ipi',
+  loadedMm: (k, c) => k.peek(loaded(k, c)), // cpu_tlbstate.loaded_mm
+  inSwitchWindow: (k, c) => inSwitchMm(k, c),
+  lazyMmuState: undefined, // bare metal: no lazy MMU mode
+  apply(r, k) {
+    registerX86Mm(r);
+    registerX86Entry(r);
+    registerX86v418(r);
+    void k;
+  },
+  boot(k) {
+    x86.boot!(k);
+    k.archState.flushedGen = new Map<number, number>();
+  },
+};

@@ -1,0 +1,172 @@
+// A/B comparison of two configurations on a workload with the timing driver, and the report in
+// the LKP (0-day kernel test robot) layout: base and patched columns, %change, %stddev (shown
+// above 2%, as lkp-tests' compare does), runs, and a significance mark (Welch's t-test).
+import type { ConfigWords } from '../config.ts';
+import type { ScenarioDef } from '../scenario.ts';
+import { resolveTimed, measure, summary, hotLines, higherIsBetter, type Measured } from './measure.ts';
+import { welch, mark } from './stats.ts';
+import { profileFor } from './profile.ts';
+
+export interface Side { mean: number; stddev: number; n: number }
+export interface AbMetric { name: string; unit: string; a: Side; b: Side; change_pct: number | null; p: number | null; mark: string }
+export interface AbPoint {
+  cpus: number;
+  metrics: AbMetric[];
+  hot_lines: { a: ReturnType<typeof hotLines>; b: ReturnType<typeof hotLines> };
+  machine: { a: string; b: string };
+  patches: { a: string[]; b: string[] };
+  arch: { a: string; b: string };
+  seconds: number;
+}
+
+export function compare(a: Measured, b: Measured): AbMetric[] {
+  const names: string[] = [];
+  for (const k of a.metrics.keys()) names.push(k);
+  for (const k of b.metrics.keys()) if (!a.metrics.has(k)) names.push(k);
+  const out: AbMetric[] = [];
+  for (const name of names) {
+    const ea = a.metrics.get(name), eb = b.metrics.get(name);
+    const va = ea?.values ?? new Array(a.runs.length).fill(0);
+    const vb = eb?.values ?? new Array(b.runs.length).fill(0);
+    const sa = summary(va), sb = summary(vb);
+    const change = sa.mean !== 0 ? ((sb.mean - sa.mean) / Math.abs(sa.mean)) * 100 : sb.mean === 0 ? 0 : null;
+    const w = welch(va, vb);
+    out.push({ name, unit: (ea ?? eb)!.unit, a: sa, b: sb, change_pct: change, p: Number.isNaN(w.p) ? null : w.p, mark: mark(w.p) });
+  }
+  return out;
+}
+
+export async function abPoint(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number, runs: number, seed: number, onRun?: (side: string, i: number) => void): Promise<AbPoint> {
+  const ra = await resolveTimed({ ...wa, cpus }, sc);
+  const rb = await resolveTimed({ ...wb, cpus }, sc);
+  const ma = measure(ra, sc, runs, seed, (i) => onRun?.('a', i));
+  const mb = measure(rb, sc, runs, seed, (i) => onRun?.('b', i));
+  return {
+    cpus,
+    metrics: compare(ma, mb),
+    hot_lines: { a: hotLines(ma), b: hotLines(mb) },
+    machine: { a: profileFor(ra.cfg.arch.name, ra.cfg.params).name, b: profileFor(rb.cfg.arch.name, rb.cfg.params).name },
+    patches: { a: ra.patchIds, b: rb.patchIds },
+    arch: { a: ra.cfg.arch.name, b: rb.cfg.arch.name },
+    seconds: ma.seconds + mb.seconds,
+  };
+}
+
+// ---- formatting ---------------------------------------------------------------------------------
+
+export function fmtNum(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e6 || a < 1e-2) return v.toExponential(2);
+  if (a >= 100) return v.toFixed(0);
+  return v.toPrecision(3);
+}
+
+function rsd(s: Side): string {
+  if (s.mean === 0 || s.n < 2) return '';
+  const r = (s.stddev / Math.abs(s.mean)) * 100;
+  return r > 2 ? `±${r.toFixed(0)}%` : '';
+}
+
+function fmtChange(m: AbMetric): string {
+  if (m.change_pct === null) return 'new';
+  return `${m.change_pct >= 0 ? '+' : ''}${m.change_pct.toFixed(1)}%`;
+}
+
+/** The LKP table: `base ±rsd  %change  new ±rsd  runs  sig  metric`. Rows where both sides are 0
+ *  are left out. */
+export function lkpTable(metrics: AbMetric[]): string[] {
+  const rows: string[] = [];
+  rows.push(`${'base'.padStart(12)} ${'%stddev'.padStart(7)} ${'%change'.padStart(11)} ${'patched'.padStart(12)} ${'%stddev'.padStart(7)}  runs  sig  metric`);
+  rows.push(`${''.padStart(12)} ${'\\'.padStart(7)} ${'|'.padStart(11)} ${''.padStart(12)} ${'\\'.padStart(7)}`);
+  for (const m of metrics) {
+    if (m.a.mean === 0 && m.b.mean === 0) continue;
+    const dir = higherIsBetter(m.name);
+    let word = '';
+    if (m.mark && m.change_pct !== null && dir !== null && m.change_pct !== 0) word = (m.change_pct > 0) === dir ? ' (improvement)' : ' (regression)';
+    rows.push(
+      `${fmtNum(m.a.mean).padStart(12)} ${rsd(m.a).padStart(7)} ${fmtChange(m).padStart(11)} ${fmtNum(m.b.mean).padStart(12)} ${rsd(m.b).padStart(7)}  ${`${m.a.n}:${m.b.n}`.padStart(4)}  ${m.mark.padEnd(3)}  ${m.name}${word}`,
+    );
+  }
+  return rows;
+}
+
+/** The metric a plot shows: context switches for the context-switch workloads, else their
+ *  will-it-scale ops (when there are any). */
+export function headline(metrics: AbMetric[], workload: string): string {
+  const ops = metrics.find((m) => m.name === 'ops_per_s');
+  return workload.startsWith('context-switch') || !ops || (ops.a.mean === 0 && ops.b.mean === 0) ? 'context_switches_per_s' : 'ops_per_s';
+}
+
+export function sweepCsv(points: AbPoint[]): string {
+  const lines = ['cpus,metric,unit,a_mean,a_stddev,a_n,b_mean,b_stddev,b_n,change_pct,p'];
+  for (const pt of points)
+    for (const m of pt.metrics)
+      lines.push([pt.cpus, m.name, m.unit, m.a.mean, m.a.stddev, m.a.n, m.b.mean, m.b.stddev, m.b.n, m.change_pct ?? '', m.p ?? ''].join(','));
+  return lines.join('\n') + '\n';
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** Throughput vs CPUs for A and B (mean, with ±stddev bars), log2 CPU axis. */
+export function sweepSvg(points: AbPoint[], metric: string, title: string, labelA: string, labelB: string): string {
+  const W = 720, H = 440, L = 90, R = 20, T = 50, B = 60;
+  const xs = points.map((p) => p.cpus);
+  const get = (p: AbPoint, side: 'a' | 'b') => p.metrics.find((m) => m.name === metric)?.[side] ?? { mean: 0, stddev: 0, n: 0 };
+  const ymax = Math.max(1e-9, ...points.flatMap((p) => [get(p, 'a'), get(p, 'b')].map((s) => s.mean + s.stddev))) * 1.08;
+  const lx = (c: number) => Math.log2(Math.max(1, c));
+  const x0 = lx(Math.min(...xs)), x1 = Math.max(x0 + 1, lx(Math.max(...xs)));
+  const X = (c: number) => L + ((lx(c) - x0) / (x1 - x0)) * (W - L - R);
+  const Y = (v: number) => T + (1 - v / ymax) * (H - T - B);
+  const o: string[] = [];
+  o.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  o.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  o.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${esc(title)}</text>`);
+  o.push(`<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`);
+  for (let i = 0; i <= 5; i++) {
+    const v = (ymax / 5) * i;
+    o.push(`<line x1="${L - 4}" y1="${Y(v)}" x2="${W - R}" y2="${Y(v)}" stroke="#ddd"/><text x="${L - 8}" y="${Y(v) + 4}" text-anchor="end">${fmtNum(v)}</text>`);
+  }
+  for (const c of xs) o.push(`<text x="${X(c)}" y="${H - B + 18}" text-anchor="middle">${c}</text>`);
+  o.push(`<text x="${(L + W - R) / 2}" y="${H - 18}" text-anchor="middle">CPUs</text>`);
+  o.push(`<text x="18" y="${(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 18 ${(T + H - B) / 2})">${esc(metric)}</text>`);
+  const series: ['a' | 'b', string, string][] = [['a', '#1f77b4', labelA], ['b', '#d62728', labelB]];
+  series.forEach(([side, color, label], i) => {
+    const pts = points.map((p) => `${X(p.cpus).toFixed(1)},${Y(get(p, side).mean).toFixed(1)}`).join(' ');
+    o.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts}"/>`);
+    for (const p of points) {
+      const s = get(p, side);
+      o.push(`<circle cx="${X(p.cpus).toFixed(1)}" cy="${Y(s.mean).toFixed(1)}" r="3" fill="${color}"/>`);
+      if (s.stddev > 0) o.push(`<line x1="${X(p.cpus).toFixed(1)}" y1="${Y(s.mean - s.stddev).toFixed(1)}" x2="${X(p.cpus).toFixed(1)}" y2="${Y(s.mean + s.stddev).toFixed(1)}" stroke="${color}"/>`);
+    }
+    o.push(`<rect x="${L + 12}" y="${T + 8 + i * 18}" width="14" height="3" fill="${color}"/><text x="${L + 32}" y="${T + 13 + i * 18}">${side.toUpperCase()}: ${esc(label)}</text>`);
+  });
+  o.push('</svg>');
+  return o.join('\n') + '\n';
+}
+
+/** "1,2,4,...,192" -> [1,2,4,8,16,32,64,128,192]: '...' continues the last step (geometric if the
+ *  two terms before it double, else arithmetic) up to the next term. */
+export function parseCpuList(s: string): number[] {
+  const parts = s.split(',').map((x) => x.trim()).filter(Boolean);
+  const out: number[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (p === '...' || p === '..') {
+      const next = Number(parts[i + 1]);
+      if (out.length < 2 || !Number.isInteger(next)) throw new Error(`'...' in --cpus needs two numbers before it and one after`);
+      const [u, v] = [out[out.length - 2], out[out.length - 1]];
+      const geo = u > 0 && v % u === 0 && v / u > 1;
+      let cur = v;
+      for (;;) {
+        cur = geo ? cur * (v / u) : cur + (v - u);
+        if (cur >= next || cur <= 0) break;
+        out.push(cur);
+      }
+      continue;
+    }
+    if (!/^\d+$/.test(p) || Number(p) < 1) throw new Error(`--cpus takes positive integers (e.g. 1,2,4,...,192), not '${p}'`);
+    out.push(Number(p));
+  }
+  return [...new Set(out)].sort((a, b) => a - b);
+}

@@ -1,0 +1,261 @@
+// The timing driver: runs the kernel model (core/engine.ts's events, the same cpu_main, steps and
+// IPIs the explorer interleaves) in virtual time. The CPU with the smallest clock moves next;
+// an event costs what its accesses and calls cost (./state.ts). A CPU whose context waits
+// (idle, an IPI sender waiting for handlers) is parked and woken, at the right virtual time, by
+// what ends the wait: a task made runnable (wake latency by distance), an IPI arriving (delivery
+// latency), the last handler of a waited-for IPI finishing. A periodic sweep catches the rarer
+// waits (hotplug) that are not instrumented.
+import { execEvent, EV_IRQ, EV_STEP } from '../engine.ts';
+import { H } from '../hooks.ts';
+import { boot } from '../kernel/boot.ts';
+import { cpu_main } from '../kernel/sched.ts';
+import { buildScenario, type ScenarioDef } from '../scenario.ts';
+import { primaryViolation, type Ipi, type TaskInfo, type Violation } from '../kernel.ts';
+import type { TimingKernel } from './kernel.ts';
+import { TimingState, type LineStat } from './state.ts';
+import { profileFor, resolveCosts } from './profile.ts';
+
+export interface TimedOptions {
+  seed: number;
+  /** measured window, virtual ns (after the warm-up) */
+  durationNs: number;
+  warmupNs: number;
+  /** safety bound on events */
+  maxEvents?: number;
+}
+
+export interface TimedRun {
+  /** counters (k.counters and the driver's own) accumulated over the measured window */
+  counters: Record<string, number>;
+  /** virtual seconds measured */
+  seconds: number;
+  lines: LineStat[];
+  events: number;
+  violation: Violation | null;
+  machine: string;
+  /** the run ended before the window did (every task finished) */
+  quiesced: boolean;
+}
+
+/** Min-heap of CPUs keyed by their clocks. */
+class ClockHeap {
+  items: Int32Array;
+  pos: Int32Array;
+  n = 0;
+  constructor(ncpus: number, readonly key: Float64Array) {
+    this.items = new Int32Array(ncpus);
+    this.pos = new Int32Array(ncpus).fill(-1);
+  }
+  has(c: number) { return this.pos[c] >= 0; }
+  minKey(): number { return this.n ? this.key[this.items[0]] : Infinity; }
+  push(c: number) {
+    let i = this.n++;
+    this.items[i] = c;
+    this.pos[c] = i;
+    this.up(i);
+  }
+  pop(): number {
+    const top = this.items[0];
+    this.pos[top] = -1;
+    const last = this.items[--this.n];
+    if (this.n > 0) { this.items[0] = last; this.pos[last] = 0; this.down(0); }
+    return top;
+  }
+  private less(a: number, b: number) {
+    const ka = this.key[a], kb = this.key[b];
+    return ka < kb || (ka === kb && a < b); // ties: lower CPU first (deterministic)
+  }
+  private up(i: number) {
+    const it = this.items, c = it[i];
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(c, it[p])) break;
+      it[i] = it[p]; this.pos[it[i]] = i; i = p;
+    }
+    it[i] = c; this.pos[c] = i;
+  }
+  private down(i: number) {
+    const it = this.items, c = it[i], n = this.n;
+    for (;;) {
+      let j = 2 * i + 1;
+      if (j >= n) break;
+      if (j + 1 < n && this.less(it[j + 1], it[j])) j++;
+      if (!this.less(it[j], c)) break;
+      it[i] = it[j]; this.pos[it[i]] = i; i = j;
+    }
+    it[i] = c; this.pos[c] = i;
+  }
+}
+
+const SWEEP_EVERY = 1 << 16;
+
+export function runTimed(k: TimingKernel, sc: ScenarioDef, o: TimedOptions): TimedRun {
+  const costs = resolveCosts(profileFor(k.arch.name, k.params), k.params);
+  const tm = new TimingState(k, costs, o.seed, k.flag('mm_count_own_line', false));
+  k.tm = tm;
+  boot(k);
+  k.tracing = false;
+  buildScenario(k, sc);
+  const n = k.ncpus;
+  const clock = tm.clock;
+  const parked = new Uint8Array(n);
+  const heap = new ClockHeap(n, clock);
+  const arrival = new Map<Ipi, number>();
+  const handling: (Ipi | null)[] = new Array(n).fill(null);
+
+  const wakeAt = (c: number, t: number) => {
+    if (!parked[c]) return;
+    parked[c] = 0;
+    if (clock[c] < t) clock[c] = t;
+    heap.push(c);
+  };
+
+  // Instrument the run state: IPI queues and task states report to the driver.
+  for (let c = 0; c < n; c++) {
+    const q = k.cpus[c].pending;
+    const target = c;
+    q.push = function (this: Ipi[], ...ipis: Ipi[]) {
+      for (const ipi of ipis) {
+        const at = tm.ipiSent(ipi, target);
+        arrival.set(ipi, at);
+        Array.prototype.push.call(this, ipi);
+        wakeAt(target, at);
+      }
+      return this.length;
+    };
+  }
+  // A task made runnable (try_to_wake_up stores TASK_RUNNING to its __state) wakes its CPU after
+  // the wake latency: TimingKernel.st reports the store, the driver checks after the event.
+  const woken: number[] = [];
+  tm.onWake = (t: TaskInfo) => {
+    const from = tm.cur;
+    if (from < 0 || t.cpu === from || !parked[t.cpu]) return;
+    woken.push(t.cpu, clock[from] + tm.wakeLatency(from, t.cpu));
+  };
+
+  for (let c = 0; c < n; c++) {
+    const x = k.cpus[c].ctx[0];
+    x.gen = cpu_main(k, x);
+    // Start offsets: the tasks do not start in lockstep (seeded, < 1 us).
+    clock[c] = (tm.rng.next() / 4294967296) * 1000;
+    heap.push(c);
+  }
+
+  /** The event CPU c runs next, or -1 if it must wait. May advance its clock to an IPI arrival. */
+  const nextEvent = (c: number): number => {
+    const cpu = k.cpus[c];
+    const x = cpu.ctx[cpu.level];
+    const stepOk = x.gen !== null && (x.wait === null || x.wait());
+    if (cpu.pending.length !== 0 && !cpu.irqsOff && cpu.level === 0 && !cpu.dead) {
+      const at = arrival.get(cpu.pending[0]) ?? 0;
+      if (at <= clock[c]) return (EV_IRQ << 12) | c;
+      if (!stepOk) { clock[c] = at; return (EV_IRQ << 12) | c; }
+    }
+    return stepOk ? (EV_STEP << 12) | c : -1;
+  };
+
+  const warmupEnd = o.warmupNs;
+  const end = o.warmupNs + o.durationNs;
+  const maxEvents = o.maxEvents ?? 50_000_000;
+  let snap: Record<string, number> | null = null;
+  let snapLines: LineStat[] | null = null;
+  let snapExtra = { transfers: 0, scan: 0 };
+  let snapFn: Float64Array | null = null;
+  let events = 0;
+  let nextSweep = SWEEP_EVERY;
+  let lastTime = 0;
+  const irqEntry = costs.ns('irq_entry');
+
+  const takeSnapshot = () => {
+    snap = { ...k.counters };
+    snapLines = tm.lines();
+    snapExtra = { transfers: tm.transfers, scan: tm.exitScanLoads };
+    snapFn = tm.fnCalls.slice();
+  };
+
+  const sweep = (now: number) => {
+    for (let c = 0; c < n; c++) {
+      if (!parked[c]) continue;
+      tm.cur = -1;
+      if (nextEvent(c) >= 0) wakeAt(c, now);
+    }
+  };
+
+  outer: for (;;) {
+    if (heap.n === 0) {
+      sweep(lastTime);
+      if (heap.n === 0) break;
+    }
+    const c = heap.pop();
+    if (clock[c] >= end) { lastTime = end; break; }
+    if (snap === null && clock[c] >= warmupEnd) takeSnapshot();
+    const cpu = k.cpus[c];
+    for (;;) {
+      const ev = nextEvent(c);
+      if (ev < 0) { parked[c] = 1; break; }
+      tm.cur = c;
+      const before = cpu.level;
+      if (ev >> 12 === EV_IRQ) {
+        clock[c] += irqEntry;
+        handling[c] = cpu.pending[0];
+      }
+      execEvent(k, ev);
+      events++;
+      if (before === 1 && cpu.level === 0) {
+        // The handler finished: a sender waiting for it may go on once the ack reaches it.
+        const ipi = handling[c];
+        handling[c] = null;
+        if (ipi) {
+          arrival.delete(ipi);
+          const from = ipi.from;
+          if (parked[from]) {
+            const fc = k.cpus[from];
+            const fx = fc.ctx[fc.level];
+            if (fx.wait === null || fx.wait()) wakeAt(from, clock[c] + tm.xfer[tm.dist(c, from)]);
+          }
+        }
+      }
+      if (woken.length !== 0) {
+        for (let i = 0; i < woken.length; i += 2) {
+          const w = woken[i];
+          if (!parked[w]) continue;
+          tm.cur = -1;
+          if (nextEvent(w) >= 0) { k.count('wakeups_remote'); wakeAt(w, woken[i + 1]); }
+        }
+        woken.length = 0;
+      }
+      tm.cur = -1;
+      lastTime = clock[c];
+      if (k.fatal) break outer;
+      if (events >= maxEvents) break outer;
+      if (clock[c] > heap.minKey() || clock[c] >= end || (snap === null && clock[c] >= warmupEnd)) {
+        heap.push(c);
+        break;
+      }
+    }
+    if (events >= nextSweep) { nextSweep = events + SWEEP_EVERY; sweep(lastTime); }
+  }
+  tm.cur = -1;
+  if (snap === null) takeSnapshot(); // never got past the warm-up: measure nothing
+  const windowEnd = Math.min(lastTime, end);
+  const seconds = Math.max(0, windowEnd - warmupEnd) / 1e9;
+  const counters: Record<string, number> = {};
+  const s0 = snap as unknown as Record<string, number>;
+  for (const key of Object.keys(k.counters)) counters[key] = k.counters[key] - (s0[key] ?? 0);
+  counters.line_transfers = tm.transfers - snapExtra.transfers;
+  counters['exit_scan.cpus_scanned'] = tm.exitScanLoads - snapExtra.scan;
+  const fn0 = snapFn as unknown as Float64Array;
+  for (const h of ['__mmput', 'exit_mmap', '__mmdrop']) {
+    const id = H[h];
+    if (id !== undefined) counters[`calls.${h}`] = tm.fnCalls[id] - fn0[id];
+  }
+  const l0 = snapLines as unknown as LineStat[];
+  const lines = tm.lines().map((l, i) => {
+    const b = l0[i];
+    return b ? { ...l, rmw: l.rmw - b.rmw, transfers: l.transfers - b.transfers, loads: l.loads - b.loads, stores: l.stores - b.stores } : l;
+  });
+  return {
+    counters, seconds, lines, events, violation: k.violations.length ? primaryViolation(k.violations) : null,
+    machine: costs.profile.name, quiesced: heap.n === 0 && lastTime < end,
+  };
+}

@@ -1,0 +1,181 @@
+// Machine profiles for the timing driver: topology and every cost weight, each with its source.
+//
+// Labels in `src`: [seed] a figure quoted in the seed threads (shared/seeds), [kernel] a figure in
+// kernel source, [pub] a published measurement, [est] an estimate of ours (the reasoning is in the
+// text), [cal] calibrated against a published end-to-end result (docs/calibration.md says which,
+// and what the rest of the model predicts independently of it). Every weight can be overridden
+// with `--set cost.NAME=VALUE` (in the weight's own unit) and the profile chosen with
+// `--set machine=NAME`.
+import { UsageError } from '../errors.ts';
+
+export interface Weight {
+  v: number;
+  unit: 'cycles' | 'ns';
+  src: string;
+}
+
+export interface MachineProfile {
+  name: string;
+  description: string;
+  /** the arch model this machine runs by default */
+  arch: string;
+  ghz: number;
+  /** hardware threads per core (SMT siblings are adjacent CPU numbers) and cores per socket;
+   *  sockets are filled in CPU order, as will-it-scale's hwloc binding fills cores */
+  threadsPerCore: number;
+  coresPerSocket: number;
+  /** the nominal machine (the sweep's largest point); more CPUs add sockets up to 1024 */
+  nominalCpus: number;
+  /** minimum warm-up before measuring, virtual ns: start-up storms (every CPU's first switch_mm
+   *  hitting the same lines) last longer on a slow fabric */
+  warmupNs: number;
+  w: Record<string, Weight>;
+}
+
+const c = (v: number, src: string): Weight => ({ v, unit: 'cycles', src });
+const ns = (v: number, src: string): Weight => ({ v, unit: 'ns', src });
+
+// Weights the driver reads. Kernel functions (fn.<hook>) and program operations (op.<op>) are open:
+// a profile may price any hook or op by name; unpriced ones cost nothing beyond their accesses.
+const COMMON_X86: Record<string, Weight> = {
+  // ---- caches and coherence ----
+  l1_hit: c(4, '[pub] AnandTech "Assessing IBM\'s POWER8" LMBench table: Broadwell L1 4 cycles'),
+  xfer_smt: c(40, '[est] line moves between SMT siblings through the shared L1/L2: L2-hit order (12-15 cycles, same table) plus the coherence check'),
+  xfer_socket: ns(60, '[pub] chipsandcheese "Core to Core Latency Data on Large Systems" (2023-11-07): same-socket Xeon core-to-core bounce is tens of ns; we take 60 ns'),
+  xfer_remote: ns(200, '[pub] same source: cross-socket bounces on current 2-socket Xeon/EPYC servers are in the 150-250 ns range (figures recalled from its charts, not re-read); we take 200 ns'),
+  rmw: c(20, '[est] a LOCK-prefixed add on an owned line: ~20 cycles on Intel cores'),
+  rmw_contended_extra_xfers: { v: 0, unit: 'cycles', src: '[est] a LOCK-prefixed RMW holds the line until it completes: one transfer per contended RMW' },
+  mb: c(35, '[est] MFENCE / LOCK-based smp_mb() on a quiet store buffer: ~30-40 cycles'),
+  // ---- MMU ----
+  cr3_write: c(275, '[seed] Nadav Amit, seed 000 L6086: "MOV-CR3 without flush is 250-300 cycles" (Skylake, max freq)'),
+  tlb_flush: ns(100, '[kernel] arch/x86/mm/tlb.c: "Each single flush is about 100 ns" (one flush_tlb_func pass; the model flushes one range per mmu_gather)'),
+  // ---- IPIs ----
+  ipi_send: ns(150, '[est] x2APIC ICR write + smp_call_function queueing per target; "Per-receiver cost ~200 ns" (unseel.com, anchors-upstream §7, a rough prior)'),
+  ipi_latency_socket: ns(700, '[pub] "an IPI round-trip is ~1-3 us on modern Xeons" (anchors-upstream §7, rough prior): one way, same socket'),
+  ipi_latency_remote: ns(1000, '[pub] same prior, one way across sockets'),
+  irq_entry: ns(400, '[est] interrupt entry + exit + smp_call_function dispatch on the target'),
+  // ---- scheduler / idle ----
+  wake_smt: ns(700, '[kernel] intel_idle skx_cstates: C1 .exit_latency = 2 us is the bound; polling idle and C1 wakes are faster, we take 0.7 us for a sibling'),
+  wake_socket: ns(1000, '[kernel] same table: C1 exit_latency 2 us upper bound; reschedule IPI + C1 exit ~1 us'),
+  wake_remote: ns(1300, '[est] the same plus a cross-socket reschedule IPI'),
+  'count.context_switches': ns(150, '[est] switch_to(): register/stack switch, FPU state, bookkeeping'),
+  'fn.__schedule': ns(350, '[est] __schedule(): rq lock, dequeue/put_prev, pick_next_task (CFS), accounting'),
+  'op.pipe_read': ns(350, '[est] read(2) on a pipe: syscall entry/exit (~100 cycles without PTI) + pipe_read + prepare_to_wait when empty'),
+  'op.pipe_write': ns(450, '[est] write(2) on a pipe: syscall + pipe_write + try_to_wake_up of a remote task (enqueue, resched)'),
+  'op.touch': ns(50, '[est] the user-mode part of one will-it-scale iteration (a store to a mapped page)'),
+  'op.mmap': ns(800, '[est] mmap(2) of an anonymous region + the page fault that allocates its page table'),
+  'op.madvise_dontneed': ns(600, '[est] madvise(MADV_DONTNEED) syscall + zap_page_range (the flush is priced separately)'),
+  'op.munmap': ns(900, '[est] munmap(2): vma split/unlink + zap (the flush and page-table free are priced separately)'),
+  'fn.exit_mmap': ns(3000, '[est] exit_mmap() teardown of a small process'),
+  'op.exec': ns(40000, '[est] execve(2) of a small static binary: ~40 us (lmbench-class "exec proc" is 100s of us with fork; the mm part is the subject here)'),
+  'op.exit': ns(8000, '[est] do_exit() of a thread, minus exit_mm'),
+  'op.spawn': ns(30000, '[est] fork(2) of a small process: ~30 us'),
+  'op.compute': ns(2000, '[est] 2 us of user-mode work between system calls in the compile-like mix'),
+};
+
+const COMMON_POWER8: Record<string, Weight> = {
+  l1_hit: c(3, '[pub] AnandTech "Assessing IBM\'s POWER8" LMBench: L1 3 cycles'),
+  xfer_smt: c(13, '[pub] same table: L2 13 cycles (SMT siblings share L1/L2)'),
+  xfer_socket: ns(55, '[pub] same table: L3 beyond the core\'s local 8 MB region ~55 ns (on-chip cache-to-cache)'),
+  xfer_remote: ns(1500, '[cal] effective hand-off of a line that all 16 sockets (4 drawers) contend for: fabric hops, snoop broadcast and retries; calibrated so that the refcount case lands near Nick Piggin\'s ~1M context switches/s (docs/calibration.md)'),
+  rmw: c(60, '[est] lwarx/stwcx. loop with the surrounding barriers of atomic_inc/atomic_dec_and_test'),
+  rmw_contended_extra_xfers: { v: 1, unit: 'cycles', src: '[est] lwarx/stwcx. (LL/SC): when the line is contended the reservation is often lost between the two, so a contended atomic costs about one more line transfer (a count, not a time)' },
+  mb: c(100, '[est] hwsync (sync) on POWER8: ~100 cycles with a quiet store queue'),
+  cr3_write: c(300, '[est] mtspr PID / context switch of the radix MMU: same order as x86 CR3 (seed 000 gives only x86 figures)'),
+  tlb_flush: ns(100, '[kernel] powerpc radix tlb_single_page_flush_ceiling = 33, same as x86 (anchors-upstream §7); one tlbiel pass ~100 ns'),
+  tlbie: ns(1000, '[est] broadcast tlbie + eieio; tlbsync; ptesync across a 16-socket fabric (radix_tlb.c prefers it to IPIs: "a TLBIE tends to be faster than an IPI+TLBIEL")'),
+  ipi_send: ns(200, '[est] doorbell/XIVE send + smp_call_function queueing per target'),
+  ipi_latency_socket: ns(1000, '[est] one-way interrupt delivery on chip'),
+  ipi_latency_remote: ns(1500, '[est] one-way interrupt delivery across the SMP fabric'),
+  irq_entry: ns(500, '[est] exception entry + exit + smp_call_function dispatch'),
+  wake_smt: ns(300, '[est] wakeup of a snoozing (polling) sibling: powernv cpuidle "snooze" polls'),
+  wake_socket: ns(500, '[est] wakeup from snooze on another core of the chip (doorbell)'),
+  wake_remote: ns(900, '[est] wakeup across sockets (IPI + snooze exit)'),
+  'count.context_switches': ns(150, '[est] _switch(): GPR/SPR save/restore, stack switch'),
+  'fn.__schedule': ns(300, '[est] __schedule(): rq lock, put_prev, pick_next_task (CFS), accounting'),
+  'op.pipe_read': ns(300, '[est] read(2) on a pipe: sc entry/exit + pipe_read + prepare_to_wait'),
+  'op.pipe_write': ns(350, '[est] write(2) on a pipe: sc + pipe_write + try_to_wake_up'),
+  'op.touch': ns(50, '[est] user-mode part of one iteration'),
+  'op.mmap': ns(1000, '[est] mmap(2) + first-touch fault'),
+  'op.madvise_dontneed': ns(700, '[est] madvise(MADV_DONTNEED) + zap'),
+  'op.munmap': ns(1100, '[est] munmap(2): vma work + zap'),
+  'fn.exit_mmap': ns(4000, '[est] exit_mmap() teardown of a small process'),
+  'op.exec': ns(50000, '[est] execve(2) of a small binary'),
+  'op.exit': ns(10000, '[est] do_exit() minus exit_mm'),
+  'op.spawn': ns(40000, '[est] fork(2) of a small process'),
+  'op.compute': ns(2000, '[est] user-mode work between system calls'),
+};
+
+export const PROFILES: MachineProfile[] = [
+  {
+    name: 'x86-2s',
+    description: '2-socket x86-64 server: 2 x 48 cores x 2 threads = 192 CPUs at 2.0 GHz (Sapphire Rapids / Genoa class)',
+    arch: 'x86',
+    ghz: 2.0,
+    threadsPerCore: 2,
+    coresPerSocket: 48,
+    nominalCpus: 192,
+    warmupNs: 30_000,
+    w: COMMON_X86,
+  },
+  {
+    name: 'power8-16s',
+    description: '16-socket POWER8 (Nick Piggin\'s machine): 16 x 12 cores = 192 CPUs, one thread per core modelled, 4.0 GHz',
+    arch: 'powerpc',
+    ghz: 4.0,
+    threadsPerCore: 1,
+    coresPerSocket: 12,
+    nominalCpus: 192,
+    warmupNs: 500_000,
+    w: COMMON_POWER8,
+  },
+];
+
+export function findProfile(name: string): MachineProfile {
+  const p = PROFILES.find((x) => x.name === name);
+  if (!p) throw new UsageError(`unknown machine '${name}' (known: ${PROFILES.map((x) => x.name).join(', ')})`);
+  return p;
+}
+
+/** The machine for a configuration: --set machine=NAME, else the one whose arch matches. */
+export function profileFor(arch: string, params: Record<string, string>): MachineProfile {
+  if (params.machine) return findProfile(params.machine);
+  const p = PROFILES.find((x) => arch === x.arch || arch.startsWith(x.arch));
+  return p ?? PROFILES[0];
+}
+
+/** A profile resolved to nanoseconds, with --set cost.NAME=VALUE overrides applied. */
+export interface Costs {
+  profile: MachineProfile;
+  ns(name: string): number;
+  has(name: string): boolean;
+}
+
+export function resolveCosts(p: MachineProfile, params: Record<string, string>): Costs {
+  const w: Record<string, Weight> = { ...p.w };
+  for (const [k, v] of Object.entries(params)) {
+    if (!k.startsWith('cost.')) continue;
+    const name = k.slice(5);
+    const num = Number(v);
+    if (!Number.isFinite(num) || num < 0) throw new UsageError(`--set ${k}=${v}: a cost is a non-negative number`);
+    const old = w[name];
+    w[name] = { v: num, unit: old?.unit ?? 'ns', src: '--set' };
+  }
+  const toNs = (x: Weight) => (x.unit === 'ns' ? x.v : x.v / p.ghz);
+  return {
+    profile: p,
+    ns: (name) => (w[name] ? toNs(w[name]) : 0),
+    has: (name) => name in w,
+  };
+}
+
+/** Topology distance between two CPUs: 0 same CPU, 1 SMT sibling, 2 same socket, 3 cross socket. */
+export function topology(p: MachineProfile, ncpus: number): { socket: Int32Array; core: Int32Array } {
+  const socket = new Int32Array(ncpus);
+  const core = new Int32Array(ncpus);
+  for (let cpu = 0; cpu < ncpus; cpu++) {
+    core[cpu] = Math.floor(cpu / p.threadsPerCore);
+    socket[cpu] = Math.floor(core[cpu] / p.coresPerSocket);
+  }
+  return { socket, core };
+}

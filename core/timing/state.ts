@@ -1,0 +1,367 @@
+// The timing state of one run: per-CPU virtual clocks, the cache-coherence model and the counters
+// the workloads report. The kernel model calls in through TimingKernel (./kernel.ts) at every
+// shared access; the driver (./driver.ts) decides which CPU moves and sets `cur`.
+//
+// Coherence: every word of modelled memory belongs to a cache line. A line has an owner (a CPU
+// holding it modified/exclusive) or a set of sharers. A load by a non-holder pulls the line in
+// shared; a store or RMW by a non-exclusive holder takes ownership and invalidates the others.
+// A transfer costs by topology distance (SMT sibling, same socket, cross socket). Stores and RMWs
+// serialize on a line: a line in flight is busy until the transfer and the RMW complete, and a
+// later request (in virtual time) waits for it. That queue is what makes a shared counter such
+// as mm->mm_count the bottleneck when every CPU hammers it.
+import type { Kernel, Ipi, TaskInfo } from '../kernel.ts';
+import { HOOK_NAMES } from '../hooks.ts';
+import * as L from '../layout.ts';
+import { Rng } from '../explore.ts';
+import { topology, type Costs } from './profile.ts';
+
+/** Words per line for ordinary objects (64-byte lines, 8-byte words); bitmaps pack 512 CPUs. */
+const WORDS_PER_LINE = 8;
+const BITS_PER_LINE = 512;
+/** v5.16 struct mm_struct keeps pgd, membarrier_state, mm_users and mm_count next to each other,
+ *  so they share a line [est: read from the v5.16 layout; later kernels moved mm_count to a line
+ *  of its own]. --set mm_count_own_line=y models that. */
+const MM_COUNT_LINE = new Set(['mm_users', 'mm_count', 'membarrier_state', 'pgd']);
+
+export const TAG_RQ_LAZY_MM = 1;
+export const TAG_TASK_STATE = 2;
+
+export interface LineStat { name: string; kind: string; rmw: number; transfers: number; loads: number; stores: number }
+
+export class TimingState {
+  readonly ncpus: number;
+  readonly clock: Float64Array;
+  /** CPU whose event is executing (-1 while setting up: nothing is charged) */
+  cur = -1;
+  readonly socket: Int32Array;
+  readonly core: Int32Array;
+  /** transfer cost by distance: [same cpu, smt, socket, remote] */
+  readonly xfer = new Float64Array(4);
+  readonly hit: number;
+  readonly rmwNs: number;
+  /** extra line transfers a contended RMW costs (LL/SC reservation loss) */
+  readonly rmwExtra: number;
+  readonly mbNs: number;
+  readonly memNs: number;
+  readonly cr3Ns: number;
+  /** cost of kernel functions by hook id, of program ops by name, of counted events by name */
+  readonly fnCost: Float64Array;
+  readonly opCost = new Map<string, number>();
+  readonly countCost = new Map<string, number>();
+  readonly fnCalls: Float64Array;
+  readonly rng: Rng;
+  readonly jitter: number;
+
+  // ---- lines ----
+  private lineOf = new Int32Array(1024); // addr -> line id + 1
+  tag = new Int8Array(1024); // addr -> TAG_*
+  private rqOwner = new Int32Array(1024); // addr of an rq word -> owning cpu
+  private lineKey = new Map<string, number>();
+  private nlines = 0;
+  private owner = new Int32Array(256).fill(-1);
+  private sharers: Uint32Array;
+  private nshare = new Int32Array(256);
+  private busy = new Float64Array(256);
+  readonly words: number; // sharer bitset words per line
+  lineName: string[] = [];
+  lineKind: string[] = [];
+  lineRmw = new Float64Array(256);
+  lineXfer = new Float64Array(256);
+  lineLoads = new Float64Array(256);
+  lineStores = new Float64Array(256);
+  transfers = 0;
+  exitScanLoads = 0;
+
+  constructor(readonly k: Kernel, readonly costs: Costs, seed: number, readonly mmCountOwnLine: boolean) {
+    const n = k.ncpus;
+    this.ncpus = n;
+    this.clock = new Float64Array(n);
+    const topo = topology(costs.profile, n);
+    this.socket = topo.socket;
+    this.core = topo.core;
+    this.hit = costs.ns('l1_hit');
+    this.xfer[0] = this.hit;
+    this.xfer[1] = costs.ns('xfer_smt');
+    this.xfer[2] = costs.ns('xfer_socket');
+    this.xfer[3] = costs.ns('xfer_remote');
+    this.rmwNs = costs.ns('rmw');
+    this.rmwExtra = costs.has('rmw_contended_extra_xfers') ? costs.profile.w.rmw_contended_extra_xfers.v : 0;
+    this.mbNs = costs.ns('mb');
+    this.memNs = costs.has('mem') ? costs.ns('mem') : costs.ns('xfer_socket');
+    this.cr3Ns = costs.ns('cr3_write');
+    this.words = (n + 31) >>> 5;
+    this.sharers = new Uint32Array(256 * this.words);
+    this.fnCost = new Float64Array(HOOK_NAMES.length);
+    this.fnCalls = new Float64Array(HOOK_NAMES.length);
+    for (let h = 0; h < HOOK_NAMES.length; h++) this.fnCost[h] = costs.ns(`fn.${HOOK_NAMES[h]}`);
+    // Counted events the arch models report (x86: cr3_writes, tlb_flushes; powerpc: mtspr_pid,
+    // tlbiel, tlbie) and what they cost.
+    this.countCost.set('cr3_writes', this.cr3Ns);
+    this.countCost.set('mtspr_pid', this.cr3Ns);
+    this.countCost.set('tlb_flushes', costs.ns('tlb_flush'));
+    this.countCost.set('tlbiel', costs.ns('tlb_flush'));
+    this.countCost.set('tlbie', costs.has('tlbie') ? costs.ns('tlbie') : costs.ns('tlb_flush'));
+    for (const name of ['context_switches', 'flush_unlazy']) if (costs.has(`count.${name}`)) this.countCost.set(name, costs.ns(`count.${name}`));
+    this.rng = new Rng(seed * 2654435761 + 1);
+    this.jitter = Number(k.param('timing_jitter', '0.05'));
+  }
+
+  dist(a: number, b: number): number {
+    if (a === b) return 0;
+    if (this.core[a] === this.core[b]) return 1;
+    return this.socket[a] === this.socket[b] ? 2 : 3;
+  }
+
+  /** Multiplicative noise on a base cost: the only source of run-to-run variance (seeded). */
+  private noisy(v: number): number {
+    if (this.jitter === 0 || v === 0) return v;
+    return v * (1 + this.jitter * ((this.rng.next() / 4294967296) * 2 - 1));
+  }
+
+  charge(ns: number) {
+    if (this.cur >= 0) this.clock[this.cur] += ns;
+  }
+
+  // ---- kernel-side events ----------------------------------------------------------------------
+
+  fn(h: number) {
+    if (this.cur < 0) return;
+    this.fnCalls[h]++;
+    const v = this.fnCost[h];
+    if (v !== 0) this.clock[this.cur] += this.noisy(v);
+  }
+
+  op(name: string) {
+    if (this.cur < 0) return;
+    let v = this.opCost.get(name);
+    if (v === undefined) { v = this.costs.ns(`op.${name}`); this.opCost.set(name, v); }
+    if (v !== 0) this.clock[this.cur] += this.noisy(v);
+  }
+
+  counted(name: string, d: number) {
+    if (this.cur < 0) return;
+    const v = this.countCost.get(name);
+    if (v !== undefined) this.clock[this.cur] += v * d;
+  }
+
+  barrier(what: string | undefined) {
+    if (this.cur < 0) return;
+    // A CR3 write is serializing: its cost (count 'cr3_writes') already includes the barrier.
+    if (what !== undefined && what.charCodeAt(0) === 119 /* 'w' */ && what.startsWith('write CR3')) return;
+    this.clock[this.cur] += this.mbNs;
+  }
+
+  // ---- cache lines -----------------------------------------------------------------------------
+
+  private line(a: number): number {
+    if (a >= this.lineOf.length) this.grow(a);
+    const l = this.lineOf[a];
+    if (l !== 0) return l - 1;
+    return this.assign(a);
+  }
+
+  private grow(a: number) {
+    let n = this.lineOf.length;
+    while (n <= a) n *= 2;
+    const lo = new Int32Array(n); lo.set(this.lineOf); this.lineOf = lo;
+    const tg = new Int8Array(n); tg.set(this.tag); this.tag = tg;
+    const ro = new Int32Array(n); ro.set(this.rqOwner); this.rqOwner = ro;
+  }
+
+  private assign(a: number): number {
+    const o = this.k.m.objAt(a);
+    let key: string;
+    let name: string;
+    let kind: string;
+    if (!o) { key = `@${a >> 3}`; name = key; kind = 'anon'; }
+    else {
+      const i = a - o.base;
+      const f = o.fields[i] ?? `w${i}`;
+      const bit = /\[(\d+)\]$/.exec(f);
+      let group: string;
+      if (o.kind === 'mm_struct' && !bit) {
+        if (MM_COUNT_LINE.has(f)) group = this.mmCountOwnLine && f !== 'mm_count' ? 'mm_users' : 'mm_count';
+        else if (f.startsWith('context.')) group = 'context';
+        else if (f.startsWith('user.')) group = 'user';
+        else group = 'misc';
+      } else if (bit && (o.kind === 'mm_struct' || o.kind === 'cpumask' || f.startsWith('['))) {
+        group = `${f.slice(0, f.indexOf('['))}[${Math.floor(Number(bit[1]) / BITS_PER_LINE) * BITS_PER_LINE}..]`;
+      } else if (o.kind === 'cpu_tlbstate' && f === 'is_lazy') group = 'shared';
+      else group = `l${Math.floor(i / WORDS_PER_LINE)}`;
+      key = `${this.k.m.owner[a]}:${group}`;
+      name = `${o.name}.${group}`;
+      kind = `${o.kind}.${group.startsWith('l') && /^l\d+$/.test(group) ? 'line' : group.replace(/\[.*$/, '')}`;
+      if (o.kind === 'task_struct' && i === L.T_STATE) this.tag[a] = TAG_TASK_STATE;
+      if (o.kind === 'rq' && i === L.RQ_LAZY_MM) {
+        this.tag[a] = TAG_RQ_LAZY_MM;
+        this.rqOwner[a] = this.k.rq.indexOf(o.base);
+      }
+    }
+    let id = this.lineKey.get(key);
+    if (id === undefined) {
+      id = this.nlines++;
+      this.lineKey.set(key, id);
+      if (id >= this.owner.length) this.growLines();
+      this.lineName[id] = name;
+      this.lineKind[id] = kind;
+    }
+    this.lineOf[a] = id + 1;
+    return id;
+  }
+
+  private growLines() {
+    const n = this.owner.length * 2;
+    const ow = new Int32Array(n).fill(-1); ow.set(this.owner); this.owner = ow;
+    const sh = new Uint32Array(n * this.words); sh.set(this.sharers); this.sharers = sh;
+    const ns = new Int32Array(n); ns.set(this.nshare); this.nshare = ns;
+    const f = (x: Float64Array) => { const y = new Float64Array(n); y.set(x); return y; };
+    this.busy = f(this.busy);
+    this.lineRmw = f(this.lineRmw);
+    this.lineXfer = f(this.lineXfer);
+    this.lineLoads = f(this.lineLoads);
+    this.lineStores = f(this.lineStores);
+  }
+
+  private isSharer(l: number, c: number): boolean {
+    return (this.sharers[l * this.words + (c >>> 5)] & (1 << (c & 31))) !== 0;
+  }
+
+  /** Farthest holder of line l as seen from c (its distance), or -1 if nobody holds it. */
+  private farthest(l: number, c: number): number {
+    const ow = this.owner[l];
+    if (ow >= 0) return this.dist(c, ow);
+    if (this.nshare[l] === 0) return -1;
+    let d = 0;
+    const base = l * this.words;
+    for (let w = 0; w < this.words && d < 3; w++) {
+      let bits = this.sharers[base + w];
+      while (bits !== 0 && d < 3) {
+        const b = 31 - Math.clz32(bits);
+        bits &= ~(1 << b);
+        const s = (w << 5) | b;
+        if (s !== c) { const x = this.dist(c, s); if (x > d) d = x; }
+      }
+    }
+    return d;
+  }
+
+  /** Nearest holder of line l from c (for a load: the closest copy supplies it). */
+  private nearest(l: number, c: number): number {
+    const ow = this.owner[l];
+    if (ow >= 0) return this.dist(c, ow);
+    if (this.nshare[l] === 0) return -1;
+    let d = 3;
+    const base = l * this.words;
+    for (let w = 0; w < this.words && d > 1; w++) {
+      let bits = this.sharers[base + w];
+      while (bits !== 0 && d > 1) {
+        const b = 31 - Math.clz32(bits);
+        bits &= ~(1 << b);
+        const x = this.dist(c, (w << 5) | b);
+        if (x < d) d = x;
+      }
+    }
+    return d;
+  }
+
+  load(a: number) {
+    const c = this.cur;
+    if (c < 0) return;
+    const l = this.line(a);
+    this.lineLoads[l]++;
+    if (this.tag[a] === TAG_RQ_LAZY_MM && this.rqOwner[a] !== c) this.exitScanLoads++;
+    if (this.owner[l] === c || this.isSharer(l, c)) { this.clock[c] += this.hit; return; }
+    const d = this.nearest(l, c);
+    let t = this.clock[c];
+    if (this.busy[l] > t) t = this.busy[l]; // a line in flight: wait for it
+    t += d < 0 ? this.memNs : this.xfer[d];
+    this.clock[c] = t;
+    this.lineXfer[l]++;
+    this.transfers++;
+    const ow = this.owner[l];
+    if (ow >= 0) { this.addSharer(l, ow); this.owner[l] = -1; }
+    this.addSharer(l, c);
+  }
+
+  private addSharer(l: number, c: number) {
+    const i = l * this.words + (c >>> 5);
+    const m = 1 << (c & 31);
+    if ((this.sharers[i] & m) === 0) { this.sharers[i] |= m; this.nshare[l]++; }
+  }
+
+  private takeExclusive(l: number, c: number, extra: number, rmw = false) {
+    const exclusive = this.owner[l] === c || (this.owner[l] < 0 && this.nshare[l] === 1 && this.isSharer(l, c));
+    if (exclusive) {
+      this.owner[l] = c;
+      if (this.nshare[l] !== 0) { this.sharers.fill(0, l * this.words, (l + 1) * this.words); this.nshare[l] = 0; }
+      this.clock[c] += this.hit + extra;
+      return;
+    }
+    const d = this.farthest(l, c);
+    let t = this.clock[c];
+    const xf = d < 0 ? this.memNs : this.xfer[d];
+    if (this.busy[l] > t) {
+      t = this.busy[l];
+      if (rmw && this.rmwExtra !== 0) { t += this.rmwExtra * xf; this.lineXfer[l] += this.rmwExtra; this.transfers += this.rmwExtra; }
+    }
+    t += xf + extra;
+    this.busy[l] = t;
+    this.clock[c] = t;
+    this.lineXfer[l]++;
+    this.transfers++;
+    this.owner[l] = c;
+    if (this.nshare[l] !== 0) { this.sharers.fill(0, l * this.words, (l + 1) * this.words); this.nshare[l] = 0; }
+  }
+
+  /** set by the driver: a task was made runnable by the current CPU */
+  onWake: ((t: TaskInfo) => void) | null = null;
+
+  store(a: number, v: number) {
+    const c = this.cur;
+    if (c < 0) return;
+    const l = this.line(a);
+    this.lineStores[l]++;
+    this.takeExclusive(l, c, 0);
+    if (this.tag[a] === TAG_TASK_STATE && v === L.TASK_RUNNING && this.onWake !== null) {
+      const t = this.k.taskByRef.get(a - L.T_STATE);
+      if (t) this.onWake(t);
+    }
+  }
+
+  rmw(a: number) {
+    const c = this.cur;
+    if (c < 0) return;
+    const l = this.line(a);
+    this.lineRmw[l]++;
+    this.takeExclusive(l, c, this.rmwNs, true);
+  }
+
+  // ---- IPIs ------------------------------------------------------------------------------------
+
+  /** Called when cpu `from` queues `ipi` for `to`: the sender pays the send, the IPI arrives later. */
+  ipiSent(ipi: Ipi, to: number): number {
+    const from = this.cur;
+    if (from < 0) return 0;
+    this.clock[from] += this.costs.ns('ipi_send');
+    const d = this.dist(from, to);
+    const at = this.clock[from] + (d >= 3 ? this.costs.ns('ipi_latency_remote') : this.costs.ns('ipi_latency_socket'));
+    const t = this.k.cpus[to].curr;
+    const target = t.isIdle ? 'idle' : t.kthread ? 'kthread' : 'user';
+    this.k.count(`ipi.${ipi.purpose}.to_${target}`);
+    return at;
+  }
+
+  wakeLatency(from: number, to: number): number {
+    const d = this.dist(from, to);
+    return d <= 1 ? this.costs.ns('wake_smt') : d === 2 ? this.costs.ns('wake_socket') : this.costs.ns('wake_remote');
+  }
+
+  // ---- reporting -------------------------------------------------------------------------------
+
+  lines(): LineStat[] {
+    const out: LineStat[] = [];
+    for (let l = 0; l < this.nlines; l++)
+      out.push({ name: this.lineName[l], kind: this.lineKind[l], rmw: this.lineRmw[l], transfers: this.lineXfer[l], loads: this.lineLoads[l], stores: this.lineStores[l] });
+    return out;
+  }
+}
