@@ -1,6 +1,18 @@
-// PLACEHOLDER (to be written): lazy-mm/02 "x86/mm: Handle unlazying membarrier core sync in the arch code"
-// Seed: seeds/000_13ce268f039a5445.txt L269
+// lazy-mm/02 "x86/mm: Handle unlazying membarrier core sync in the arch code"
+// Seed: seeds/000_13ce268f039a5445.txt L269-485, diff L310-480 (arch/x86/mm/tlb.c,
+// include/linux/sched/mm.h, kernel/sched/core.c).
+// Moves the SYNC_CORE core serialization (S) of a kernel->user switch on a lazily held mm from the
+// core scheduler (finish_task_switch) into x86's switch_mm_irqs_off, on the one path that does not
+// write CR3 (was lazy, same mm, TLB up to date); on other arches the removed call was empty.
 import { definePatch } from '../../core/series/types.ts';
+import { defineHooks } from '../../core/hooks.ts';
+import { H } from '../../core/kernel.ts';
+import * as L from '../../core/layout.ts';
+import { syncCoreEvent } from '../../core/kernel/membarrier.ts';
+import { removeFunction, wrapStep, runBody } from './_steps.ts';
+
+// static void sync_core_if_membarrier_enabled(struct mm_struct *next)   (arch/x86/mm/tlb.c)
+defineHooks(['sync_core_if_membarrier_enabled']);
 
 export default definePatch({
   id: 'lazy-mm/02',
@@ -8,7 +20,34 @@ export default definePatch({
   index: 2,
   title: 'x86/mm: Handle unlazying membarrier core sync in the arch code',
   requires: [],
-  effect: 'none',
-  seed: 'seeds/000_13ce268f039a5445.txt L269',
-  apply() {},
+  effect: 'behaviour',
+  seed: 'seeds/000_13ce268f039a5445.txt L269-485 (diff L310-480)',
+  apply(r, k) {
+    // kernel/sched/core.c finish_task_switch(): `if (mm) { membarrier_mm_sync_core_before_usermode(mm);
+    // mmdrop(mm); }` becomes `if (mm) mmdrop(mm);` -- on every arch.
+    r.remove('finish_task_switch', 'sync_core_prev_mm');
+    // include/linux/sched/mm.h: membarrier_mm_sync_core_before_usermode() is deleted.
+    removeFunction(r, 'membarrier_mm_sync_core_before_usermode');
+
+    if (!k.arch.name.startsWith('x86') || !r.has('switch_mm_irqs_off', 'same_mm')) return;
+    // if (unlikely(atomic_read(&next->membarrier_state) & MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE))
+    //         sync_core_before_usermode();
+    r.add('sync_core_if_membarrier_enabled', 'sync_core_before_usermode', function* (k, x, f) {
+      const state = k.ld(x, f.next + L.MM_MEMBARRIER_STATE);
+      yield 0;
+      if (!(state & L.MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE)) return;
+      k.count('sync_core');
+      syncCoreEvent(k, x);
+      if (k.tracing) k.tr(x, 'sync_core_before_usermode()');
+    });
+    // switch_mm_irqs_off(), real_prev == next, was_lazy, after smp_mb():
+    //   if (this_cpu_read(cpu_tlbstate.ctxs[prev_asid].tlb_gen) == next_tlb_gen) {
+    //           sync_core_if_membarrier_enabled(next);   /* "we're not going to write to CR3" */
+    //           return;
+    //   }
+    wrapStep(r, 'switch_mm_irqs_off', 'same_mm', (same_mm) => function* (k, x, f) {
+      yield* runBody(same_mm, k, x, f);
+      if (f.same_up_to_date) yield k.invoke(H.sync_core_if_membarrier_enabled, { next: f.next });
+    });
+  },
 });

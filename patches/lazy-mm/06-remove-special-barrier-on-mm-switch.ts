@@ -1,14 +1,36 @@
-// PLACEHOLDER (to be written): lazy-mm/06 "powerpc/membarrier: Remove special barrier on mm switch"
-// Seed: seeds/000_13ce268f039a5445.txt L863
+// lazy-mm/06 "powerpc/membarrier: Remove special barrier on mm switch"
+// Seed: seeds/000_13ce268f039a5445.txt L863-1063 (posted twice; the copies differ only in headers),
+// diff L915-959 (arch/powerpc/include/asm/membarrier.h, arch/powerpc/mm/mmu_context.c).
+// powerpc only: deletes membarrier_arch_switch_mm() (the conditional smp_mb() on the !new_on_cpu
+// path of switch_mm_irqs_off) -- and, as posted, deletes only the body line of the unbraced
+// `if (!new_on_cpu)`, which then governs the next statement: `if (!new_on_cpu) switch_mmu_context(...)`,
+// so a CPU that is new to `next`'s mm_cpumask keeps the previous MMU context (Christophe Leroy,
+// seed L6825-6937). No-op on other arches. `--set lazy_mm_06=fixed` models the intended change
+// instead (both lines go, switch_mmu_context() stays unconditional), to look at the barrier alone.
 import { definePatch } from '../../core/series/types.ts';
+import { wrapStep, runBody } from './_steps.ts';
 
 export default definePatch({
   id: 'lazy-mm/06',
   series: 'lazy-mm',
   index: 6,
   title: 'powerpc/membarrier: Remove special barrier on mm switch',
-  requires: [],
-  effect: 'none',
-  seed: 'seeds/000_13ce268f039a5445.txt L863',
-  apply() {},
+  // "the new generic membarrier_finish_switch_mm() provides the same barrier without arch help"
+  requires: ['lazy-mm/04'],
+  effect: 'behaviour',
+  seed: 'seeds/000_13ce268f039a5445.txt L863-1063 (diff L915-959)',
+  apply(r, k) {
+    if (k.arch.name !== 'powerpc') return;
+    if (!r.has('switch_mm_irqs_off', 'membarrier_arch_switch_mm') || !r.has('switch_mm_irqs_off', 'switch_mmu_context')) return;
+    //  	if (!new_on_cpu)
+    // -		membarrier_arch_switch_mm(prev, next, tsk);
+    r.remove('switch_mm_irqs_off', 'membarrier_arch_switch_mm');
+    if (k.param('lazy_mm_06', 'as-posted') === 'fixed') return;
+    //  	/* The actual HW switching method differs between the various sub architectures. */
+    //  	switch_mmu_context(prev, next, tsk);      <- now the body of `if (!new_on_cpu)`
+    wrapStep(r, 'switch_mm_irqs_off', 'switch_mmu_context', (switch_mmu_context) => function* (k, x, f) {
+      if (f.new_on_cpu) return;
+      yield* runBody(switch_mmu_context, k, x, f);
+    });
+  },
 });

@@ -1,5 +1,8 @@
-// PLACEHOLDER (to be written): lazy-mm/11 "sched/scs: Initialize shadow stack on idle thread bringup, not shutdown"
-// Seed: seeds/000_13ce268f039a5445.txt L2800
+// lazy-mm/11 "sched/scs: Initialize shadow stack on idle thread bringup, not shutdown"
+// Seed: seeds/000_13ce268f039a5445.txt L2800-2889, diff L2836-2884 (kernel/cpu.c, kernel/sched/core.c).
+// Changes nothing in the model: it moves scs_task_reset(idle) from idle_task_exit() to bringup_cpu(),
+// and the model has no shadow call stacks; it exists so bisect positions match the series (in the
+// kernel, 12 deletes idle_task_exit() and relies on this move; the model cannot see that).
 import { definePatch } from '../../core/series/types.ts';
 
 export default definePatch({
@@ -9,6 +12,6 @@ export default definePatch({
   title: 'sched/scs: Initialize shadow stack on idle thread bringup, not shutdown',
   requires: [],
   effect: 'none',
-  seed: 'seeds/000_13ce268f039a5445.txt L2800',
+  seed: 'seeds/000_13ce268f039a5445.txt L2800-2889 (diff L2836-2884)',
   apply() {},
 });

@@ -1,14 +1,46 @@
-// PLACEHOLDER (to be written): lazy-mm/15 "kthread: Switch to __change_current_mm()"
-// Seed: seeds/000_13ce268f039a5445.txt L3659
+// lazy-mm/15 "kthread: Switch to __change_current_mm()"
+// Seed: seeds/000_13ce268f039a5445.txt L3659-3761 (diff L3688-3755, kernel/kthread.c).
+// kthread_use_mm() becomes WARN_ONs + __change_current_mm(mm, false) and kthread_unuse_mm() becomes
+// WARN_ONs + __change_current_mm_to_kernel(): a kthread using a user mm no longer holds an mm_count
+// reference on it (the old mmgrab(mm) is gone; a lazy active_mm == mm is now mmdropped), and
+// kthread_unuse_mm() takes a new lazy reference (mmgrab) like any user->kernel change.
 import { definePatch } from '../../core/series/types.ts';
+import { H, NULL } from '../../core/kernel.ts';
+import * as L from '../../core/layout.ts';
+import { removeFunction } from './_steps.ts';
 
 export default definePatch({
   id: 'lazy-mm/15',
   series: 'lazy-mm',
   index: 15,
   title: 'kthread: Switch to __change_current_mm()',
-  requires: [],
-  effect: 'none',
-  seed: 'seeds/000_13ce268f039a5445.txt L3659',
-  apply() {},
+  requires: ['lazy-mm/04', 'lazy-mm/05', 'lazy-mm/09', 'lazy-mm/14'],
+  effect: 'behaviour',
+  seed: 'seeds/000_13ce268f039a5445.txt L3659-3761 (diff L3688-3755)',
+  apply(r) {
+    // void kthread_use_mm(struct mm_struct *mm): the open-coded switch (task_lock .. mmdrop) is
+    // replaced as a whole; the WARN_ONs before it and force_uaccess_begin() after it stay.
+    removeFunction(r, 'kthread_use_mm');
+    r.add('kthread_use_mm', 'warn_on_once', (k, x, f) => {
+      k.warn(x, !f.tsk.kthread, 'WARN_ON_ONCE(!(tsk->flags & PF_KTHREAD))');
+      k.warn(x, k.peek(f.tsk.ref + L.T_MM) !== NULL, 'WARN_ON_ONCE(tsk->mm) in kthread_use_mm');
+    });
+    r.add('kthread_use_mm', '__change_current_mm', function* (k, _x, f) {
+      yield k.invoke(H.__change_current_mm, { tsk: f.tsk, mm: f.mm, brand_new: false });
+      f.tsk.usingMm = f.mm; // ghost
+    });
+    r.add('kthread_use_mm', 'force_uaccess_begin', () => {});
+
+    // void kthread_unuse_mm(struct mm_struct *mm)
+    removeFunction(r, 'kthread_unuse_mm');
+    r.add('kthread_unuse_mm', 'warn_on_once', (k, x, f) => {
+      k.warn(x, !f.tsk.kthread, 'WARN_ON_ONCE(!(tsk->flags & PF_KTHREAD))');
+      k.warn(x, k.peek(f.tsk.ref + L.T_MM) === NULL, 'WARN_ON_ONCE(!tsk->mm) in kthread_unuse_mm');
+    });
+    r.add('kthread_unuse_mm', 'force_uaccess_end', () => {});
+    r.add('kthread_unuse_mm', '__change_current_mm_to_kernel', function* (k, _x, f) {
+      yield k.invoke(H.__change_current_mm_to_kernel, { tsk: f.tsk });
+      f.tsk.usingMm = NULL; // ghost
+    });
+  },
 });

@@ -1,14 +1,33 @@
-// PLACEHOLDER (to be written): lazy-mm/21 "x86/mm: Use unlazy_mm_irqs_off() in TLB flush IPIs"
-// Seed: seeds/000_13ce268f039a5445.txt L4780
+// lazy-mm/21 "x86/mm: Use unlazy_mm_irqs_off() in TLB flush IPIs"
+// Seed: seeds/000_13ce268f039a5445.txt L4780-4821 (diff L4803-4815, arch/x86/mm/tlb.c).
+// flush_tlb_func()'s lazy branch ("We're in lazy mode ... just switch to init_mm") calls
+// unlazy_mm_irqs_off() instead of switch_mm_irqs_off(NULL, &init_mm, NULL), so the scheduler knows:
+// current->active_mm becomes &init_mm, rq->lazy_mm is released and mmdrop_lazy() runs -- from the
+// flush IPI handler (hardirq) or the local flush.
 import { definePatch } from '../../core/series/types.ts';
+import { H } from '../../core/kernel.ts';
+import * as L from '../../core/layout.ts';
 
 export default definePatch({
   id: 'lazy-mm/21',
   series: 'lazy-mm',
   index: 21,
   title: 'x86/mm: Use unlazy_mm_irqs_off() in TLB flush IPIs',
-  requires: [],
-  effect: 'none',
-  seed: 'seeds/000_13ce268f039a5445.txt L4780',
-  apply() {},
+  requires: ['lazy-mm/12'],
+  effect: 'behaviour',
+  seed: 'seeds/000_13ce268f039a5445.txt L4780-4821 (diff L4803-4815)',
+  apply(r, k) {
+    if (!k.arch.name.startsWith('x86')) return;
+    //   if (this_cpu_read(cpu_tlbstate_shared.is_lazy)) {
+    // -	switch_mm_irqs_off(NULL, &init_mm, NULL);
+    // +	unlazy_mm_irqs_off();
+    //   	return;
+    //   }
+    r.replace('flush_tlb_func', 'lazy_switch_to_init_mm', function* (k, x, f) {
+      if (!k.ld(x, k.tlb[x.cpu] + L.TLB_IS_LAZY)) return;
+      k.count('flush_unlazy');
+      yield k.invoke(H.unlazy_mm_irqs_off, {});
+      f.ret_early = true;
+    }, 'unlazy_mm_irqs_off');
+  },
 });
