@@ -1,0 +1,36 @@
+// delayed-rmap/03 "mm: mmu_gather: prepare to gather encoded page pointers with flags"
+// Seed: seeds/002_a22f6d6eeee8c674.txt L5646-5741 (the diff: L5668-5738).
+// The mmu_gather batches hold encoded page pointers: __tlb_remove_page_size() stores
+// encode_page(page, 0) and free_pages_and_swap_cache() decodes them ("The code currently always
+// sets the flag to zero and doesn't use it yet"), so nothing the model does changes.
+import { definePatch } from '../../core/series/types.ts';
+import type { Batch } from '../../core/page/zap.ts';
+import { encode_page, encoded_page_ptr } from './01-introduce-encoded-page-pointers.ts';
+
+export default definePatch({
+  id: 'delayed-rmap/03',
+  series: 'delayed-rmap',
+  index: 3,
+  title: 'mm: mmu_gather: prepare to gather encoded page pointers with flags',
+  requires: ['delayed-rmap/01', 'delayed-rmap/02'],
+  effect: 'none',
+  seed: 'seeds/002_a22f6d6eeee8c674.txt L5646-5741',
+  apply(r) {
+    // -	batch->pages[batch->nr++] = page;
+    // +	batch->encoded_pages[batch->nr++] = encode_page(page, 0);
+    // (s390's own __tlb_remove_page_size() gathers nothing: CONFIG_MMU_GATHER_NO_GATHER)
+    if (r.has('__tlb_remove_page_size', 'batch_add')) {
+      r.replace('__tlb_remove_page_size', 'batch_add', (_k, _x, f) => {
+        const b: Batch = f.tlb.active;
+        b.pages[b.nr++] = encode_page(f.page, 0);
+      });
+    }
+    // void free_pages_and_swap_cache(struct encoded_page **pages, int nr)
+    //   for (int i = 0; i < nr; i++) free_swap_cache(encoded_page_ptr(pages[i]));
+    //   release_pages(pages, nr);
+    // (free_swap_cache() of a page that is not in the swap cache does nothing)
+    r.replace('free_pages_and_swap_cache', 'free_swap_cache', (_k, _x, f) => {
+      for (let i = 0; i < f.nr; i++) encoded_page_ptr(f.pages[i]);
+    });
+  },
+});
