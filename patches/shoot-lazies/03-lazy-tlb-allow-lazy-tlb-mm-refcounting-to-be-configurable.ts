@@ -1,0 +1,41 @@
+// shoot-lazies/03 "lazy tlb: allow lazy tlb mm refcounting to be configurable" — mainline
+// 88e3009b5283 (anchors-upstream.md §1); seed 004 L1-19 is Andy's NACK of an earlier posting of
+// it (080/262), L29-40 its Kconfig context and L41-55 the KASAN check his [HACK] added.
+// mmgrab_lazy_tlb()/mmdrop_lazy_tlb[_sched]() follow CONFIG_MMU_LAZY_TLB_REFCOUNT (--set,
+// default y): when it is n they take no reference and mmdrop_lazy_tlb() is only the smp_mb()
+// membarrier relies on; the KASAN check site of Andy's NACK is installed in context_switch().
+import { definePatch } from '../../core/series/types.ts';
+import { H } from '../../core/kernel.ts';
+import { lazyTlb, registerKasanCheckByte } from './kconfig.ts';
+
+export default definePatch({
+  id: 'shoot-lazies/03',
+  series: 'shoot-lazies',
+  index: 3,
+  title: 'lazy tlb: allow lazy tlb mm refcounting to be configurable',
+  requires: ['shoot-lazies/02'],
+  effect: 'behaviour',
+  seed: 'seeds/004_4c76eeb119221139.txt L1-55 (NACK, Kconfig context, KASAN hack); anchors-upstream.md §1: 88e3009b5283',
+  apply(r) {
+    // if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_REFCOUNT)) mmgrab(mm);
+    r.replace('mmgrab_lazy_tlb', 'mmgrab', function* (k, x, f) {
+      if (!lazyTlb(k).refcount) return;
+      yield k.invoke(H.mmgrab, { mm: f.mm });
+    });
+    // if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_REFCOUNT)) { mmdrop(mm); } else {
+    //   /* mmdrop_lazy_tlb must provide a full memory barrier, see the membarrier comment
+    //    * finish_task_switch which relies on this. */
+    //   smp_mb(); }
+    r.replace('mmdrop_lazy_tlb', 'mmdrop', function* (k, x, f) {
+      if (lazyTlb(k).refcount) { yield k.invoke(H.mmdrop, { mm: f.mm }); return; }
+      k.mb(x, 'smp_mb() /* mmdrop_lazy_tlb must provide a full memory barrier */');
+      yield 0;
+    });
+    r.replace('mmdrop_lazy_tlb_sched', 'mmdrop_sched', function* (k, x, f) {
+      if (lazyTlb(k).refcount) { yield k.invoke(H.mmdrop, { mm: f.mm }); return; }
+      k.mb(x, 'smp_mb() /* see mmdrop_lazy_tlb() above */');
+      yield 0;
+    });
+    registerKasanCheckByte(r);
+  },
+});
