@@ -1,0 +1,120 @@
+// The timing driver, A/B and metric bisect: contracts and determinism on small, short runs.
+// (Throughput figures live in `npm run bench timing-switches|timing-ab192`, not here.)
+import { describe, it, expect } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cli } from './helpers.ts';
+import { parseConfigString } from '../core/config.ts';
+import { resolveTimed, measure } from '../core/timing/measure.ts';
+import { parseCpuList } from '../core/timing/ab.ts';
+import { welch, mean, stddev } from '../core/timing/stats.ts';
+import { findWorkload, WORKLOADS } from '../scenarios/perf/index.ts';
+
+const SHORT = '--set timing_warmup_ns=5000 --set timing_duration_ns=20000';
+
+async function metrics(workload: string, config: string, runs = 1, seed = 1) {
+  const sc = findWorkload(workload)!;
+  const m = measure(await resolveTimed(parseConfigString(`${SHORT} ${config}`), sc), sc, runs, seed);
+  return { m, get: (name: string) => m.metrics.get(name)!.values };
+}
+
+describe('timing driver', () => {
+  it('is deterministic: same config and seed, same numbers', async () => {
+    const a = await metrics('context-switch', '--arch x86 --cpus 4', 2, 7);
+    const b = await metrics('context-switch', '--arch x86 --cpus 4', 2, 7);
+    expect([...a.m.metrics.entries()]).toEqual([...b.m.metrics.entries()]);
+    expect(a.get('context_switches_per_s')[0]).toBeGreaterThan(0);
+  });
+
+  it('seeds are the variance: different seeds give different (close) numbers', async () => {
+    const { get } = await metrics('context-switch', '--arch x86 --cpus 4 --set timing_duration_ns=300000', 3, 1);
+    const v = get('context_switches_per_s');
+    expect(new Set(v).size).toBeGreaterThan(1);
+    expect(stddev(v) / mean(v)).toBeLessThan(0.1);
+  });
+
+  it('baseline context switching does one mm_count RMW per switch, on one line', async () => {
+    const { get, m } = await metrics('context-switch', '--arch x86 --cpus 4');
+    expect(get('mm_count.rmw_per_switch')[0]).toBeGreaterThan(0.9);
+    expect(get('mm_count.rmw_per_switch')[0]).toBeLessThan(1.1);
+    expect(m.runs[0].violation).toBeNull();
+  });
+
+  it('runs past 32 CPUs without false oracle reports (CPU lists, not 32-bit masks)', async () => {
+    const { m } = await metrics('tlb-flush', '--arch x86 --cpus 40');
+    expect(m.runs[0].violation).toBeNull();
+    expect(m.metrics.get('tlb_flushes_per_s')!.values[0]).toBeGreaterThan(0);
+  });
+
+  it('every workload runs on x86 without a violation', async () => {
+    for (const w of WORKLOADS) {
+      const { m } = await metrics(w.name, '--arch x86 --cpus 4 --set timing_warmup_ns=2000 --set timing_duration_ns=60000');
+      expect(m.runs[0].violation, w.name).toBeNull();
+      expect(m.runs[0].events, w.name).toBeGreaterThan(10);
+    }
+  });
+});
+
+describe('lazymm ab', () => {
+  it('prints the LKP table and carries the JSON contract', async () => {
+    const r = await cli('ab', 'context-switch', '--a', '--arch x86', '--b', '--arch x86 --set timing_jitter=0.1', '--cpus', '4', '--runs', '3', '--json', ...SHORT.split(' '));
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.command).toBe('ab');
+    const m = j.metrics.find((x: { name: string }) => x.name === 'context_switches_per_s');
+    expect(m.unit).toBe('switches/s');
+    expect(m.a.n).toBe(3);
+    expect(typeof m.a.mean).toBe('number');
+    expect(typeof m.b.stddev).toBe('number');
+    expect(typeof m.change_pct).toBe('number');
+    const t = await cli('ab', 'context-switch', '--a', '--arch x86', '--b', '--arch x86', '--cpus', '2', '--runs', '2', ...SHORT.split(' '));
+    expect(t.out).toMatch(/%stddev\s+%change/);
+    expect(t.out).toMatch(/\+0\.0%.*context_switches_per_s/);
+  });
+
+  it('a CPU list sweeps and writes a CSV and an SVG', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lazymm-ab-'));
+    const r = await cli('ab', 'context-switch', '--a', '--arch x86', '--b', '--arch x86', '--cpus', '1,2,...,4', '--runs', '1', '--out', dir, ...SHORT.split(' '));
+    expect(r.code).toBe(0);
+    const csv = fs.readFileSync(path.join(dir, 'lazymm-ab-context-switch.csv'), 'utf8');
+    expect(csv.split('\n')[0]).toMatch(/^cpus,metric/);
+    expect(csv).toMatch(/^4,context_switches_per_s/m);
+    expect(fs.readFileSync(path.join(dir, 'lazymm-ab-context-switch.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(r.out).toContain(`wrote ${path.join(dir, 'lazymm-ab-context-switch.csv')}`);
+  });
+
+  it('refuses bad input with exit 2', async () => {
+    expect((await cli('ab', 'no-such-workload', '--a', '--arch x86', '--b', '--arch x86')).code).toBe(2);
+    expect((await cli('ab', 'context-switch', '--a', '--arch x86')).code).toBe(2);
+    expect((await cli('ab', 'context-switch', '--a', '--arch x86', '--b', '--arch x86', '--cpus', '0,x')).code).toBe(2);
+  });
+});
+
+describe('metric bisect', () => {
+  it('plugs into lazymm bisect --metric and keeps the bisect JSON contract', async () => {
+    const r = await cli('bisect', 'context-switch', '--series', 'lazy-mm', '--arch', 'x86', '--cpus', '2', '--metric', 'context_switches_per_s', '--runs', '2', '--json', ...SHORT.split(' '));
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.series).toBe('lazy-mm');
+    expect(j.steps.length).toBeGreaterThanOrEqual(2);
+    for (const s of j.steps) expect(['good', 'bad', 'skip']).toContain(s.verdict);
+    expect(j.threshold.value).toBeGreaterThan(0);
+    expect('result' in j).toBe(true);
+  });
+});
+
+describe('helpers', () => {
+  it('expands CPU lists', () => {
+    expect(parseCpuList('1,2,4,...,192')).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 192]);
+    expect(parseCpuList('8,16,...,48')).toEqual([8, 16, 32, 48]);
+    expect(parseCpuList('4,8,12,...,20')).toEqual([4, 8, 12, 16, 20]);
+    expect(parseCpuList('192')).toEqual([192]);
+  });
+
+  it('Welch t-test tells clear differences from noise', () => {
+    expect(welch([10, 11, 10.5], [20, 21, 20.5]).p).toBeLessThan(0.01);
+    expect(welch([10, 11, 10.5], [10.2, 10.9, 10.6]).p).toBeGreaterThan(0.3);
+    expect(welch([5, 5, 5], [6, 6, 6]).p).toBe(0);
+  });
+});
