@@ -10,10 +10,12 @@ export default defineScenario({
   setup(b) {
     b.process('P');
     b.thread('P.t0', { mm: 'P', cpu: 0, prog: [{ op: 'touch' }, { op: 'sleep' }, { op: 'touch' }, { op: 'exit' }] });
+    // K pins P's mm_struct (mmgrab by whoever created it), then borrows the address space.
     b.kthread('K', {
       cpu: 1,
+      pins: ['P'],
       prog: [{ op: 'mmget_not_zero', mm: 'P' }, { op: 'kthread_use_mm', mm: 'P' }, { op: 'touch' },
-        { op: 'kthread_unuse_mm' }, { op: 'mmput', mm: 'P' }],
+        { op: 'kthread_unuse_mm' }, { op: 'mmput', mm: 'P' }, { op: 'mmdrop', mm: 'P' }],
     });
     b.process('Q');
     b.thread('Q.t1', { mm: 'Q', cpu: 1, prog: [{ op: 'sleep' }, { op: 'sleep' }, { op: 'touch' }, { op: 'exit' }] });
