@@ -99,6 +99,14 @@ export function registerX86Mm(r: StepRegistry) {
     k.st(x, loaded(k, x.cpu), f.next);
     yield 0;
   });
+  // if (next != real_prev) { cr4_update_pce_mm(next); switch_ldt(real_prev, next); }
+  // switch_ldt(): "Load the LDT if either the old or new mm had an LDT" reads both
+  // prev->context.ldt and next->context.ldt.
+  r.add('switch_mm_irqs_off', 'switch_ldt', (k, x, f) => {
+    if (f.real_prev === f.next || f.same_up_to_date) return;
+    k.ld(x, f.real_prev + L.MM_LDT);
+    k.ld(x, f.next + L.MM_LDT);
+  });
 
   // void enter_lazy_tlb(struct mm_struct *mm, struct task_struct *tsk)
   r.add('enter_lazy_tlb', 'set_is_lazy', function* (k, x) {

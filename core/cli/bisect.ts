@@ -59,7 +59,11 @@ export async function cmdBisect(argv: string[]): Promise<number> {
     const c = res.counterexample;
     const applyArgs = c.spec === '(none)' ? '' : ` --apply ${c.spec}`;
     o.push('', `counterexample (${c.spec}): [${c.violation.oracle}] ${c.violation.message}`);
-    o.push(...c.trace.slice(-25).map((l) => '  ' + l));
+    // The lines leading to where the violation was raised (not simply the end of the trace).
+    const at = c.trace.findIndex((l) => l.includes('!! '));
+    const end = at >= 0 ? at + 1 : c.trace.length;
+    o.push(...c.trace.slice(Math.max(0, end - 20), end).map((l) => '  ' + l));
+    if (end < c.trace.length) o.push(`  ... (${c.trace.length - end} more lines: see the replay)`);
     o.push(`  replay: lazymm run ${sc!.name}${replayArgsOf(argv)}${applyArgs} --schedule '${c.violation.schedule}'`);
   }
   o.push('', `${res.steps.length} configurations in ${secs.toFixed(2)} s`);

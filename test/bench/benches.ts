@@ -1,5 +1,6 @@
 // Further benches register here (bisect, page-level, timing) so `npm run bench NAME` can pick one.
 import { TIMING_BENCHES } from './timing-benches.ts';
 import { PAGE_BENCHES } from './page-benches.ts';
+import { BISECT_BENCHES } from './bisect-benches.ts';
 export interface Bench { name: string; run(): Promise<void> }
-export const BENCHES: Bench[] = [...TIMING_BENCHES, ...PAGE_BENCHES];
+export const BENCHES: Bench[] = [...BISECT_BENCHES, ...TIMING_BENCHES, ...PAGE_BENCHES];
