@@ -139,13 +139,13 @@ export function execEvent(k: Kernel, e: number) {
       cpu.irqsOff = true;
       x.sp = 0;
       x.gen = handlerGen(k, x, ipi.fn, ipi.arg, () => { ipi.done = true; });
-      if (k.fpOn && k.fpn < 16) k.fp[k.fpn++] = -1;
+      if (k.fpOn) k.fpAdd(-1);
       if (k.tracing) k.tr(x, `<IRQ> ${k.hookName(ipi.fn)} from cpu${ipi.from}`);
       break;
     }
     case EV_FLUSH: {
       const a = k.m.drainOne(c);
-      if (k.fpOn && k.fpn < 16) k.fp[k.fpn++] = a * 2 + 1;
+      if (k.fpOn) k.fpAdd(a * 2 + 1);
       if (k.tracing) k.trace.push({ cpu: c, level: cpu.level, step: 'store buffer', text: `commit ${k.m.nameOf(a)} = ${k.fmt(a, k.m.mem[a])}` });
       break;
     }
@@ -156,7 +156,7 @@ export function execEvent(k: Kernel, e: number) {
       cpu.level = 2;
       x.sp = 0;
       x.gen = handlerGen(k, x, H.nmi, cpu.nmiArg, () => {});
-      if (k.fpOn && k.fpn < 16) k.fp[k.fpn++] = -1;
+      if (k.fpOn) k.fpAdd(-1);
       if (k.tracing) k.tr(x, '<NMI>');
       break;
     }

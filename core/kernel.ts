@@ -257,7 +257,7 @@ export class Kernel {
   private note(x: Ctx, a: number, write: boolean) {
     if (!(a > 0)) throw new Error(`internal: access to bad address ${a} in ${this.stepOf(x)} (NULL dereference in the model)`);
     if (this.m.dead[a]) this.kasan(x, a, write);
-    if (this.fpOn && this.fpn < 16) this.fp[this.fpn++] = a * 2 + (write ? 1 : 0);
+    if (this.fpOn) this.fpAdd(a * 2 + (write ? 1 : 0));
   }
 
   ld(x: Ctx, a: number): number {
@@ -299,14 +299,21 @@ export class Kernel {
     this.m.drainAll(x.cpu);
     this.cpus[x.cpu].lastF = this.actions + 1;
     this.cpus[x.cpu].needPostF = 0;
-    if (this.fpOn && this.fpn < 16) this.fp[this.fpn++] = -1;
+    if (this.fpOn) this.fpAdd(-1);
     if (this.tracing) this.tr(x, what);
   }
 
   /** A full-barrier RMW (value-returning atomics) counts as F for membarrier. */
+  /** Add to the current action's DPOR footprint. An action with more accesses than the buffer
+   *  holds is marked as conflicting with everything: imprecise, but the reduction stays sound. */
+  fpAdd(v: number) {
+    if (this.fpn < 16) this.fp[this.fpn++] = v;
+    else this.fp[15] = -1;
+  }
+
   /** This action depends on state outside the footprint (scheduler ghost state): no POR. */
   fpGlobal() {
-    if (this.fpOn && this.fpn < 16) this.fp[this.fpn++] = -1;
+    if (this.fpOn) this.fpAdd(-1);
   }
 
   fullBarrierEvent(x: Ctx) {

@@ -16,7 +16,7 @@ function* send(k: Kernel, x: Ctx, targets: number[], fn: number, arg: Frame, pur
     sent.push(ipi);
     k.count(`ipi_${purpose}`);
     k.count('ipis');
-    if (k.fpOn && k.fpn < 16) k.fp[k.fpn++] = -1;
+    if (k.fpOn) k.fpAdd(-1);
     if (k.tracing) k.tr(x, `send IPI ${k.hookName(fn)} -> cpu${t} (${purpose})`);
     yield 0;
   }

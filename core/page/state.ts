@@ -350,7 +350,7 @@ export function fileByName(k: Kernel, name: string): PgFile {
 /** Note an access in the DPOR footprint (TLB entries are CPU-local hardware state, but s390's IPTE
  *  and IDTE invalidate other CPUs' entries). */
 export function notefp(k: Kernel, a: number, write: boolean) {
-  if (k.fpOn && k.fpn < 16) k.fp[k.fpn++] = a * 2 + (write ? 1 : 0);
+  if (k.fpOn) k.fpAdd(a * 2 + (write ? 1 : 0));
 }
 export function tlbGet(k: Kernel, v: PgVma, cpu: number, i: number): number {
   notefp(k, v.tlb[cpu] + i, false);
