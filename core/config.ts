@@ -44,7 +44,7 @@ export function takeConfigFlag(argv: string[], i: number, w: ConfigWords): numbe
     case '--without': w.without.push(val()); return 2;
     case '--set': {
       const v = val();
-      if (!/^[A-Za-z_][A-Za-z0-9_]*=.+$/.test(v)) throw new UsageError(`malformed --set '${v}' (expected NAME=VALUE)`);
+      if (!/^[A-Za-z_][A-Za-z0-9_.]*=.+$/.test(v)) throw new UsageError(`malformed --set '${v}' (expected NAME=VALUE)`);
       w.set.push(v);
       return 2;
     }

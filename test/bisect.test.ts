@@ -4,7 +4,7 @@ import { SERIES } from '../patches/index.ts';
 import { definePatch, type SeriesDef, type PatchDef } from '../core/series/types.ts';
 import { bisect } from '../core/bisect.ts';
 import { emptyWords } from '../core/config.ts';
-import { scenario } from './helpers.ts';
+import { scenario, cli } from './helpers.ts';
 
 type Body = PatchDef['apply'];
 const noop: Body = () => {};
@@ -57,5 +57,14 @@ describe('bisect', () => {
     expect(r.steps.find((s) => s.k === 3)?.verdict).toBe('skip');
     expect(r.result).toBeNull();
     expect(r.range).toEqual({ from: 't-skip/03', to: 't-skip/04' });
+  });
+});
+
+describe('bisect flags of the other kind', () => {
+  it('says --runs is unused in a schedule bisect instead of dropping it silently', async () => {
+    const r = await cli('bisect', 'exit-mm-leak', '--series', 'lazy-mm', '--arch', 'x86', '--runs', '4');
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/--runs 4 is not used/);
+    expect(r.out).toMatch(/first bad patch: lazy-mm\/16/);
   });
 });

@@ -41,6 +41,26 @@ describe('timing driver', () => {
     expect(m.runs[0].violation).toBeNull();
   });
 
+  it('--set cost.NAME=VALUE overrides a profile weight (and a bad value is refused)', async () => {
+    const base = (await metrics('context-switch', '--arch x86 --cpus 2 --set timing_jitter=0')).get('context_switches_per_s')[0];
+    const slow = (await metrics('context-switch', '--arch x86 --cpus 2 --set timing_jitter=0 --set cost.op.pipe_write=5000')).get('context_switches_per_s')[0];
+    expect(slow).toBeLessThan(base * 0.7);
+    expect((await cli('ab', 'context-switch', '--a', '--arch x86 --set cost.rmw=-1', '--b', '--arch x86', '--cpus', '2')).code).toBe(2);
+  });
+
+  it('v5.16 reads mm->membarrier_state on every kernel->user switch; lazy-mm/02 keeps the read on x86 only', async () => {
+    // membarrier_mm_sync_core_before_usermode()'s atomic_read() shares mm_count's line in v5.16;
+    // 02 deletes it and adds sync_core_if_membarrier_enabled() to x86's switch_mm_irqs_off().
+    const perSwitch = async (config: string) => {
+      const { m } = await metrics('context-switch', `--cpus 8 ${config}`);
+      return m.runs[0].lines.find((l) => l.name === 'P.mm_count')!.loads / m.runs[0].counters.context_switches;
+    };
+    expect(await perSwitch('--arch x86')).toBeGreaterThan(0.4);
+    expect(await perSwitch('--arch powerpc')).toBeGreaterThan(0.4);
+    expect(await perSwitch('--arch x86 --apply lazy-mm:1-2')).toBeGreaterThan(0.4);
+    expect(await perSwitch('--arch powerpc --apply lazy-mm:1-2')).toBe(0);
+  });
+
   it('runs past 32 CPUs without false oracle reports (CPU lists, not 32-bit masks)', async () => {
     const { m } = await metrics('tlb-flush', '--arch x86 --cpus 40');
     expect(m.runs[0].violation).toBeNull();

@@ -20,10 +20,17 @@ export async function cmdBisect(argv: string[]): Promise<number> {
   const seriesId = p.flags.get('--series');
   if (!seriesId) throw new UsageError('bisect needs --series ID (see: lazymm list series)');
   findSeries(seriesId);
+  // Flags of the other kind of bisect are accepted (the contract lists them together) but said
+  // to be unused, not dropped silently.
+  const unused = (flags: string[], why: string) => {
+    for (const f of flags) if (p.flags.has(f)) process.stderr.write(`lazymm: note: ${f} ${p.flags.get(f)} is not used: ${why}\n`);
+  };
   if (p.flags.has('--metric')) {
     if (!METRIC_BISECT.run) throw new UsageError('--metric needs the timing simulator, which is not built yet');
+    unused(['--budget', '--strategy'], 'a metric bisect runs the timing driver, --runs runs per configuration');
     return METRIC_BISECT.run(p);
   }
+  unused(['--runs'], '--runs is for a metric bisect (--metric NAME); this bisect explores --budget schedules per configuration');
   const strategy = (p.flags.get('--strategy') ?? sc!.strategy ?? 'dfs') as Strategy;
   if (!['random', 'pct', 'dfs'].includes(strategy)) throw new UsageError(`unknown strategy '${strategy}'`);
   const budget = intFlag(p, '--budget', sc!.budget ?? 5000);

@@ -118,16 +118,25 @@ export function registerMembarrier(r: StepRegistry) {
     k.st(x, k.rq[x.cpu] + L.RQ_MEMBARRIER_STATE, 0);
     yield 0;
   });
-  // membarrier_mm_sync_core_before_usermode(mm): `if (current->mm != mm) return;` then
-  // sync_core_before_usermode() if the mm is registered for SYNC_CORE. That is sync_core() on x86
-  // (ARCH_HAS_SYNC_CORE_BEFORE_USERMODE) and empty elsewhere (include/linux/sync_core.h).
-  r.add('membarrier_mm_sync_core_before_usermode', 'sync_core', (k, x, f) => {
-    if (k.arch.syncCore === 'iret' && f.mm !== NULL && k.peek(k.cpus[x.cpu].curr.ref + L.T_MM) === f.mm && !k.m.dead[f.mm] &&
-        (k.peek(f.mm + L.MM_MEMBARRIER_STATE) & L.MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE) !== 0) {
-      k.count('sync_core');
-      syncCoreEvent(k, x);
-      if (k.tracing) k.tr(x, 'sync_core_before_usermode()');
-    }
+  // v5.16 include/linux/sched/mm.h (seed 000 L424-433, the lines lazy-mm/02 deletes):
+  //   static inline void membarrier_mm_sync_core_before_usermode(struct mm_struct *mm)
+  //   { if (current->mm != mm) return;
+  //     if (likely(!(atomic_read(&mm->membarrier_state) & MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE)))
+  //             return;
+  //     sync_core_before_usermode(); }
+  // It is defined for every arch under CONFIG_MEMBARRIER, so the atomic_read() of
+  // mm->membarrier_state (on mm_count's cache line in v5.16) happens on every arch; only
+  // sync_core_before_usermode() is x86-only (ARCH_HAS_SYNC_CORE_BEFORE_USERMODE; empty elsewhere,
+  // include/linux/sync_core.h). A 2025 patch on the lists ("help the compiler generate more efficient
+  // code on architectures where sync_core_before_usermode() is a no-op") skips the read there.
+  r.add('membarrier_mm_sync_core_before_usermode', 'sync_core', function* (k, x, f) {
+    if (k.ld(x, k.cpus[x.cpu].curr.ref + L.T_MM) !== f.mm) return;
+    const state = k.ld(x, f.mm + L.MM_MEMBARRIER_STATE);
+    yield 0;
+    if (k.arch.syncCore !== 'iret' || (state & L.MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE) === 0) return;
+    k.count('sync_core');
+    syncCoreEvent(k, x);
+    if (k.tracing) k.tr(x, 'sync_core_before_usermode()');
   });
 
   // static int membarrier_private_expedited(int flags, int cpu_id)

@@ -77,7 +77,7 @@ const COMMON_POWER8: Record<string, Weight> = {
   l1_hit: c(3, '[pub] AnandTech "Assessing IBM\'s POWER8" LMBench: L1 3 cycles'),
   xfer_smt: c(13, '[pub] same table: L2 13 cycles (SMT siblings share L1/L2)'),
   xfer_socket: ns(55, '[pub] same table: L3 beyond the core\'s local 8 MB region ~55 ns (on-chip cache-to-cache)'),
-  xfer_remote: ns(1500, '[cal] effective hand-off of a line that all 16 sockets (4 drawers) contend for: fabric hops, snoop broadcast and retries; calibrated so that the refcount case lands near Nick Piggin\'s ~1M context switches/s (docs/calibration.md)'),
+  xfer_remote: ns(750, '[cal] effective hand-off of a line that all 16 sockets (4 drawers) contend for: fabric hops, snoop broadcast and retries; calibrated so that the refcount case lands near Nick Piggin\'s ~1M context switches/s (docs/calibration.md)'),
   rmw: c(60, '[est] lwarx/stwcx. loop with the surrounding barriers of atomic_inc/atomic_dec_and_test'),
   rmw_contended_extra_xfers: { v: 1, unit: 'cycles', src: '[est] lwarx/stwcx. (LL/SC): when the line is contended the reservation is often lost between the two, so a contended atomic costs about one more line transfer (a count, not a time)' },
   mb: c(100, '[est] hwsync (sync) on POWER8: ~100 cycles with a quiet store queue'),
