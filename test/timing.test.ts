@@ -45,6 +45,9 @@ describe('timing driver', () => {
     const base = (await metrics('context-switch', '--arch x86 --cpus 2 --set timing_jitter=0')).get('context_switches_per_s')[0];
     const slow = (await metrics('context-switch', '--arch x86 --cpus 2 --set timing_jitter=0 --set cost.op.pipe_write=5000')).get('context_switches_per_s')[0];
     expect(slow).toBeLessThan(base * 0.7);
+    // a count-valued weight too (the contended LL/SC retry of the POWER8 profile)
+    const xfers = async (v: string) => (await metrics('context-switch', `--arch powerpc --cpus 16 --set cost.rmw_contended_extra_xfers=${v}`)).get('mm_count.transfers_per_s')[0];
+    expect(await xfers('3')).not.toBe(await xfers('0'));
     expect((await cli('ab', 'context-switch', '--a', '--arch x86 --set cost.rmw=-1', '--b', '--arch x86', '--cpus', '2')).code).toBe(2);
   });
 

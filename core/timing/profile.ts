@@ -148,6 +148,8 @@ export function profileFor(arch: string, params: Record<string, string>): Machin
 export interface Costs {
   profile: MachineProfile;
   ns(name: string): number;
+  /** the weight as given, unit aside (for counts such as rmw_contended_extra_xfers) */
+  value(name: string): number;
   has(name: string): boolean;
 }
 
@@ -165,6 +167,7 @@ export function resolveCosts(p: MachineProfile, params: Record<string, string>):
   return {
     profile: p,
     ns: (name) => (w[name] ? toNs(w[name]) : 0),
+    value: (name) => w[name]?.v ?? 0,
     has: (name) => name in w,
   };
 }

@@ -85,7 +85,7 @@ export class TimingState {
     this.xfer[2] = costs.ns('xfer_socket');
     this.xfer[3] = costs.ns('xfer_remote');
     this.rmwNs = costs.ns('rmw');
-    this.rmwExtra = costs.has('rmw_contended_extra_xfers') ? costs.profile.w.rmw_contended_extra_xfers.v : 0;
+    this.rmwExtra = costs.value('rmw_contended_extra_xfers'); // --set cost.* applies here too
     this.mbNs = costs.ns('mb');
     this.memNs = costs.has('mem') ? costs.ns('mem') : costs.ns('xfer_socket');
     this.cr3Ns = costs.ns('cr3_write');
