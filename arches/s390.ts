@@ -79,7 +79,7 @@ export function registerS390Mm(r: StepRegistry) {
   });
   r.add('switch_mm_irqs_off', 'clear_prev_attach', function* (k, x, f) {
     const prev = f.real_prev;
-    if (!prev || prev === f.next || prev === k.init_mm || k.m.dead[prev]) return;
+    if (!prev || prev === f.next || prev === k.init_mm) return;
     k.st(x, attach(k, prev, x.cpu), 0);
     yield 0;
   });
