@@ -14,11 +14,11 @@ async function switchesPerWallSecond(cpus: number, virtualNs: number) {
   const r = await resolveTimed(parseConfigString(`--arch x86 --cpus ${cpus} --set timing_duration_ns=${virtualNs}`), sc);
   measure(await resolveTimed(parseConfigString(`--arch x86 --cpus ${cpus} --set timing_duration_ns=${virtualNs / 10}`), sc), sc, 1, 99); // warm-up (JIT)
   const rates: number[] = [];
-  let sw = 0, events = 0, s = 0;
+  let sw = 0, events = 0;
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
     const m = measure(r, sc, 1, 1);
-    s = (performance.now() - t0) / 1000;
+    const s = (performance.now() - t0) / 1000;
     sw = m.runs[0].counters.context_switches ?? 0;
     events = m.runs[0].events;
     rates.push(sw / s);
@@ -35,8 +35,7 @@ async function ab192(label: string, a: string, b: string) {
   console.log(`timing ab context-switch 192 CPUs ${label}: a ${m.a.mean.toExponential(3)} b ${m.b.mean.toExponential(3)} switches/s, b/a ${(m.b.mean / m.a.mean).toFixed(1)}x, 3+3 runs in ${s.toFixed(1)} s wall`);
 }
 
-/** The floor the generator-based model sets: a step generator created and resumed twice (a step
- *  that yields once), the model's unit of work, with a trivial body. */
+/** Step generators created per simulated context switch (context-switch, x86). */
 async function generatorsPerSwitch(): Promise<number> {
   const sc = contextSwitchThreads;
   const k = buildTimingKernel(await resolveTimed(parseConfigString('--arch x86 --cpus 8'), sc));
@@ -50,6 +49,8 @@ async function generatorsPerSwitch(): Promise<number> {
   return gens / (k.counters.context_switches ?? 1);
 }
 
+/** The floor the generator-based model sets: a step generator created and resumed twice (a step
+ *  that yields once), the model's unit of work, with a trivial body. */
 function generatorFloor(gensPerSwitch: number) {
   function* step(f: { x: number; y: number }) { if (f.x < 0) return; f.y++; yield 0; }
   const f = { x: 1, y: 0 };
