@@ -28,7 +28,7 @@ describe('lazier-tlb on x86-4.18', () => {
     expect(b.result.first.id).toBe('lazier-tlb/06');
   });
 
-  it('04\'s smp_mb() is needed under TSO (stale-tlb oracle, PCT)', async () => {
+  it('04\'s smp_mb() is needed under TSO (stale-tlb or lifetime oracle, PCT)', async () => {
     const sc = scenario('lazier-tlb-munmap');
     const cfg = '--arch x86-4.18 --apply lazier-tlb --without lazier-tlb/05 --force --set memory_model=tso';
     const without = await exploreWith(sc, `${cfg} --drop-step switch_mm_irqs_off.smp_mb`, { strategy: 'pct', budget: 3000 });
