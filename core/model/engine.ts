@@ -1,0 +1,334 @@
+// The engine runs one execution of a scenario on a kernel, letting a Chooser pick the next event
+// at every point. Events: a CPU's next action (its top context: task, hardirq or NMI), delivery
+// of a pending IPI, commit of the oldest store in a CPU's store buffer (TSO), and an NMI.
+//
+// A context's position is its call stack of activation records (function, step, resume point,
+// frame), all in declared state. resume() runs steps until one returns a code with a scheduling
+// point: that is the end of the event.
+import {
+  H, NEXT, RET, AGAIN, CALL, CALL_AGAIN, BLOCK, Y, FUSED, HOOK_NAMES,
+} from './fns.ts';
+import {
+  ModelError, X_ACTIVE, X_SP, X_FTOP, X_WAIT, X_WA, X_WB, X_WC, X_OUTSTANDING, A_FN, A_STEP, A_PC,
+  A_BASE, A_OWN, AW, MAXD, C_F_THIS_EVENT, C_ACCESS_THIS_EVENT, IPI_ARGW, I_FROM, I_ARGS,
+  W_UP_REQ, W_HAS_WORK, W_IPIS, W_CPU_DEAD, W_CPU_ONLINE, W_ZERO_OR_DEAD, W_ZERO, W_NONNEG, W_NE_OR_POS,
+  type Kernel, type Ctx, type Violation,
+} from './kernel.ts';
+import { boot } from './baseline/boot.ts';
+import { hasWork } from './baseline/sched.ts';
+import type { ScenarioDef } from './scenario.ts';
+import { buildScenario } from './scenario.ts';
+import { quiescenceOracles } from './oracles.ts';
+export type { Violation };
+
+export const EV_STEP = 0;
+export const EV_IRQ = 1;
+export const EV_FLUSH = 2;
+export const EV_NMI = 3;
+const KIND_PREFIX = ['', 'i', 'f', 'n'];
+
+// An event is (kind << 12) | cpu: up to 4096 CPUs for the timing driver.
+export const evKind = (e: number) => e >> 12;
+export const evCpu = (e: number) => e & 0xfff;
+export const mkEv = (kind: number, cpu: number) => (kind << 12) | cpu;
+
+export interface Chooser {
+  /** Pick an index into enabled[0..n). `last` is the previous event (-1 at start). */
+  choose(enabled: Int32Array, n: number, last: number, depth: number): number;
+}
+
+export class RunawayError extends Error {}
+export class ScheduleError extends Error {}
+
+export interface RunOptions {
+  maxSteps: number;
+  trace?: boolean;
+  /** called after each event with its footprint (DPOR) */
+  onEvent?: (depth: number, ev: number, k: Kernel) => void;
+}
+
+export interface RunResult {
+  violations: Violation[];
+  steps: number;
+  events: number[];
+}
+
+const XW = 8; // context header words (kernel.ts)
+const DONE = -1;
+const BLOCKED = 1;
+
+function pop(k: Kernel, c: number) {
+  const hb = c * XW, hdr = k.hdr;
+  const sp = hdr[hb + X_SP] - 1;
+  hdr[hb + X_SP] = sp;
+  hdr[hb + X_FTOP] -= k.act[c][sp * AW + A_OWN];
+}
+
+function stepError(k: Kernel, x: Ctx, fn: number, step: number, what: string): ModelError {
+  return new ModelError(`step ${HOOK_NAMES[fn]}.${k.stepNames[fn][step]} ${what}`);
+}
+
+/** Run context x until its next scheduling point. Returns 0 (yielded), BLOCKED, or DONE when its
+ *  outermost function has returned. */
+export function resume(k: Kernel, x: Ctx): number {
+  const c = x.id, hb = c * XW, hdr = k.hdr, a = k.act[c], w = k.fw[c];
+  const fns = k.fns, views = k.fViews;
+  for (;;) {
+    const sp = hdr[hb + X_SP];
+    if (sp === 0) return DONE;
+    const r = (sp - 1) * AW;
+    const fn = a[r + A_FN];
+    let step = a[r + A_STEP];
+    let pc = a[r + A_PC];
+    if (pc < 0) {
+      if (pc === -2) { pop(k, c); continue; }
+      step++;
+      pc = 0;
+      a[r + A_STEP] = step;
+      a[r + A_PC] = 0;
+    }
+    const body = fns[fn];
+    if (step >= body.length) { pop(k, c); continue; }
+    const f = views[fn];
+    f.w = w;
+    f.b = a[r + A_BASE];
+    k.acc = 0;
+    const code = body[step](k, x, f, pc);
+    k.callPending = false;
+    if (k.acc !== 0 && (code & (Y | FUSED)) === 0) throw stepError(k, x, fn, step, 'accessed shared memory and returned without a scheduling point (return YIELD, or FUSE if the accesses are atomic with what follows)');
+    const kind = code & 7;
+    const pushed = hdr[hb + X_SP] - sp;
+    if (pushed !== (kind === CALL || kind === CALL_AGAIN ? 1 : 0))
+      throw stepError(k, x, fn, step, pushed ? 'called a function (k.call) but did not return CALL' : 'returned CALL without calling a function (k.call)');
+    switch (kind) {
+      case NEXT:
+        a[r + A_PC] = -1;
+        if (code & Y) return 0;
+        continue;
+      case RET:
+        if (code & Y) { a[r + A_PC] = -2; return 0; }
+        pop(k, c);
+        continue;
+      case AGAIN:
+        a[r + A_PC] = code >>> 5;
+        if (code & Y) return 0;
+        continue;
+      case CALL:
+        a[r + A_PC] = -1;
+        continue;
+      case CALL_AGAIN:
+        a[r + A_PC] = code >>> 5;
+        continue;
+      case BLOCK:
+        a[r + A_PC] = code >>> 5;
+        if (hdr[hb + X_WAIT] === 0) throw stepError(k, x, fn, step, 'blocked without a wait condition (k.wait)');
+        return BLOCKED;
+      default:
+        throw stepError(k, x, fn, step, `returned an unknown code ${code} (a step returns NEXT, YIELD, RET, CALL, again(pc)...)`);
+    }
+  }
+}
+
+/** Is x's wait condition satisfied? */
+function waitOk(k: Kernel, c: number): boolean {
+  const hdr = k.hdr, hb = c * XW;
+  const wa = hdr[hb + X_WA];
+  switch (hdr[hb + X_WAIT]) {
+    case 0: return true;
+    case W_UP_REQ: return k.cpus[wa].upRequested;
+    case W_HAS_WORK: return hasWork(k, k.cpus[wa]);
+    case W_IPIS: return hdr[hb + X_OUTSTANDING] === 0;
+    case W_CPU_DEAD: return k.cpus[wa].dead;
+    case W_CPU_ONLINE: return k.cpus[wa].online;
+    case W_ZERO_OR_DEAD: return k.m.mem[wa] === 0 || k.m.dead[wa] === 1;
+    case W_ZERO: return k.m.mem[wa] === 0;
+    case W_NONNEG: return k.m.mem[wa] >= 0;
+    case W_NE_OR_POS: return k.m.mem[wa] !== hdr[hb + X_WB] || k.m.mem[hdr[hb + X_WC]] > 0;
+  }
+  throw new ModelError(`internal: unknown wait condition ${hdr[hb + X_WAIT]}`);
+}
+
+/** Can context x run (active, and not waiting for something that has not happened)? */
+export function ctxRunnable(k: Kernel, x: Ctx): boolean {
+  const hb = x.id * XW;
+  return k.hdr[hb + X_ACTIVE] !== 0 && (k.hdr[hb + X_WAIT] === 0 || waitOk(k, x.id));
+}
+
+export function enabledEvents(k: Kernel, out: Int32Array): number {
+  let n = 0;
+  const cpus = k.cpus;
+  const sbLen = k.m.sbLen;
+  const hdr = k.hdr;
+  for (let c = 0; c < cpus.length; c++) {
+    const cpu = cpus[c];
+    const level = cpu.level;
+    const x = c * 3 + level;
+    const hb = x * XW;
+    if (hdr[hb + X_ACTIVE] !== 0 && (hdr[hb + X_WAIT] === 0 || waitOk(k, x))) out[n++] = c; // mkEv(EV_STEP, c) === c
+    if (cpu.pendingLen !== 0 && !cpu.irqsOff && level === 0 && !cpu.dead) out[n++] = (EV_IRQ << 12) | c;
+    if (sbLen[c] !== 0) out[n++] = (EV_FLUSH << 12) | c;
+    if (cpu.nmiBudget > 0 && level < 2 && !cpu.dead) out[n++] = (EV_NMI << 12) | c;
+  }
+  return n;
+}
+
+/** Start a context's outermost function: the CPU loop, or the entry of an interrupt. */
+export function startRoot(k: Kernel, x: Ctx, h: number) {
+  const c = x.id, hb = c * XW;
+  k.hdr[hb + X_SP] = 0;
+  k.hdr[hb + X_FTOP] = 0;
+  k.hdr[hb + X_WAIT] = 0;
+  k.hdr[hb + X_ACTIVE] = 1;
+  k.callRoot(x, h);
+}
+
+const irqImage = new Int32Array(I_ARGS + IPI_ARGW);
+
+export function execEvent(k: Kernel, e: number) {
+  const c = e & 0xfff;
+  const cpu = k.cpus[c];
+  switch (e >> 12) {
+    case EV_STEP: {
+      const x = k.ctxs[c * 3 + cpu.level];
+      k.hdr[x.id * XW + X_WAIT] = 0;
+      const v = resume(k, x);
+      if (v === DONE) {
+        k.hdr[x.id * XW + X_ACTIVE] = 0;
+        if (cpu.level === 2) { cpu.level = cpu.nmiSaved; }
+        else if (cpu.level === 1) { cpu.level = 0; cpu.irqsOff = false; }
+      }
+      break;
+    }
+    case EV_IRQ: {
+      const fn = k.ipiDequeue(c, irqImage, 0);
+      const x = k.ctxs[c * 3 + 1];
+      cpu.level = 1;
+      cpu.irqsOff = true;
+      startRoot(k, x, H.__irq);
+      const f = k.at(x, H.__irq, 0);
+      f.fn = fn;
+      f.from = irqImage[I_FROM];
+      k.fw[x.id].set(irqImage.subarray(I_ARGS, I_ARGS + IPI_ARGW), k.fieldOffset[H.__irq].get('args')!);
+      if (k.fpOn) k.fpAdd(-1);
+      if (k.tracing) k.tr(x, `<IRQ> ${k.hookName(fn)} from cpu${Math.floor(irqImage[I_FROM] / 3)}`);
+      break;
+    }
+    case EV_FLUSH: {
+      const a = k.m.drainOne(c);
+      if (k.fpOn) k.fpAdd(a * 2 + 1);
+      if (k.tracing) k.trace.push({ cpu: c, level: cpu.level, step: 'store buffer', text: `commit ${k.m.nameOf(a)} = ${k.fmt(a, k.m.mem[a])}` });
+      break;
+    }
+    case EV_NMI: {
+      cpu.nmiBudget--;
+      const x = k.ctxs[c * 3 + 2];
+      cpu.nmiSaved = cpu.level;
+      cpu.level = 2;
+      startRoot(k, x, H.__irq);
+      const f = k.at(x, H.__irq, 0);
+      f.fn = H.nmi;
+      f.from = -1;
+      if (k.fpOn) k.fpAdd(-1);
+      if (k.tracing) k.tr(x, '<NMI>');
+      break;
+    }
+  }
+  // the membarrier checker's "in this event" flags (kernel.ts fEvent) end with the event
+  cpu.setWord(C_F_THIS_EVENT, 0);
+  cpu.setWord(C_ACCESS_THIS_EVENT, 0);
+}
+
+/** Boot and set up the scenario: the state before the first event. */
+export function startRun(k: Kernel, sc: ScenarioDef, trace: boolean) {
+  boot(k);
+  k.tracing = trace;
+  buildScenario(k, sc);
+  for (const cpu of k.cpus) startRoot(k, k.ctxs[cpu.id * 3], H.cpu_main);
+}
+
+export interface Runner {
+  /** events executed so far in this run */
+  events: number[];
+  last: number;
+}
+
+/** Run to the end from the current state (after startRun, or a restore). */
+export function runFrom(k: Kernel, sc: ScenarioDef, chooser: Chooser, opts: RunOptions, events: number[], last = -1): RunResult {
+  const enabled = enabledBuf(k);
+  for (;;) {
+    if (k.fatal) break;
+    const n = enabledEvents(k, enabled);
+    if (n === 0) break;
+    const i = chooser.choose(enabled, n, last, events.length);
+    const e = enabled[i];
+    k.fpn = 0;
+    execEvent(k, e);
+    events.push(e);
+    if (opts.onEvent) opts.onEvent(events.length - 1, e, k);
+    if (k.checkers.length !== 0) for (const ch of k.checkers) ch(k, e);
+    last = e;
+    if (events.length >= opts.maxSteps && !k.fatal)
+      throw new RunawayError(`scenario '${sc.name}' exceeded the step budget of ${opts.maxSteps} steps in one execution (runaway program?)`);
+  }
+  finishRun(k, sc);
+  return { violations: k.violations, steps: events.length, events };
+}
+
+/** The end of an execution: the quiescence oracles and the scenario's forbidden outcome. */
+export function finishRun(k: Kernel, sc: ScenarioDef) {
+  if (!k.fatal) quiescenceOracles(k);
+  if (!k.fatal && sc.forbid) {
+    const msg = sc.forbid({ reg: (task, reg) => k.taskByName(task)?.reg(reg) });
+    if (msg) k.violate('outcome', msg, null);
+  }
+}
+
+const bufs = new WeakMap<Kernel, Int32Array>();
+export function enabledBuf(k: Kernel): Int32Array {
+  let b = bufs.get(k);
+  if (!b) { b = new Int32Array(k.ncpus * 4); bufs.set(k, b); }
+  return b;
+}
+
+/** Run one execution from boot. */
+export function runOnce(k: Kernel, sc: ScenarioDef, chooser: Chooser, opts: RunOptions): RunResult {
+  startRun(k, sc, !!opts.trace);
+  return runFrom(k, sc, chooser, opts, []);
+}
+
+// ---- schedule strings ---------------------------------------------------------------------------
+
+export function evToken(e: number): string {
+  return KIND_PREFIX[e >> 12] + (e & 0xfff);
+}
+
+/** "0*3.1.i1.f0" : events, run-length encoded. */
+export function encodeSchedule(events: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < events.length; ) {
+    let j = i + 1;
+    while (j < events.length && events[j] === events[i]) j++;
+    out.push(j - i > 1 ? `${evToken(events[i])}*${j - i}` : evToken(events[i]));
+    i = j;
+  }
+  return out.join('.');
+}
+
+export function decodeSchedule(s: string, maxEvents = Infinity): number[] {
+  const ev: number[] = [];
+  if (!s.trim()) return ev;
+  for (const tok of s.trim().split('.')) {
+    const m = /^([ifn]?)(\d+)(?:\*(\d+))?$/.exec(tok);
+    if (!m) throw new ScheduleError(`malformed schedule token '${tok}' (expected e.g. 0, i1, f0, n2, 0*3)`);
+    const kind = KIND_PREFIX.indexOf(m[1]);
+    const cpu = Number(m[2]);
+    if (cpu > 0xfff) throw new ScheduleError(`schedule token '${tok}': no CPU ${cpu}`);
+    const e = mkEv(kind, cpu);
+    const rep = Number(m[3] ?? 1);
+    if (ev.length + rep > maxEvents) throw new ScheduleError(`schedule is longer than the step budget (${maxEvents} events)`);
+    for (let r = rep; r > 0; r--) ev.push(e);
+  }
+  return ev;
+}
+
+export { MAXD, X_ACTIVE, A_FN, A_STEP, A_PC, A_BASE };

@@ -1,0 +1,37 @@
+// The model's public API: what arch plugins, patches, scenarios and user modules import
+// (`import { definePatch, H, ... } from 'lazymm'`). The model imports nothing outside core/model.
+import './baseline/index.ts';
+
+export {
+  fns, frameExt, labelledFns, helperFns, alias, struct, int, ptr, task, fnid, bool, str, entry, cpus, args,
+  H, HOOK_NAMES, FN_DECLS, fnDecl,
+  NEXT, RET, AGAIN, CALL, CALL_AGAIN, BLOCK, Y, FUSED, YIELD, YIELD_RET, FUSE, FUSE_RET, FUSE_CALL,
+  again, goTo, callAgain, fuseCallAgain, block, codeKind, codePc,
+  type KernelFns, type KernelSteps, type FrameExts, type FnName, type Frame, type StepOf, type FnId, type Step, type Schema,
+} from './fns.ts';
+export {
+  Kernel, Ctx, TaskView, CpuView, MmView, ModelError, primaryViolation, splitStep, counterId, COUNTER_NAMES,
+  STATE_PARTS, IPI_ARGW,
+  TS_RUNNABLE, TS_RUNNING, TS_SLEEPING, TS_WAITING, TS_DEAD,
+  W_NONE, W_UP_REQ, W_HAS_WORK, W_IPIS, W_CPU_DEAD, W_CPU_ONLINE, W_ZERO_OR_DEAD, W_ZERO, W_NONNEG, W_NE_OR_POS,
+  type KernelConfig, type Params, type Violation, type TraceLine, type TimingHooks, type StatePart,
+} from './kernel.ts';
+export { NULL, Memory, type ObjInfo } from './memory.ts';
+export { StepRegistry, StepError, type StepPosition } from './registry.ts';
+export { type RecordSchema, type RecordView } from './records.ts';
+export { type Entry } from './entry.ts';
+export * as L from './layout.ts';
+export type { ArchPlugin, CostModel } from './arch.ts';
+export { definePatch, type PatchDef, type SeriesDef } from './patch.ts';
+export { defineScenario, ScenarioBuilder, type ScenarioDef, type Expectation, type FinalState, type ProcessOpts } from './scenario.ts';
+export { opFns, opOf, IMPLICIT_EXIT, type Op, type OpMap, type OpName } from './program.ts';
+export { newMm, newTask } from './baseline/boot.ts';
+export { wake, hasWork } from './baseline/sched.ts';
+export { syncCoreEvent, membarrierWriteCheck, membarrierAccessCheck, membarrierInvocationStart } from './baseline/membarrier.ts';
+export { writeTaskMm, irqOff, irqOn } from './baseline/current_mm.ts';
+export { checkMmdropContext, cpuList } from './baseline/refcount.ts';
+export { opIn } from './baseline/syscalls.ts';
+export { BASELINE_PARTS } from './baseline/index.ts';
+export { tlbFlushMm, tlbFlushMmAll, PAGE_TLB } from './page/tlb.ts';
+export { QUIESCENCE_CHECKS, ORACLES } from './oracles.ts';
+export { sid, str as strOf } from './strings.ts';

@@ -1,0 +1,224 @@
+// Shared memory of the modelled machine: a flat word array addressed by integers. Objects
+// (mm_struct, pgd, task_struct, rq, cpu_tlbstate...) are ranges of words with kernel field names;
+// `dead` marks the words of freed objects so every access can be checked the way KASAN checks
+// shadow memory. Optional x86-TSO store buffers sit between CPUs and memory. All of it lives in
+// declared regions (state.ts): a snapshot copies it, and the object table keeps names as string
+// ids.
+import { RunState, type Region, type Vec } from './state.ts';
+import { sid, str, listId, list } from './strings.ts';
+
+export const NULL = 0;
+
+export interface ObjInfo {
+  index: number;
+  kind: string;
+  name: string;
+  base: number;
+  size: number;
+  fields: readonly string[];
+  freed: boolean;
+  freedBy?: string;
+}
+
+/** Object table record: kind, name, base, size, fields, freed, freedBy, aux (a word its owner
+ *  may use: the mm record of an mm_struct). */
+const O_KIND = 0, O_NAME = 1, O_BASE = 2, O_SIZE = 3, O_FIELDS = 4, O_FREED = 5, O_FREEDBY = 6, O_AUX = 7;
+const OW = 8;
+
+export const SB_CAP = 64;
+
+export class Memory {
+  private readonly rMem: Region<Int32Array>;
+  private readonly rDead: Region<Uint8Array>;
+  private readonly rOwner: Region<Int32Array>;
+  private readonly rObjs: Region<Int32Array>;
+  mem!: Int32Array;
+  dead!: Uint8Array;
+  owner!: Int32Array; // word -> object index
+  objs!: Int32Array;
+  /** Store buffers (TSO): per CPU a FIFO of (addr, val). Length 0 under SC. */
+  readonly sbAddr: Int32Array;
+  readonly sbVal: Int32Array;
+  readonly sbHead: Int32Array;
+  readonly sbLen: Int32Array;
+  private epoch = -1;
+
+  constructor(private readonly st: RunState, readonly ncpus: number, readonly tso: boolean, capacity = 1024) {
+    this.rMem = st.region('mem', new Int32Array(capacity), 1, { key: true });
+    this.rDead = st.region('dead', new Uint8Array(capacity), 1, { key: true });
+    // owner[] follows from the object table: not part of the state's identity
+    this.rOwner = st.region('owner', new Int32Array(capacity).fill(-1), 1, { key: false });
+    this.rObjs = st.region('objs', new Int32Array(64 * OW), 0, { key: true });
+    const sb = st.region('store buffers', new Int32Array(ncpus * (2 + 2 * SB_CAP)), ncpus * (2 + 2 * SB_CAP), {
+      key: true, canon: (v) => this.canonSb(v),
+    });
+    this.sbHead = sb.a.subarray(0, ncpus);
+    this.sbLen = sb.a.subarray(ncpus, 2 * ncpus);
+    this.sbAddr = sb.a.subarray(2 * ncpus, 2 * ncpus + ncpus * SB_CAP);
+    this.sbVal = sb.a.subarray(2 * ncpus + ncpus * SB_CAP);
+    this.refresh();
+  }
+
+  /** Re-read the arrays after a region grew (alloc, restore). */
+  refresh() {
+    if (this.epoch === this.st.epoch) return;
+    this.epoch = this.st.epoch;
+    this.mem = this.rMem.a;
+    this.dead = this.rDead.a;
+    this.owner = this.rOwner.a;
+    this.objs = this.rObjs.a;
+  }
+
+  get top(): number { return this.rMem.n; }
+  get nobjs(): number { return this.rObjs.n / OW; }
+
+  /** Back to an empty machine, keeping the arrays (one Memory serves every run of a kernel). */
+  reset() {
+    const t = this.rMem.n;
+    this.mem.fill(0, 0, t);
+    this.dead.fill(0, 0, t);
+    this.owner.fill(-1, 0, t);
+    this.rMem.n = this.rDead.n = this.rOwner.n = 1; // word 0 is NULL
+    this.rObjs.n = 0;
+    this.sbHead.fill(0);
+    this.sbLen.fill(0);
+  }
+
+  alloc(kind: string, name: string, fields: readonly string[]): number {
+    const base = this.rMem.n;
+    const size = fields.length;
+    const end = base + size;
+    if (end > this.mem.length) {
+      this.rMem.ensure(end);
+      this.rDead.ensure(end);
+      const old = this.rOwner.a.length;
+      this.rOwner.ensure(end);
+      this.rOwner.a.fill(-1, old);
+    }
+    const idx = this.rObjs.n / OW;
+    this.rObjs.ensure(this.rObjs.n + OW);
+    this.refresh();
+    const o = idx * OW;
+    const t = this.objs;
+    t[o + O_KIND] = sid(kind);
+    t[o + O_NAME] = sid(name);
+    t[o + O_BASE] = base;
+    t[o + O_SIZE] = size;
+    t[o + O_FIELDS] = listId(fields);
+    t[o + O_FREED] = 0;
+    t[o + O_FREEDBY] = 0;
+    t[o + O_AUX] = 0;
+    this.rObjs.n += OW;
+    // a restored run may have left words here: an allocation starts clean
+    this.mem.fill(0, base, end);
+    this.dead.fill(0, base, end);
+    this.owner.fill(idx, base, end);
+    this.rMem.n = this.rDead.n = this.rOwner.n = end;
+    return base;
+  }
+
+  free(base: number, by: string) {
+    const o = this.owner[base] * OW;
+    const t = this.objs;
+    t[o + O_FREED] = 1;
+    t[o + O_FREEDBY] = sid(by);
+    this.dead.fill(1, t[o + O_BASE], t[o + O_BASE] + t[o + O_SIZE]);
+  }
+
+  /** Object index of the word at addr, or -1. */
+  objIndex(addr: number): number {
+    return addr > 0 && addr < this.rMem.n ? this.owner[addr] : -1;
+  }
+
+  objAt(addr: number): ObjInfo | undefined {
+    const i = this.objIndex(addr);
+    return i >= 0 ? this.obj(i) : undefined;
+  }
+
+  obj(i: number): ObjInfo {
+    const o = i * OW;
+    const t = this.objs;
+    return {
+      index: i, kind: str(t[o + O_KIND]), name: str(t[o + O_NAME]), base: t[o + O_BASE], size: t[o + O_SIZE],
+      fields: list(t[o + O_FIELDS]), freed: t[o + O_FREED] !== 0, freedBy: t[o + O_FREED] ? str(t[o + O_FREEDBY]) : undefined,
+    };
+  }
+
+  objName(i: number): string { return str(this.objs[i * OW + O_NAME]); }
+  objKind(i: number): string { return str(this.objs[i * OW + O_KIND]); }
+  objBase(i: number): number { return this.objs[i * OW + O_BASE]; }
+  aux(i: number): number { return this.objs[i * OW + O_AUX]; }
+  setAux(i: number, v: number) { this.objs[i * OW + O_AUX] = v; }
+
+  /** "mm1->mm_count" for traces and reports. */
+  nameOf(addr: number): string {
+    const i = this.objIndex(addr);
+    if (i < 0) return `@${addr}`;
+    const o = i * OW;
+    return `${str(this.objs[o + O_NAME])}->${list(this.objs[o + O_FIELDS])[addr - this.objs[o + O_BASE]]}`;
+  }
+
+  /** Name of the object a pointer value designates (for traces). */
+  ptrName(v: number): string {
+    if (v === NULL) return 'NULL';
+    const i = this.objIndex(v);
+    return i >= 0 && this.objs[i * OW + O_BASE] === v ? str(this.objs[i * OW + O_NAME]) : String(v);
+  }
+
+  // ---- store buffers -------------------------------------------------------------------------
+
+  /** Value of addr as seen by cpu (own store buffer first: TSO store forwarding). */
+  read(cpu: number, addr: number): number {
+    const len = this.sbLen[cpu];
+    if (len !== 0) {
+      const head = this.sbHead[cpu];
+      for (let i = len - 1; i >= 0; i--) {
+        const slot = cpu * SB_CAP + ((head + i) % SB_CAP);
+        if (this.sbAddr[slot] === addr) return this.sbVal[slot];
+      }
+    }
+    return this.mem[addr];
+  }
+
+  write(cpu: number, addr: number, v: number) {
+    if (!this.tso) { this.mem[addr] = v; return; }
+    let len = this.sbLen[cpu];
+    if (len === SB_CAP) { this.drainOne(cpu); len--; }
+    const slot = cpu * SB_CAP + ((this.sbHead[cpu] + len) % SB_CAP);
+    this.sbAddr[slot] = addr;
+    this.sbVal[slot] = v;
+    this.sbLen[cpu] = len + 1;
+  }
+
+  /** Commit the oldest buffered store of cpu; returns its address. */
+  drainOne(cpu: number): number {
+    const head = this.sbHead[cpu];
+    const slot = cpu * SB_CAP + head;
+    const a = this.sbAddr[slot];
+    this.mem[a] = this.sbVal[slot];
+    this.sbHead[cpu] = (head + 1) % SB_CAP;
+    this.sbLen[cpu]--;
+    return a;
+  }
+
+  drainAll(cpu: number) {
+    while (this.sbLen[cpu] !== 0) this.drainOne(cpu);
+  }
+
+  oldestBuffered(cpu: number): number {
+    return this.sbAddr[cpu * SB_CAP + this.sbHead[cpu]];
+  }
+
+  /** The buffered stores of each CPU, oldest first (the ring's position is history, not state). */
+  private canonSb(v: Vec) {
+    for (let c = 0; c < this.ncpus; c++) {
+      const len = this.sbLen[c];
+      v.push(len);
+      for (let i = 0; i < len; i++) {
+        const slot = c * SB_CAP + ((this.sbHead[c] + i) % SB_CAP);
+        v.push(this.sbAddr[slot]);
+        v.push(this.sbVal[slot]);
+      }
+    }
+  }
+}

@@ -1,0 +1,124 @@
+// Kernel functions as tapable hooks whose taps are named steps.
+//
+// tapable gives ordered registration (`before`) and interceptors. A hook is the *registry* of a
+// function's body: its taps, in tapable's order, are compiled into an array of step functions the
+// engine runs (engine.ts). A plugin inserts (`before`/`after`), replaces (a `register` interceptor
+// rewrites the tap) or removes a step. Every plugin registers the same way, the baseline first.
+import tapable from 'tapable';
+import { HOOK_NAMES, H, type FnName, type Frame, type StepOf, type Step, type AnyStep } from './fns.ts';
+
+const { SyncHook } = tapable;
+export type SyncHookT = InstanceType<typeof SyncHook>;
+
+export interface TapMeta {
+  owner: string; // "baseline", "arch:x86", "lazy-mm/16", "user:/path/plugin.ts"
+  step: string; // "mmgrab_lazy"
+  fn: AnyStep;
+}
+
+export interface StepPosition<F extends string> { before?: StepOf<F>; after?: StepOf<F> }
+
+/** Build a frozen object of fresh tapable hooks, one per kernel function. */
+export function createHooks(): Readonly<Record<string, SyncHookT>> {
+  const o: Record<string, SyncHookT> = {};
+  for (const n of HOOK_NAMES) o[n] = new SyncHook(['frame'], n);
+  return Object.freeze(o);
+}
+
+export class StepError extends Error {}
+
+/** The registration side of hooks, used by the baseline, arch plugins and patches. */
+export class StepRegistry {
+  owner = 'baseline';
+  readonly meta = new Map<string, TapMeta>(); // tap name -> meta
+
+  constructor(readonly hooks: Readonly<Record<string, SyncHookT>>) {}
+
+  private hook(name: string): SyncHookT {
+    const h = (this.hooks as Record<string, SyncHookT>)[name];
+    if (!h) throw new StepError(`unknown kernel function '${name}'`);
+    return h;
+  }
+
+  private tapName(owner: string, hook: string, step: string) {
+    return `${owner}:${hook}.${step}`;
+  }
+
+  /** Index of the tap for `hook.step`, whoever owns it. */
+  private find(hook: string, step: string): number {
+    const taps = this.hook(hook).taps;
+    for (let i = 0; i < taps.length; i++) if (this.meta.get(taps[i].name)!.step === step) return i;
+    return -1;
+  }
+
+  has(hook: string, step: string): boolean {
+    return this.find(hook, step) >= 0;
+  }
+
+  /** Insert a step; `before`/`after` name an existing step of the same function. */
+  add<F extends FnName>(hook: F, step: string, fn: Step<F>, pos: StepPosition<F> = {}) {
+    const h = this.hook(hook);
+    if (this.find(hook, step) >= 0) throw new StepError(`${hook}.${step} already exists`);
+    const name = this.tapName(this.owner, hook, step);
+    this.meta.set(name, { owner: this.owner, step, fn: fn as AnyStep });
+    let before: string | undefined;
+    if (pos.before) {
+      const i = this.find(hook, pos.before);
+      if (i < 0) throw new StepError(`${this.owner}: no step ${hook}.${pos.before} to insert before`);
+      before = h.taps[i].name;
+    } else if (pos.after) {
+      const i = this.find(hook, pos.after);
+      if (i < 0) throw new StepError(`${this.owner}: no step ${hook}.${pos.after} to insert after`);
+      before = h.taps[i + 1]?.name;
+    }
+    h.tap(before ? { name, before } : { name }, () => {});
+  }
+
+  /** Replace the body of an existing step (the step keeps its place; the owner changes). */
+  replace<F extends FnName>(hook: F, step: StepOf<F>, fn: Step<F>, newStep: string = step) {
+    const h = this.hook(hook);
+    const i = this.find(hook, step);
+    if (i < 0) throw new StepError(`${this.owner}: no step ${hook}.${step} to replace`);
+    const oldName = h.taps[i].name;
+    const name = this.tapName(this.owner, hook, newStep);
+    this.meta.set(name, { owner: this.owner, step: newStep, fn: fn as AnyStep });
+    // tapable interceptors apply to already-registered taps as well as future ones.
+    h.intercept({ register: (tap) => (tap.name === oldName ? { ...tap, name } : tap) });
+  }
+
+  /** Remove a step (tapable has no untap: the tap array is edited in place). */
+  remove<F extends FnName>(hook: F, step: StepOf<F>) {
+    this.removeByName(hook, step);
+  }
+
+  /** remove() for names known only at run time (--drop-step). */
+  removeByName(hook: string, step: string) {
+    const h = this.hook(hook);
+    const i = this.find(hook, step);
+    if (i < 0) throw new StepError(`${this.owner}: no step ${hook}.${step} to remove`);
+    h.taps.splice(i, 1);
+  }
+
+  /** Step list of a hook in call order. */
+  steps(hook: string): { name: string; owner: string; tap: string }[] {
+    return this.hook(hook).taps.map((t) => {
+      const m = this.meta.get(t.name)!;
+      return { name: m.step, owner: m.owner, tap: t.name };
+    });
+  }
+
+  /** Compile every hook into arrays of step functions for the engine. */
+  compile(): { fns: AnyStep[][]; names: string[][] } {
+    const fns: AnyStep[][] = [];
+    const names: string[][] = [];
+    for (const n of HOOK_NAMES) {
+      const taps = this.hooks[n]?.taps ?? [];
+      fns.push(taps.map((t) => this.meta.get(t.name)!.fn));
+      names.push(taps.map((t) => this.meta.get(t.name)!.step));
+    }
+    return { fns, names };
+  }
+}
+
+export type { Frame };
+export { H };

@@ -1,0 +1,105 @@
+// Scenarios describe workloads: CPUs, processes, threads, kthreads, their programs, NMIs. They never
+// describe interleavings: the explorer finds those.
+import type { Kernel, Params } from './kernel.ts';
+import type { Op } from './program.ts';
+import { newMm, newTask } from './baseline/boot.ts';
+import * as L from './layout.ts';
+
+export interface Expectation {
+  /** config words, as on the command line: "--apply lazy-mm --without lazy-mm/21 --force" */
+  config: string;
+  verdict: 'clean' | 'violation';
+  /** for a violation: which oracle must report it */
+  oracle?: string;
+  why?: string;
+}
+
+export interface ScenarioDef {
+  name: string;
+  description: string;
+  cpus?: { default: number; min: number; max: number };
+  memoryModel?: 'sc' | 'tso';
+  /** model parameters this scenario sets by default (a --set overrides) */
+  params?: Params;
+  /** default exploration strategy and schedule budget for explore/bisect */
+  strategy?: 'random' | 'pct' | 'dfs';
+  budget?: number;
+  maxSteps?: number;
+  setup(b: ScenarioBuilder): void;
+  /** A forbidden final state (litmus style): return a message if this execution ended in it.
+   *  Checked at quiescence by the 'outcome' oracle. */
+  forbid?(s: FinalState): string | null;
+  expect?: Expectation[];
+}
+
+/** What forbid() can look at once an execution is over. */
+export interface FinalState {
+  /** a user register loaded by a task's `load` op (undefined if never loaded) */
+  reg(task: string, reg: string): number | undefined;
+}
+
+export function defineScenario(s: ScenarioDef): ScenarioDef {
+  return s;
+}
+
+/** membarrier: registered for MEMBARRIER_CMD_PRIVATE_EXPEDITED before the scenario starts;
+ *  'sync_core': for MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE as well. */
+export interface ProcessOpts { membarrier?: boolean | 'sync_core' }
+
+/** The API a scenario's setup() uses. Names are what traces print. */
+export class ScenarioBuilder {
+  constructor(readonly k: Kernel) {}
+  get cpus(): number {
+    return this.k.ncpus;
+  }
+  param(name: string, dflt: string): string {
+    return this.k.param(name, dflt);
+  }
+
+  /** A process: an mm with no threads yet (mm_users counts its threads). */
+  process(name: string, o: ProcessOpts = {}): string {
+    const mm = newMm(this.k, name, 0);
+    if (o.membarrier) {
+      // membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) done before the scenario starts.
+      this.k.m.mem[mm + L.MM_MEMBARRIER_STATE] = L.MEMBARRIER_STATE_PRIVATE_EXPEDITED | L.MEMBARRIER_STATE_PRIVATE_EXPEDITED_READY;
+      if (o.membarrier === 'sync_core')
+        this.k.m.mem[mm + L.MM_MEMBARRIER_STATE] |= L.MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE | L.MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE_READY;
+    }
+    return name;
+  }
+
+  /** A user thread of `mm` on `cpu`. started=false: it is created by another thread's clone op. */
+  thread(name: string, o: { mm: string; cpu: number; prog: Op[]; started?: boolean }) {
+    const mm = this.k.mmByName(o.mm);
+    const started = o.started !== false;
+    this.checkCpu(name, o.cpu);
+    newTask(this.k, name, { kthread: false, cpu: o.cpu, mm: started ? mm : 0, prog: o.prog, started });
+    if (started) this.k.m.mem[mm + L.MM_USERS]++;
+  }
+
+  /** A kernel thread. `pins`: mms it holds an mm_count reference on from the start (mmgrab'd
+   *  by whoever created it, as io_uring or vhost do), released by its `mmdrop` op. */
+  kthread(name: string, o: { cpu: number; prog: Op[]; pins?: string[] }) {
+    this.checkCpu(name, o.cpu);
+    const t = newTask(this.k, name, { kthread: true, cpu: o.cpu, mm: 0, prog: o.prog });
+    for (const p of o.pins ?? []) {
+      this.k.m.mem[this.k.mmByName(p) + L.MM_COUNT]++;
+      t.pin(this.k.mmByName(p));
+    }
+  }
+
+  /** Allow up to `count` NMIs on `cpu`, at whatever points the explorer picks. */
+  nmi(cpu: number, count = 1) {
+    this.checkCpu('nmi', cpu);
+    this.k.cpus[cpu].nmiBudget = count;
+  }
+
+  private checkCpu(what: string, cpu: number) {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.k.ncpus)
+      throw new Error(`${what}: cpu ${cpu} does not exist (the configuration has ${this.k.ncpus} CPUs)`);
+  }
+}
+
+export function buildScenario(k: Kernel, sc: ScenarioDef) {
+  sc.setup(new ScenarioBuilder(k));
+}
