@@ -8,7 +8,7 @@
 //  - before bf2c59fce407 (scenarios/variants/pre-bf2c59fce407.ts): idle_task_exit() dropped it
 //    after rcu_report_dead(): the 'context' oracle flags __mmdrop() on a CPU RCU ignores.
 // With --cpus 3, P.t0 runs on cpu2 and can exit while cpu1 is on its way down.
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'cpu-offline-lazy',

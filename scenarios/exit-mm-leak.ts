@@ -7,7 +7,7 @@
 // drops anything (the kernel->user path only releases rq->lazy_mm, which exit_mm() never set), so
 // every exit_mm() leaks one mm_count reference: the mm_struct and its pgd are never freed. The
 // 'leak' oracle reports it at quiescence, once no CPU or task references P any more.
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'exit-mm-leak',

@@ -12,7 +12,7 @@
 // Independently of the series, P's exit_mmap() flush skips the dying CPU too, so P's page tables
 // are freed while its CR3 may still walk them (baseline: 'lifetime'). The expectations that study
 // the mm_struct/pgd lifetime keep the page tables (--drop-step tlb_flush_mmu.tlb_flush_mmu_free).
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'hotplug-lazy-mmput',

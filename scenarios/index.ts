@@ -1,5 +1,5 @@
 // Built-in scenarios by name. A user passes a path to a .ts/.js module instead.
-import type { ScenarioDef } from '../core/scenario.ts';
+import type { ScenarioDef } from '../core/model/index.ts';
 import lazyExit from './lazy-exit.ts';
 import kthreadUseMm from './kthread-use-mm.ts';
 import lazyFlush from './lazy-flush.ts';

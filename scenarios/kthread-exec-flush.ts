@@ -8,7 +8,7 @@
 // and returns without switching away from P -- and flush_tlb_func() returns without flushing, so
 // P's page tables are freed while the CPU may still walk them. lazy-mm/23 (x86 selects
 // ARCH_WANT_IRQS_OFF_ACTIVATE_MM) closes the window.
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'kthread-exec-flush',

@@ -1,7 +1,7 @@
 // A kernel thread pins a process's mm with mmget_not_zero, borrows it with kthread_use_mm, and
 // gives it back while the process exits on another CPU: the kthread may drop the last mm_users
 // reference, so __mmput runs from the kthread while its own CPU is lazily on the mm.
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'kthread-use-mm',

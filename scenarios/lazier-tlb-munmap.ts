@@ -3,7 +3,7 @@
 // tables (MADV_DONTNEED: a flush lazy CPUs may skip and must catch up via tlb_gen when they come
 // back) and then unmaps with page tables freed (munmap: lazy CPUs must be shot off the mm before
 // the tables are freed, or a speculative walk reads freed memory). Then everyone exits.
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'lazier-tlb-munmap',

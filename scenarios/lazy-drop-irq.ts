@@ -9,7 +9,7 @@
 // drops the parked X from hardirq: __mmdrop() (pgd_free takes pgd_lock) in an IPI handler.
 //
 // The last users leave by execve or by the kthread's mmput, never by exit() (see exit-mm-leak).
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'lazy-drop-irq',

@@ -9,7 +9,7 @@
 // on: x86's WARN_ON_ONCE(!irqs_disabled()) and lockdep_assert_irqs_disabled() (oracle 'context').
 //
 // P's last user leaves by execve or by the kthread's mmput, never by exit() (see exit-mm-leak).
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'lazy-efi',

@@ -1,7 +1,7 @@
 // A multi-threaded process whose threads nap (their CPUs go lazy on its mm) and then exit, so the
 // last user tears the mm down while other CPUs still hold it lazily. A second process then runs
 // on CPU 0, so a lazy reference is given back by a kernel->user switch while others remain.
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'lazy-exit',

@@ -12,7 +12,7 @@
 // Q.t1 on cpu1. P's last user leaves it by execve (P.t0) or by the kthread's mmput (K), not by
 // exit(): after lazy-mm/16 every exit_mm() leaks its mmgrab() (scenario exit-mm-leak), which would
 // keep P alive. Threads end with `wait`, so no exit leaks into the verdict.
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'lazy-flush-exit',

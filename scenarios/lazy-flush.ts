@@ -1,6 +1,6 @@
 // A TLB flush that frees page tables (munmap) while another CPU is lazily on the mm: x86 must
 // IPI the lazy CPU too, or its paging-structure cache may walk freed page tables.
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'lazy-flush',

@@ -1,6 +1,6 @@
 // Scenarios for lazy-mm/13-23 (the hazard-pointer lazy mm scheme and the x86 patches after it),
 // registered in index.ts as one group.
-import type { ScenarioDef } from '../core/scenario.ts';
+import type { ScenarioDef } from '../core/model/index.ts';
 import lazyFlushExit from './lazy-flush-exit.ts';
 import lazySwitchExit from './lazy-switch-exit.ts';
 import exitMmLeak from './exit-mm-leak.ts';

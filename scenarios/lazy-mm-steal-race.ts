@@ -8,7 +8,7 @@
 // Parking needs a lazy CPU that X's exit flush did not unlazy: before lazy-mm/21 the flush IPI
 // switches CR3 behind the scheduler's back and leaves rq->lazy_mm alone, so the expectations use
 // lazy-mm:1-20. Last users leave by execve, never by exit() (see exit-mm-leak).
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'lazy-mm-steal-race',

@@ -4,7 +4,7 @@
 // write-protect (pagemap_scan_pmd_entry(), which also set_pte_at()s inside its region). Since
 // bcc6cc832573 the generic set_ptes() enters and leaves lazy MMU mode itself, inside the caller's
 // region: a nested region, which Xen PV survives only through 49147beb0ccb's nesting counter.
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'lazy-mmu-nesting',

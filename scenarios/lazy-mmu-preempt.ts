@@ -3,7 +3,7 @@
 // populates kernel PTEs with apply_to_page_range() while a user task waits for the same CPU.
 // Xen PV saves the mode of the task it switches out (TIF_LAZY_MMU_UPDATES); sparc64 keeps it in a
 // per-CPU tlb_batch nobody saves ("Sparc looks to be totally broken in the face of preemption").
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'lazy-mmu-preempt',

@@ -9,7 +9,7 @@
 // (lazy-mm:1-21) the same scan sees rq->lazy_mm == P and parks a reference.
 //
 // P's last user leaves by execve or by the kthread's mmput, never by exit() (see exit-mm-leak).
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'lazy-switch-exit',

@@ -10,7 +10,7 @@
 // The workload orders itself with wait/wake: the poke happens before K wakes P.t0, so P's last
 // user cannot leave while cpu1 is still switching away from P. P's last user leaves by execve or by
 // the kthread's mmput, never by exit() (see exit-mm-leak).
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'lazy-text-poke',

@@ -1,7 +1,7 @@
 // membarrier() turns store buffering into a forbidden outcome: x=1; membarrier(); r1=y || y=1;
 // r2=x. Under x86-TSO, r1 == r2 == 0 must never happen when the other thread runs the same mm:
 // membarrier's IPI makes its CPU execute a full barrier (the guarantee patch 01 documents).
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'litmus-membarrier',

@@ -1,6 +1,6 @@
 // Store buffering (SB): x=1; r1=y || y=1; r2=x. r1 == r2 == 0 is impossible under SC and
 // allowed under x86-TSO; this scenario checks the memory models themselves.
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'litmus-sb',

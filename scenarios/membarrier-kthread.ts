@@ -2,7 +2,7 @@
 // kernel thread borrows P's mm (kthread_use_mm, uaccess, kthread_unuse_mm) on another CPU: the
 // kthread's `tsk->mm = mm` store changes rq->curr->mm to P, so patch 01's rule wants a full barrier
 // before it (and after it, before the uaccess), as for the scheduler's store to rq->curr.
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'membarrier-kthread',

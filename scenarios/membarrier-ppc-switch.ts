@@ -3,7 +3,7 @@
 // v5.16, and from the generic membarrier_finish_switch_mm() after lazy-mm/04; lazy-mm/06 removes the
 // former. P.t1 hands cpu1 to Q.t1 and gets it back directly (Q.t1 wakes it and waits), then does
 // a store-buffering test against P.t0's membarrier() on cpu0 (TSO: powerpc is weaker still).
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'membarrier-ppc-switch',

@@ -7,7 +7,7 @@
 // P) is switched out. In v5.16 K's active_mm holds an mm_count reference; once lazy mms are
 // hazard pointers (lazy-mm/16) that __mmput() looks for only in mm_cpumask (lazy-mm/22), nothing
 // keeps P alive there. Nobody exits: the threads end blocked, so only P is torn down.
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'nmi-active-mm',

@@ -3,7 +3,7 @@
 // so something else must serialize the core before it runs user code again (the strict I-SYNC
 // rule). v5.16 does it in finish_task_switch(); lazy-mm/02 moves it into switch_mm_irqs_off().
 // A munmap on another CPU may instead unlaze it through a flush IPI (then CR3 is written).
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'sync-core-lazy',

@@ -7,7 +7,7 @@
 // unlazy_mm_irqs_off(), which asserts IRQs off (lockdep_assert_irqs_disabled) and calls
 // switch_mm_irqs_off() with IRQs on (x86's WARN_ON_ONCE(!irqs_disabled())). An exit() of a
 // process's last thread takes the same path (the exiting CPU is lazily on the mm after exit_mm()).
-import { defineScenario } from '../core/scenario.ts';
+import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'xen-exit-unlazy',
