@@ -9,7 +9,7 @@ import {
   H, NEXT, RET, AGAIN, CALL, CALL_AGAIN, BLOCK, Y, FUSED, HOOK_NAMES,
 } from './fns.ts';
 import {
-  ModelError, X_ACTIVE, X_SP, X_FTOP, X_WAIT, X_WA, X_WB, X_WC, X_OUTSTANDING, A_FN, A_STEP, A_PC,
+  ModelError, XW, CW, X_ACTIVE, X_SP, X_FTOP, X_WAIT, X_WA, X_WB, X_WC, X_OUTSTANDING, A_FN, A_STEP, A_PC,
   A_BASE, A_OWN, AW, MAXD, C_F_THIS_EVENT, C_ACCESS_THIS_EVENT, IPI_ARGW, I_FROM, I_ARGS,
   W_UP_REQ, W_HAS_WORK, W_IPIS, W_CPU_DEAD, W_CPU_ONLINE, W_ZERO_OR_DEAD, W_ZERO, W_NONNEG, W_NE_OR_POS,
   type Kernel, type Ctx, type Violation,
@@ -53,7 +53,6 @@ export interface RunResult {
   events: number[];
 }
 
-const XW = 8; // context header words (kernel.ts)
 const DONE = -1;
 const BLOCKED = 1;
 
@@ -72,7 +71,7 @@ function stepError(k: Kernel, x: Ctx, fn: number, step: number, what: string): M
  *  outermost function has returned. */
 export function resume(k: Kernel, x: Ctx): number {
   const c = x.id, hb = c * XW, hdr = k.hdr, a = k.act[c], w = k.fw[c];
-  const fns = k.fns, views = k.fViews;
+  const fns = k.fns, views = k.fViews, cursors = k.fCursors;
   for (;;) {
     const sp = hdr[hb + X_SP];
     if (sp === 0) return DONE;
@@ -89,11 +88,11 @@ export function resume(k: Kernel, x: Ctx): number {
     }
     const body = fns[fn];
     if (step >= body.length) { pop(k, c); continue; }
-    const f = views[fn];
-    f.w = w;
-    f.b = a[r + A_BASE];
+    const cur = cursors[fn];
+    cur.w = w;
+    cur.b = a[r + A_BASE];
     k.acc = 0;
-    const code = body[step](k, x, f, pc);
+    const code = body[step](k, x, views[fn], pc);
     k.callPending = false;
     if (k.acc !== 0 && (code & (Y | FUSED)) === 0) throw stepError(k, x, fn, step, 'accessed shared memory and returned without a scheduling point (return YIELD, or FUSE if the accesses are atomic with what follows)');
     const kind = code & 7;
@@ -234,8 +233,9 @@ export function execEvent(k: Kernel, e: number) {
     }
   }
   // the membarrier checker's "in this event" flags (kernel.ts fEvent) end with the event
-  cpu.setWord(C_F_THIS_EVENT, 0);
-  cpu.setWord(C_ACCESS_THIS_EVENT, 0);
+  const ca = k.cpuR.a, cb = c * CW;
+  ca[cb + C_F_THIS_EVENT] = 0;
+  ca[cb + C_ACCESS_THIS_EVENT] = 0;
 }
 
 /** Boot and set up the scenario: the state before the first event. */

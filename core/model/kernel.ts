@@ -43,13 +43,15 @@ export const C_CURR = 0, C_IDLE = 1, C_IRQS_OFF = 2, C_RQ_LOCKED = 3, C_RCU_WATC
   C_F_SINCE_INV = 14, C_F_THIS_EVENT = 15, C_ACCESS_THIS_EVENT = 16, C_F_SINCE_ACCESS = 17,
   C_LAST_ACCESS_MM = 18, C_UNFENCED = 19, C_SKIPPED = 20, C_ACCESSED = 21, C_NEED_SYNC = 22,
   C_IPI_LEN = 23;
-const CW = 24;
+export const CW = 24;
 
 // Task: identity (set at setup), scheduler state, the references a program holds, registers.
 export const T_REF = 0, T_NAME = 1, T_KTHREAD = 2, T_IDLE = 3, T_CPU = 4, T_PROG = 5, T_PC = 6,
   T_STATE = 7, T_TIMER = 8, T_WAKES = 9, T_USING_MM = 10, T_HELD_USERS = 11, T_REAPED = 12,
-  T_NPINNED = 13, T_PINNED = 14, T_REGS = 18, T_REGS_SET = 22;
-const TW = 23;
+  T_NPINNED = 13, T_PINNED = 14, T_REGS = 18, T_REGS_SET = 22, T_LOOPS = 23;
+const TW = 27;
+/** counted loops a program may have going at once (TaskView.loopLeft) */
+const MAX_LOOPS = 2;
 const MAX_PINS = 4;
 const MAX_REGS = 4;
 /** Task states (the model's; TASK_* in task_struct->__state are kernel memory, layout.ts). */
@@ -65,7 +67,7 @@ export const M_REF = 0, M_NAME = 1, M_PGD = 2, M_PT = 3, M_PT2 = 4, M_PT2_FREED 
 // IPI it handles, and its call stack.
 export const X_ACTIVE = 0, X_SP = 1, X_FTOP = 2, X_WAIT = 3, X_WA = 4, X_WB = 5, X_WC = 6,
   X_OUTSTANDING = 7;
-const XW = 8;
+export const XW = 8;
 /** Activation record: function, step, resume point (-1: next step; -2: return), frame base (in the
  *  context's frame words), words this activation allocated (0 for an aliased struct frame). */
 export const A_FN = 0, A_STEP = 1, A_PC = 2, A_BASE = 3, A_OWN = 4;
@@ -124,6 +126,7 @@ export interface TimingHooks {
   counted(id: number, d: number): void;
   fn(h: number): void;
   ipiSent(target: number, slot: number, purpose: string): void;
+  ipiTaken(cpu: number): void;
 }
 
 // ---- views of declared records ----------------------------------------------------------------------
@@ -134,8 +137,12 @@ export class TaskView {
   prog: Op[] = [];
   /** register names of this task's `load` ops, by slot */
   regNames: string[] = [];
-  constructor(private readonly r: Region<Int32Array>, readonly tid: number, private readonly k: Kernel) {}
-  private get b() { return this.tid * TW; }
+  /** the function of each op of prog (sys_<op>), resolved once */
+  opFns: number[] = [];
+  private readonly b: number;
+  constructor(private readonly r: Region<Int32Array>, readonly tid: number, private readonly k: Kernel) {
+    this.b = tid * TW;
+  }
   get ref(): number { return this.r.a[this.b + T_REF]; }
   get kthread(): boolean { return this.r.a[this.b + T_KTHREAD] !== 0; }
   get isIdle(): boolean { return this.r.a[this.b + T_IDLE] !== 0; }
@@ -193,6 +200,25 @@ export class TaskView {
     this.r.a[this.b + T_REGS + i] = v;
     this.r.a[this.b + T_REGS_SET] |= 1 << i;
   }
+  /** Iterations left of the counted loop at program index `at` (undefined: not started). */
+  loopLeft(at: number): number | undefined {
+    const a = this.r.a, b = this.b + T_LOOPS;
+    for (let i = 0; i < MAX_LOOPS; i++) if (a[b + 2 * i + 1] !== 0 && a[b + 2 * i] === at) return a[b + 2 * i + 1];
+    return undefined;
+  }
+  /** Set (left > 0) or end (0) the counted loop at program index `at`. */
+  setLoopLeft(at: number, left: number) {
+    const a = this.r.a, b = this.b + T_LOOPS;
+    let free = -1;
+    for (let i = 0; i < MAX_LOOPS; i++) {
+      if (a[b + 2 * i + 1] !== 0 && a[b + 2 * i] === at) { a[b + 2 * i + 1] = left; return; }
+      if (a[b + 2 * i + 1] === 0 && free < 0) free = i;
+    }
+    if (left === 0) return;
+    if (free < 0) throw new ModelError(`${this.name}: more than ${MAX_LOOPS} counted loops at once`);
+    a[b + 2 * free] = at;
+    a[b + 2 * free + 1] = left;
+  }
   /** internal: identity at setup */
   init(ref: number, name: string, kthread: boolean, idle: boolean, cpu: number, prog: Op[]) {
     const a = this.r.a, b = this.b;
@@ -205,6 +231,11 @@ export class TaskView {
     a[b + T_PROG] = this.tid;
     this.name = name;
     this.prog = prog;
+    this.opFns = prog.map((op) => {
+      const h = (H as Record<string, number>)[`sys_${op.op}`];
+      if (h === undefined) throw new ModelError(`${name}: no operation '${op.op}' (declare sys_${op.op} with opFns)`);
+      return h;
+    });
     this.regNames = [];
     for (const op of prog) if (op.op === 'load' && !this.regNames.includes(op.reg)) this.regNames.push(op.reg);
     if (this.regNames.length > MAX_REGS) throw new ModelError(`${name}: at most ${MAX_REGS} registers`);
@@ -213,8 +244,10 @@ export class TaskView {
 }
 
 export class CpuView {
-  constructor(private readonly a: Int32Array, readonly id: number, private readonly k: Kernel) {}
-  private get b() { return this.id * CW; }
+  private readonly b: number;
+  constructor(private readonly a: Int32Array, readonly id: number, private readonly k: Kernel) {
+    this.b = id * CW;
+  }
   get curr(): TaskView { return this.k.tasks[this.a[this.b + C_CURR]]; }
   set curr(t: TaskView) { this.a[this.b + C_CURR] = t.tid; }
   get idle(): TaskView { return this.k.tasks[this.a[this.b + C_IDLE]]; }
@@ -258,15 +291,18 @@ export class CpuView {
 }
 
 export class MmView {
-  constructor(private readonly r: Region<Int32Array>, readonly index: number, private readonly mw: number, private readonly ncpus: number) {}
-  private get b() { return this.index * this.mw; }
+  private readonly b: number;
+  constructor(private readonly r: Region<Int32Array>, readonly index: number, private readonly mw: number, private readonly ncpus: number) {
+    this.b = index * mw;
+  }
   get ref(): number { return this.r.a[this.b + M_REF]; }
   get name(): string { return str(this.r.a[this.b + M_NAME]); }
   get pgd(): number { return this.r.a[this.b + M_PGD]; }
   /** lower-level user page tables, freed by exit_mmap */
   get pt(): number { return this.r.a[this.b + M_PT]; }
-  /** a second page-table page, the one munmap frees */
+  /** a second page-table page, the one munmap frees (a workload's mmap may bring a new one) */
   get pt2(): number { return this.r.a[this.b + M_PT2]; }
+  set pt2(v: number) { this.r.a[this.b + M_PT2] = v; }
   get pt2Freed(): boolean { return this.r.a[this.b + M_PT2_FREED] !== 0; }
   set pt2Freed(v: boolean) { this.r.a[this.b + M_PT2_FREED] = v ? 1 : 0; }
   get isInit(): boolean { return this.r.a[this.b + M_IS_INIT] !== 0; }
@@ -300,9 +336,15 @@ export class MmView {
   clearStaleWalkers() { this.r.a.fill(0, this.b + M_STALE, this.b + M_STALE + ((this.ncpus + 31) >>> 5)); }
 }
 
-/** A view of a frame: generated per function (fixed offsets); `w` is the context's frame words,
- *  `b` the frame's base in them. */
-export interface FrameView { w: Int32Array; b: number; readonly h: number }
+/** Where a frame view points: the context's frame words and the frame's base in them. One class
+ *  for every view, so positioning a view before a step is a monomorphic store (views themselves
+ *  have one class per function). */
+export class Cursor {
+  w: Int32Array = new Int32Array(0);
+  b = 0;
+}
+/** A view of a frame: generated per function (fixed offsets), reading through its cursor. */
+export interface FrameView { readonly $c: Cursor; readonly $h: number }
 
 // Model parts that keep declared state of their own (the page model, lazy MMU mode) register a
 // declarer; it runs once per kernel and its reset at every boot.
@@ -341,10 +383,16 @@ export class Kernel {
   /** views steps get (f), callee views (k.call), returned views (k.ret), views at a pointer (k.at),
    *  and IPI argument images (k.ipiArgs): separate sets so one use never repositions another */
   readonly fViews: FrameView[];
+  /** the cursors of fViews, by function (what the engine positions before a step) */
+  readonly fCursors: Cursor[];
   private readonly callViews: FrameView[];
+  private readonly callCursors: Cursor[];
   private readonly retViews: FrameView[];
+  private readonly retCursors: Cursor[];
   private readonly atViews: FrameView[];
+  private readonly atCursors: Cursor[];
   private readonly argViews: FrameView[];
+  private readonly argCursors: Cursor[];
   readonly fieldOffset: Map<string, number>[];
 
   // ---- declared run state
@@ -433,20 +481,22 @@ export class Kernel {
     const n = FN_DECLS.length;
     this.frameSize = new Int32Array(n);
     this.fieldOffset = [];
-    const classes: (new (w: Int32Array, h: number) => FrameView)[] = [];
+    const classes: (new (c: Cursor, h: number) => FrameView)[] = [];
     for (let h = 0; h < n; h++) {
       const lay = this.layout(FN_DECLS[h], new Set());
       this.frameSize[h] = lay.size;
       this.fieldOffset.push(new Map(lay.fields.map(([name, off]) => [name, off])));
       classes.push(viewClass(FN_DECLS[h].name, lay.fields, (this.ncpus + 31) >>> 5));
     }
-    const empty = new Int32Array(0);
-    const mk = () => classes.map((C, h) => new C(empty, h));
-    this.fViews = mk();
-    this.callViews = mk();
-    this.retViews = mk();
-    this.atViews = mk();
-    this.argViews = mk();
+    const mk = (): [FrameView[], Cursor[]] => {
+      const cs = classes.map(() => new Cursor());
+      return [classes.map((C, h) => new C(cs[h], h)), cs];
+    };
+    [this.fViews, this.fCursors] = mk();
+    [this.callViews, this.callCursors] = mk();
+    [this.retViews, this.retCursors] = mk();
+    [this.atViews, this.atCursors] = mk();
+    [this.argViews, this.argCursors] = mk();
 
     // run state
     const nc = this.ncpus;
@@ -489,7 +539,7 @@ export class Kernel {
     this.misc = this.runState.region('misc', new Int32Array(GW), GW, { key: true, canon: (v) => this.canonMisc(v) }).a;
     this.violR = this.runState.region('violations', new Int32Array(MAX_VIOLATIONS * VW), 0, { key: true, live: () => this.misc[G_NVIOL] * VW });
     this.warnR = this.runState.region('warned once', new Int32Array(16), 0, { key: true, live: () => this.misc[G_NWARNED] });
-    this.countR = this.runState.region('counters', new Float64Array(64), 0, { key: false, live: () => Math.min(COUNTER_NAMES.length, this.countR.a.length) });
+    this.countR = this.runState.region('counters', new Float64Array(64), 0, { key: false, live: () => this.countR.a.length });
     this.countOrderR = this.runState.region('counter order', new Int32Array(64), 0, { key: false, live: () => this.misc[G_NCOUNT] });
     this.archState = cfg.arch.state ? declareRecord(this.runState, `arch ${cfg.arch.name}`, cfg.arch.state, nc) : {};
     for (const p of STATE_PARTS) p.declare(this);
@@ -682,18 +732,19 @@ export class Kernel {
     const size = this.frameSize[h];
     const base = hdr[hb + X_FTOP];
     const w = this.fw[c];
-    if (base + size > w.length) throw new ModelError(`kernel frame stack overflow calling ${HOOK_NAMES[h]} in ${this.stepOf(x)}`);
-    w.fill(0, base, base + size);
+    const end = base + size;
+    if (end > w.length) throw new ModelError(`kernel frame stack overflow calling ${HOOK_NAMES[h]} in ${this.stepOf(x)}`);
+    for (let i = base; i < end; i++) w[i] = 0; // (a loop: fill() costs a runtime call for a few words)
     const a = this.act[c], r = sp * AW;
     a[r + A_FN] = h; a[r + A_STEP] = 0; a[r + A_PC] = 0; a[r + A_BASE] = base; a[r + A_OWN] = size;
     hdr[hb + X_SP] = sp + 1;
     hdr[hb + X_FTOP] = base + size;
     this.callPending = true;
     if (this.tm !== null) this.tm.fn(h);
-    const v = this.callViews[h];
-    v.w = w;
-    v.b = base;
-    return v as unknown as Frame<F>;
+    const cur = this.callCursors[h];
+    cur.w = w;
+    cur.b = base;
+    return this.callViews[h] as unknown as Frame<F>;
   }
 
   /** Call h with the first IPI_ARGW words of its frame copied from `src` in x's frames (an IPI's
@@ -701,7 +752,7 @@ export class Kernel {
   callWith<F extends FnName>(x: Ctx, h: FnId<F>, src: number): Frame<F> {
     const v = this.call(x, h) as unknown as FrameView;
     const n = Math.min(this.frameSize[h], IPI_ARGW);
-    v.w.copyWithin(v.b, src, src + n);
+    v.$c.w.copyWithin(v.$c.b, src, src + n);
     return v as unknown as Frame<F>;
   }
 
@@ -737,18 +788,18 @@ export class Kernel {
     const r = sp * AW; // the popped record is still above the stack pointer
     const a = this.act[c];
     if (a[r + A_FN] !== h) throw new ModelError(`internal: ${this.stepOf(x)} reads the return of ${HOOK_NAMES[h]}, but ${HOOK_NAMES[a[r + A_FN]]} returned`);
-    const v = this.retViews[h];
-    v.w = this.fw[c];
-    v.b = a[r + A_BASE];
-    return v as unknown as Frame<F>;
+    const cur = this.retCursors[h];
+    cur.w = this.fw[c];
+    cur.b = a[r + A_BASE];
+    return this.retViews[h] as unknown as Frame<F>;
   }
 
   /** A view of h's frame layout at pointer p in x's frames (an embedded struct, a caller's frame). */
   at<F extends FnName>(x: Ctx, h: FnId<F>, p: number): Frame<F> {
-    const v = this.atViews[h];
-    v.w = this.fw[x.id];
-    v.b = p;
-    return v as unknown as Frame<F>;
+    const cur = this.atCursors[h];
+    cur.w = this.fw[x.id];
+    cur.b = p;
+    return this.atViews[h] as unknown as Frame<F>;
   }
 
   /** Copy the frame (or struct) layout of h from src to dst, both in x's frames. */
@@ -759,7 +810,7 @@ export class Kernel {
 
   /** The base of a frame view (a pointer to the frame, for callOn/at: C's `&frame`). */
   ptr(f: object): number {
-    return (f as FrameView).b;
+    return (f as FrameView).$c.b;
   }
 
   /** A view of handler h's frame over the argument image (an `args` field) of a frame: what an
@@ -767,24 +818,24 @@ export class Kernel {
   ipiArgs<F extends FnName>(frame: object, h: FnId<F>, field = 'args'): Frame<F> {
     const s = frame as FrameView;
     if (this.frameSize[h] > IPI_ARGW) throw new ModelError(`${HOOK_NAMES[h]}'s frame (${this.frameSize[h]} words) is too large for an IPI handler (${IPI_ARGW})`);
-    const v = this.argViews[h];
-    v.w = s.w;
-    v.b = s.b + this.fieldOffset[s.h].get(field)!;
-    return v as unknown as Frame<F>;
+    const cur = this.argCursors[h];
+    cur.w = s.$c.w;
+    cur.b = s.$c.b + this.fieldOffset[s.$h].get(field)!;
+    return this.argViews[h] as unknown as Frame<F>;
   }
 
   /** Is cpu c in the cpumask field `field` of frame f? (without building the CPU list) */
   maskHas(f: object, field: string, c: number): boolean {
     const v = f as FrameView;
-    return (v.w[v.b + this.fieldOffset[v.h].get(field)! + (c >>> 5)] & (1 << (c & 31))) !== 0;
+    return (v.$c.w[v.$c.b + this.fieldOffset[v.$h].get(field)! + (c >>> 5)] & (1 << (c & 31))) !== 0;
   }
 
   /** The address of frame field `field` of f (C's `&f->field`, for k.at/k.callOn). */
   fieldPtr(f: object, field: string): number {
     const v = f as FrameView;
-    const o = this.fieldOffset[v.h].get(field);
-    if (o === undefined) throw new ModelError(`internal: ${HOOK_NAMES[v.h]} has no frame field '${field}'`);
-    return v.b + o;
+    const o = this.fieldOffset[v.$h].get(field);
+    if (o === undefined) throw new ModelError(`internal: ${HOOK_NAMES[v.$h]} has no frame field '${field}'`);
+    return v.$c.b + o;
   }
 
   /** Block x until a wait condition (W_*) holds; the step returns block(pc). */
@@ -822,7 +873,13 @@ export class Kernel {
     out.set(q.subarray(0, IW), at);
     q.copyWithin(0, IW, len * IW);
     ca[cb + C_IPI_LEN] = len - 1;
+    if (this.tm !== null) this.tm.ipiTaken(t);
     return out[at + I_FN];
+  }
+
+  /** The context that sent the oldest pending IPI of cpu t. */
+  ipiSender(t: number): number {
+    return this.ipiQ[t][I_FROM];
   }
 
   /** The handler of an IPI sent by context `from` has run. */
@@ -1078,11 +1135,22 @@ export class Kernel {
   }
 }
 
-/** A frame view class for one function: accessors at fixed offsets (generated once per kernel). */
-function viewClass(fn: string, fields: [string, number, Kind, number][], maskWords: number): new (w: Int32Array, h: number) => FrameView {
-  const body: string[] = ['constructor(w, h) { this.w = w; this.b = 0; this.h = h; }'];
+/** Generated view classes, shared by every kernel with the same layout: a kernel built per
+ *  configuration (bisect, ab runs) reuses the JIT's work instead of compiling new classes. */
+const VIEW_CLASSES = new Map<string, new (c: Cursor, h: number) => FrameView>();
+
+/** A frame view class for one function: accessors at fixed offsets. */
+function viewClass(fn: string, fields: [string, number, Kind, number][], maskWords: number): new (c: Cursor, h: number) => FrameView {
+  const key = `${fn}|${maskWords}|${fields.map((f) => `${f[0]}:${f[1]}:${f[2]}`).join(',')}`;
+  let cls = VIEW_CLASSES.get(key);
+  if (!cls) { cls = makeViewClass(fn, fields, maskWords); VIEW_CLASSES.set(key, cls); }
+  return cls;
+}
+
+function makeViewClass(fn: string, fields: [string, number, Kind, number][], maskWords: number): new (c: Cursor, h: number) => FrameView {
+  const body: string[] = ['constructor(c, h) { this.$c = c; this.$h = h; }'];
   for (const [name, off, kind] of fields) {
-    const at = `this.w[this.b + ${off}]`;
+    const at = `this.$c.w[this.$c.b + ${off}]`;
     switch (kind) {
       case 'bool':
         body.push(`get ${name}() { return ${at} !== 0; }`, `set ${name}(v) { ${at} = v ? 1 : 0; }`);
@@ -1091,20 +1159,20 @@ function viewClass(fn: string, fields: [string, number, Kind, number][], maskWor
         body.push(`get ${name}() { return str(${at}); }`, `set ${name}(v) { ${at} = sid(v); }`);
         break;
       case 'entry':
-        body.push(`get ${name}() { return { lo: ${at}, hi: this.w[this.b + ${off + 1}] }; }`,
-          `set ${name}(v) { ${at} = v.lo; this.w[this.b + ${off + 1}] = v.hi; }`);
+        body.push(`get ${name}() { return { lo: ${at}, hi: this.$c.w[this.$c.b + ${off + 1}] }; }`,
+          `set ${name}(v) { ${at} = v.lo; this.$c.w[this.$c.b + ${off + 1}] = v.hi; }`);
         break;
       case 'cpus':
-        body.push(`get ${name}() { const out = []; for (let i = 0; i < ${maskWords * 32}; i++) if (this.w[this.b + ${off} + (i >>> 5)] & (1 << (i & 31))) out.push(i); return out; }`,
-          `set ${name}(v) { this.w.fill(0, this.b + ${off}, this.b + ${off + maskWords}); for (const c of v) this.w[this.b + ${off} + (c >>> 5)] |= 1 << (c & 31); }`);
+        body.push(`get ${name}() { const w = this.$c.w, b = this.$c.b + ${off}, out = []; for (let i = 0; i < ${maskWords * 32}; i++) if (w[b + (i >>> 5)] & (1 << (i & 31))) out.push(i); return out; }`,
+          `set ${name}(v) { const w = this.$c.w, b = this.$c.b + ${off}; w.fill(0, b, b + ${maskWords}); for (const c of v) w[b + (c >>> 5)] |= 1 << (c & 31); }`);
         break;
       default:
-        if (kind.startsWith('struct:') || kind === 'args') body.push(`get ${name}() { return this.b + ${off}; }`);
+        if (kind.startsWith('struct:') || kind === 'args') body.push(`get ${name}() { return this.$c.b + ${off}; }`);
         else body.push(`get ${name}() { return ${at}; }`, `set ${name}(v) { ${at} = v; }`);
     }
   }
   const cls = new Function('sid', 'str', `return class ${fn.replace(/\W/g, '_')}_frame { ${body.join('\n')} }`)(sid, str);
-  return cls as new (w: Int32Array, h: number) => FrameView;
+  return cls as new (c: Cursor, h: number) => FrameView;
 }
 
 export function splitStep(spec: string, reg: StepRegistry): [string, string] {

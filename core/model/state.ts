@@ -111,8 +111,11 @@ export class RunState {
     for (let i = 0; i < rs.length; i++) {
       const r = rs[i];
       const n = s.lens[i];
+      const was = r.opts.live ? r.opts.live() : r.n;
       r.ensure(n);
       if (n !== 0) r.a.set(s.bufs[i].subarray(0, n) as never);
+      // what lay beyond the snapshot's live words was not there then (a counter first used later)
+      if (was > n) r.a.fill(0, n, Math.min(was, r.a.length));
       r.n = n;
     }
   }

@@ -5,8 +5,8 @@
 // measured window ends.
 //
 // Window: --set timing_warmup_ns=N --set timing_duration_ns=N (virtual time).
-import { defineScenario, type ScenarioDef, type ScenarioBuilder } from '../../core/scenario.ts';
-import type { Op } from '../../core/program.ts';
+import { defineScenario, type ScenarioDef, type ScenarioBuilder, type Op } from '../../core/model/index.ts';
+
 import { makePipe } from './ops.ts';
 import './ops.ts';
 

@@ -1,13 +1,12 @@
-// Program operations the performance workloads need, added through OpMap augmentation and
-// registerOp (docs/DEVELOPING.md). They model the workload side (pipes, loops, fork, user work);
-// everything mm-related goes through the kernel model's own ops and hooks.
-import { registerOp, type Op } from '../../core/program.ts';
-import type { Kernel, TaskInfo } from '../../core/kernel.ts';
-import * as L from '../../core/layout.ts';
-import { wake } from '../../core/kernel/sched.ts';
-import { newMm, newTask } from '../../core/kernel/boot.ts';
+// Program operations the performance workloads need, declared as sys_<op> functions (OpMap
+// augmentation and opFns(), docs/DEVELOPING.md). They model the workload side (pipes, loops, fork,
+// user work); everything mm-related goes through the kernel model's own ops and hooks.
+import {
+  opFns, opIn, STATE_PARTS, NEXT, YIELD, again, TS_WAITING, TS_DEAD, L, newMm, newTask, wake,
+  type Op, type Kernel, type RecordView, type StepRegistry, BASELINE_PARTS,
+} from '../../core/model/index.ts';
 
-declare module '../../core/program.ts' {
+declare module '../../core/model/program.ts' {
   interface OpMap {
     /** jump back to program index `to`; `times` bounds it (omitted: forever). `ops: false` keeps
      *  it out of the will-it-scale iteration count (an outer loop). */
@@ -27,7 +26,15 @@ declare module '../../core/program.ts' {
   }
 }
 
-interface Pipe { addr: number; reader: string; readerTask: TaskInfo | null }
+export const PERF_OPS = opFns({
+  sys_loop: {}, sys_pipe_write: {}, sys_pipe_read: {}, sys_spawn: {}, sys_mmap_region: {}, sys_compute: {},
+});
+declare module '../../core/model/fns.ts' {
+  interface KernelFns extends Readonly<typeof PERF_OPS> {}
+}
+
+/** A pipe: its memory object and its reader, fixed at setup (the same in every run). */
+interface Pipe { addr: number; reader: string; readerTid: number }
 const PIPES = new WeakMap<Kernel, Map<string, Pipe>>();
 
 /** Create a pipe in a scenario's setup (per run: memory is fresh after boot). */
@@ -35,7 +42,7 @@ export function makePipe(k: Kernel, name: string, reader: string) {
   let m = PIPES.get(k);
   if (!m) { m = new Map(); PIPES.set(k, m); }
   const addr = k.m.alloc('pipe', name, ['pipe_inode_info.nr_bufs']);
-  m.set(name, { addr, reader, readerTask: null });
+  m.set(name, { addr, reader, readerTid: -1 });
 }
 
 function pipeOf(k: Kernel, name: string): Pipe {
@@ -44,80 +51,89 @@ function pipeOf(k: Kernel, name: string): Pipe {
   return p;
 }
 
-const LOOPS = new WeakMap<TaskInfo, Map<number, number>>();
-
-registerOp('loop', function* (k, x, t, op) {
-  if (op.ops !== false) k.count('iterations');
-  const at = t.pc - 1;
-  if (op.times === undefined) t.pc = op.to;
-  else {
-    let m = LOOPS.get(t);
-    if (!m) { m = new Map(); LOOPS.set(t, m); }
-    const left = (m.get(at) ?? op.times) - 1;
-    if (left > 0) { m.set(at, left); t.pc = op.to; } else m.delete(at);
-  }
-  yield 0; // a scheduling point: a loop never spins inside one event
+/** Children spawned so far in this run (names them: repeatable run after run). */
+const SPAWN_STATE = { spawned: 'word' } as const;
+const spawnState = new WeakMap<Kernel, RecordView<typeof SPAWN_STATE>>();
+STATE_PARTS.push({
+  declare: (k) => { spawnState.set(k, k.declareRecord('workload spawns', SPAWN_STATE)); },
+  boot: (k) => { spawnState.get(k)!.spawned = 0; },
 });
 
-registerOp('pipe_write', function* (k, x, _t, op) {
-  const p = pipeOf(k, op.pipe);
-  const v = k.ld(x, p.addr);
-  k.st(x, p.addr, v + 1);
-  yield 0;
-  // wake_up_interruptible_sync_poll(&pipe->rd_wait): try_to_wake_up() if the reader sleeps.
-  const r = (p.readerTask ??= k.tasks.find((o) => o.name === p.reader) ?? null);
-  if (r && r.state === 'waiting') {
-    k.st(x, r.ref + L.T_STATE, L.TASK_RUNNING);
-    wake(k, r);
-    yield 0;
-  }
-});
+function registerPerfOps(r: StepRegistry) {
+  r.add('sys_loop', 'loop', (k, _x, f) => {
+    const op = opIn<'loop'>(k, f);
+    const t = k.task(f.tsk);
+    if (op.ops !== false) k.count('iterations');
+    const at = t.pc - 1;
+    if (op.times === undefined) t.pc = op.to;
+    else {
+      const left = (t.loopLeft(at) ?? op.times) - 1;
+      if (left > 0) { t.setLoopLeft(at, left); t.pc = op.to; } else t.setLoopLeft(at, 0);
+    }
+    return YIELD; // a scheduling point: a loop never spins inside one event
+  });
 
-registerOp('pipe_read', function* (k, x, t, op) {
-  const p = pipeOf(k, op.pipe);
-  // The check and prepare_to_wait() are one step: no wakeup can fall between them.
-  const v = k.ld(x, p.addr);
-  if (v > 0) {
-    k.st(x, p.addr, v - 1);
-    yield 0;
-    return;
-  }
-  t.state = 'waiting';
-  k.st(x, t.ref + L.T_STATE, L.TASK_INTERRUPTIBLE);
-  t.pc--; // pipe_wait(): the read goes on after the wakeup
-  k.fpGlobal();
-  yield 0;
-});
+  // Resume point 1: after the count's update, the wakeup of a waiting reader.
+  r.add('sys_pipe_write', 'pipe_write', (k, x, f, pc) => {
+    const p = pipeOf(k, opIn<'pipe_write'>(k, f).pipe);
+    if (pc === 0) {
+      const v = k.ld(x, p.addr);
+      k.st(x, p.addr, v + 1);
+      return again(1);
+    }
+    // wake_up_interruptible_sync_poll(&pipe->rd_wait): try_to_wake_up() if the reader sleeps.
+    if (p.readerTid < 0) p.readerTid = k.taskByName(p.reader)?.tid ?? -1;
+    const rd = p.readerTid >= 0 ? k.tasks[p.readerTid] : undefined;
+    if (rd && rd.state === TS_WAITING) {
+      k.st(x, rd.ref + L.T_STATE, L.TASK_RUNNING);
+      wake(k, rd);
+      return YIELD;
+    }
+    return NEXT;
+  });
 
-/** Child numbering per run (k.mms is fresh at every boot), so names repeat run after run. */
-const SPAWNED = new WeakMap<object, number>();
-registerOp('spawn', function* (k, x, t, op) {
-  // release_task() of children that are dead and switched away from: keeps the task list short.
-  if (k.tasks.some((o) => o.state === 'dead' && o.reaped)) {
-    k.tasks = k.tasks.filter((o) => !(o.state === 'dead' && o.reaped));
-    for (const [ref, o] of k.taskByRef) if (o.state === 'dead' && o.reaped) k.taskByRef.delete(ref);
-  }
-  const seq = (SPAWNED.get(k.mms) ?? 0) + 1;
-  SPAWNED.set(k.mms, seq);
-  const name = `${t.name}.c${seq}`;
-  // copy_mm() of a fork: a new mm with one user (the child); dup_mmap's work is in op.spawn's cost.
-  const mm = newMm(k, name, 1);
-  const prog: Op[] = op.notifyParent ? [...op.prog, { op: 'wake', task: t.name }] : op.prog.slice();
-  newTask(k, `${name}.t0`, { kthread: false, cpu: x.cpu, mm, prog, started: true });
-  k.fpGlobal();
-  yield 0;
-});
+  r.add('sys_pipe_read', 'pipe_read', (k, x, f) => {
+    const p = pipeOf(k, opIn<'pipe_read'>(k, f).pipe);
+    const t = k.task(f.tsk);
+    // The check and prepare_to_wait() are one step: no wakeup can fall between them.
+    const v = k.ld(x, p.addr);
+    if (v > 0) {
+      k.st(x, p.addr, v - 1);
+      return YIELD;
+    }
+    t.state = TS_WAITING;
+    k.st(x, t.ref + L.T_STATE, L.TASK_INTERRUPTIBLE);
+    t.pc--; // pipe_wait(): the read goes on after the wakeup
+    k.fpGlobal();
+    return YIELD;
+  });
 
-registerOp('mmap_region', function* (k, x, t) {
-  const mm = k.ld(x, t.ref + L.T_MM);
-  const mi = k.mmInfo(mm);
-  if (mi && mi.pt2Freed) {
-    mi.pt2 = k.m.alloc('page table', `${mi.name}.pte2`, L.PT_FIELDS);
-    mi.pt2Freed = false;
-  }
-  yield 0;
-});
+  r.add('sys_spawn', 'fork', (k, x, f) => {
+    const op = opIn<'spawn'>(k, f);
+    const t = k.task(f.tsk);
+    const s = spawnState.get(k)!;
+    const seq = ++s.spawned;
+    const name = `${t.name}.c${seq}`;
+    // copy_mm() of a fork: a new mm with one user (the child); dup_mmap's work is in op.spawn's cost.
+    const mm = newMm(k, name, 1);
+    const prog: Op[] = op.notifyParent ? [...op.prog, { op: 'wake', task: t.name }] : op.prog.slice();
+    newTask(k, `${name}.t0`, { kthread: false, cpu: x.cpu, mm, prog, started: true });
+    k.fpGlobal();
+    return YIELD;
+  });
 
-registerOp('compute', function* () {
-  yield 0;
-});
+  r.add('sys_mmap_region', 'mmap_region', (k, x, f) => {
+    const mm = k.ld(x, f.tsk + L.T_MM);
+    const mi = k.mmInfo(mm);
+    if (mi && mi.pt2Freed) {
+      mi.pt2 = k.m.alloc('page table', `${mi.name}.pte2`, L.PT_FIELDS);
+      mi.pt2Freed = false;
+    }
+    return YIELD;
+  });
+
+  r.add('sys_compute', 'compute', () => YIELD);
+}
+BASELINE_PARTS.push(registerPerfOps);
+
+export { TS_DEAD };

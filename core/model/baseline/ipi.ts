@@ -66,7 +66,7 @@ export function registerIpi(r: StepRegistry) {
     cpu.irqsOff = true;
     const c = k.callWith(x, f.fn as never, f.args);
     const local = k.fieldOffset[f.fn].get('local');
-    if (local !== undefined) (c as unknown as { w: Int32Array; b: number }).w[k.ptr(c) + local] = 1;
+    if (local !== undefined) k.fw[x.id][k.ptr(c) + local] = 1;
     return callAgain(1);
   });
   r.add('on_each_cpu_mask', 'wait', (k, x, f, pc) => waitAll(k, x, f, pc));

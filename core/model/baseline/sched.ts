@@ -12,6 +12,9 @@ import {
 import * as L from '../layout.ts';
 import { membarrierWriteCheck, membarrierInvocationStart } from './membarrier.ts';
 import { IMPLICIT_EXIT } from '../program.ts';
+import { counterId } from '../kernel.ts';
+
+const CNT_CONTEXT_SWITCHES = counterId('context_switches');
 
 export const SCHED = fns({
   __schedule: { prev: task, next: task },
@@ -143,7 +146,7 @@ export function registerSched(r: StepRegistry) {
     if (prev.state === TS_RUNNING) prev.state = TS_RUNNABLE;
     cpu.curr = next;
     if (next.state !== TS_DEAD) next.state = TS_RUNNING;
-    k.count('context_switches');
+    k.countId(CNT_CONTEXT_SWITCHES);
     if (k.tracing) k.tr(x, `switch_to ${prev.name} -> ${next.name}`);
     return NEXT;
   });
@@ -249,9 +252,7 @@ export function registerSched(r: StepRegistry) {
 /** Call the function of operation `i` of t's program (IMPLICIT_EXIT: the exit a user task's
  *  program ends with). */
 function runOp(k: Kernel, x: import('../kernel.ts').Ctx, t: TaskView, i: number) {
-  const op = i === IMPLICIT_EXIT ? 'exit' : t.prog[i].op;
-  const h = (H as Record<string, number>)[`sys_${op}`];
-  if (h === undefined) throw new Error(`no handler for operation '${op}'`);
+  const h = i === IMPLICIT_EXIT ? H.sys_exit : t.opFns[i];
   const c = k.call(x, h as never) as { tsk: number; op: number };
   c.tsk = t.ref;
   c.op = i;

@@ -1,10 +1,11 @@
-// Strategies over the engine: replay, seeded random, PCT, and bounded exhaustive DFS (preemption
-// bound + sleep-set partial-order reduction). On a violation, the schedule is shortened and
-// replayed with tracing to give a minimal readable trace.
+// Strategies over the engine: replay, seeded random, PCT, and bounded exhaustive DFS (dfs.ts:
+// preemption bound + sleep-set partial-order reduction, branches restored from snapshots). On a
+// violation, the schedule is shortened and replayed with tracing to give a minimal readable trace.
 import { runOnce, encodeSchedule, decodeSchedule, ScheduleError, evToken, type Chooser, type RunResult } from '../engine.ts';
 import { primaryViolation, type Kernel, type Violation } from '../kernel.ts';
 import type { ScenarioDef } from '../scenario.ts';
 import { renderTrace } from '../trace.ts';
+import { dfsExplore } from './dfs.ts';
 
 export type Strategy = 'random' | 'pct' | 'dfs';
 
@@ -91,123 +92,34 @@ class PctChooser implements Chooser {
   }
 }
 
-// ---- DFS with preemption bounding and sleep sets ----------------------------------------------
-
-interface Node {
-  enabled: number[];
-  chosen: number; // event
-  done: Map<number, Int32Array>; // explored events -> footprint from this state
-  sleep: Map<number, Int32Array>; // inherited sleep set
-  preemptions: number; // preemptions in the prefix before this node's choice
-  last: number;
-}
-
-function independent(a: Int32Array, b: Int32Array, ea: number, eb: number): boolean {
-  if ((ea & 0xfff) === (eb & 0xfff)) return false; // same CPU: program order
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] < 0) return false;
-    for (let j = 0; j < b.length; j++) {
-      if (b[j] < 0) return false;
-      if (a[i] >> 1 === b[j] >> 1 && ((a[i] | b[j]) & 1)) return false;
-    }
-  }
-  for (let j = 0; j < b.length; j++) if (b[j] < 0) return false;
-  return true;
-}
-
-class DfsChooser implements Chooser {
-  stack: Node[] = [];
-  fps: Int32Array[] = [];
-  constructor(readonly bound: number) {}
-  choose(en: Int32Array, n: number, last: number, depth: number): number {
-    let node = this.stack[depth];
-    if (!node) {
-      const parent = this.stack[depth - 1];
-      const sleep = new Map<number, Int32Array>();
-      if (parent) {
-        const fpChosen = this.fps[depth - 1];
-        const ch = parent.chosen;
-        for (const [e, fp] of parent.sleep) if (independent(fp, fpChosen, e, ch)) sleep.set(e, fp);
-        for (const [e, fp] of parent.done) if (e !== ch && independent(fp, fpChosen, e, ch)) sleep.set(e, fp);
-      }
-      const enabled = Array.from(en.subarray(0, n));
-      const pre = parent ? parent.preemptions + (isPreemption(parent.enabled, parent.last, parent.chosen) ? 1 : 0) : 0;
-      let pick = -1;
-      const li = enabled.indexOf(last);
-      if (li >= 0 && !sleep.has(last)) pick = last;
-      else for (const e of enabled) if (!sleep.has(e)) { pick = e; break; }
-      if (pick < 0) pick = enabled[0]; // everything asleep: this branch is redundant; finish it cheaply
-      node = { enabled, chosen: pick, done: new Map(), sleep, preemptions: pre, last };
-      this.stack[depth] = node;
-    }
-    const i = node.enabled.indexOf(node.chosen);
-    return i;
-  }
-  /** Record the footprint of the event executed at depth (replayed prefixes keep theirs). */
-  record(depth: number, fp: Int32Array, n: number) {
-    if (depth < this.fps.length) return;
-    this.fps[depth] = fp.slice(0, n);
-  }
-  /** Prepare the next execution; false when the bounded space is exhausted. */
-  backtrack(): boolean {
-    for (let d = this.stack.length - 1; d >= 0; d--) {
-      const node = this.stack[d];
-      node.done.set(node.chosen, this.fps[d] ?? new Int32Array([-1]));
-      for (const e of node.enabled) {
-        if (node.done.has(e) || node.sleep.has(e)) continue;
-        const pre = node.preemptions + (isPreemption(node.enabled, node.last, e) ? 1 : 0);
-        if (pre > this.bound) continue;
-        node.chosen = e;
-        this.stack.length = d + 1;
-        this.fps.length = d;
-        return true;
-      }
-    }
-    return false;
-  }
-}
-
-function isPreemption(enabled: number[], last: number, chosen: number): boolean {
-  return last >= 0 && chosen !== last && enabled.includes(last);
-}
-
 // ---- the explorer -------------------------------------------------------------------------------
 
 export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreResult {
-  const rng = new Rng(o.seed);
-  let steps = 0;
-  let explored = 0;
-  let complete = false;
-  let found: RunResult | null = null;
-  // DFS bounds preemptions iteratively (0, 1, ... bound), as CHESS does: races that need few
-  // preemptions are found before the budget is spent deep in the many-preemption space.
-  const maxBound = o.preemptionBound ?? 2;
-  let bound = 0;
-  let dfs = o.strategy === 'dfs' ? new DfsChooser(0) : null;
-  let kEst = 64;
-  const counters: Record<string, number> = {};
-  k.fpOn = !!dfs;
-  const onEvent = dfs ? (d: number, _e: number, kk: Kernel) => dfs!.record(d, kk.fp, kk.fpn) : undefined;
-  try {
+  let r: { found: RunResult | null; schedulesExplored: number; steps: number; complete: boolean; counters: Record<string, number> };
+  if (o.strategy === 'dfs') {
+    r = dfsExplore(k, sc, { budget: o.budget, maxSteps: o.maxSteps, preemptionBound: o.preemptionBound ?? 2, progress: o.progress });
+  } else {
+    const rng = new Rng(o.seed);
+    let steps = 0;
+    let explored = 0;
+    let found: RunResult | null = null;
+    let kEst = 64;
+    const counters: Record<string, number> = {};
     while (explored < o.budget) {
-      const chooser: Chooser = dfs ?? (o.strategy === 'pct' ? new PctChooser(rng, o.pctDepth ?? 3, kEst) : new RandomChooser(rng));
-      const r = runOnce(k, sc, chooser, { maxSteps: o.maxSteps, onEvent });
+      const chooser: Chooser = o.strategy === 'pct' ? new PctChooser(rng, o.pctDepth ?? 3, kEst) : new RandomChooser(rng);
+      const run = runOnce(k, sc, chooser, { maxSteps: o.maxSteps });
       explored++;
-      steps += r.steps;
-      if (r.steps > kEst) kEst = r.steps;
-      for (const key in k.counters) counters[key] = (counters[key] ?? 0) + k.counters[key];
+      steps += run.steps;
+      if (run.steps > kEst) kEst = run.steps;
+      const cs = k.counters;
+      for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
       if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
-      if (r.violations.length) { found = r; break; }
-      if (dfs && !dfs.backtrack()) {
-        if (bound >= maxBound) { complete = true; break; }
-        dfs = new DfsChooser(++bound);
-      }
+      if (run.violations.length) { found = run; break; }
     }
-  } finally {
-    k.fpOn = false;
+    r = { found, schedulesExplored: explored, steps, complete: false, counters };
   }
-  const m = found ? minimizeAndTrace(k, sc, found.events, primaryViolation(found.violations)!, o.maxSteps) : { violations: [], trace: [] };
-  return { ...m, schedulesExplored: explored, steps, complete, counters };
+  const m = r.found ? minimizeAndTrace(k, sc, r.found.events, primaryViolation(r.found.violations)!, o.maxSteps) : { violations: [], trace: [] };
+  return { ...m, schedulesExplored: r.schedulesExplored, steps: r.steps, complete: r.complete, counters: r.counters };
 }
 
 /** Replay a schedule exactly. */

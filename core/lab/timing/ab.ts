@@ -2,10 +2,10 @@
 // the LKP (0-day kernel test robot) layout: base and patched columns, %change, %stddev (shown
 // above 2%, as lkp-tests' compare does), runs, and a significance mark (Welch's t-test).
 import type { ConfigWords } from '../config.ts';
-import type { ScenarioDef } from '../scenario.ts';
+import type { ScenarioDef } from '../../model/index.ts';
 import { resolveTimed, measure, summary, hotLines, higherIsBetter, type Measured } from './measure.ts';
 import { welch, mark } from './stats.ts';
-import { profileFor } from './profile.ts';
+import { profileFor } from '../../model/drivers/timing/profile.ts';
 
 export interface Side { mean: number; stddev: number; n: number }
 export interface AbMetric { name: string; unit: string; a: Side; b: Side; change_pct: number | null; p: number | null; mark: string }

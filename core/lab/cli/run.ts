@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import { parseArgs, intFlag, loadScenario, configJson, describeConfig, progressFor } from './common.ts';
 import { resolveConfig, buildKernel } from '../config.ts';
-import { explore, replay, minimizeAndTrace, Rng, type Strategy } from '../explore.ts';
-import { runOnce, encodeSchedule, decodeSchedule, type Chooser } from '../engine.ts';
-import { primaryViolation, type Violation } from '../kernel.ts';
-import { renderTrace } from '../trace.ts';
+import { explore, replay, minimizeAndTrace, Rng, type Strategy } from '../../model/drivers/explore.ts';
+import { runOnce, encodeSchedule, decodeSchedule, type Chooser } from '../../model/engine.ts';
+import { primaryViolation, type Violation } from '../../model/index.ts';
+import { renderTrace } from '../../model/trace.ts';
 import { UsageError } from '../errors.ts';
 
 export const DEFAULT_MAX_STEPS = 20000;

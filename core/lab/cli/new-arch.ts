@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Project, SyntaxKind, QuoteKind, IndentationText } from 'ts-morph';
 import { UsageError } from '../errors.ts';
 import { parseArgs } from './common.ts';
-import { ARCHES } from '../../arches/index.ts';
+import { ARCHES } from '../../../arches/index.ts';
 
 const NAME_RE = /^[a-z][a-z0-9-]*$/;
 const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do',

@@ -3,11 +3,11 @@
 // seen once marks it bad (as syzbot does). Untestable configurations are skipped (exit-125
 // semantics). The verdict may change in either direction: a patch `fixes` or `introduces` it.
 import { resolveConfig, buildKernel, type ConfigWords } from './config.ts';
-import { explore, type Strategy } from './explore.ts';
-import { findSeries } from './series/registry.ts';
+import { explore, type Strategy } from '../model/drivers/explore.ts';
+import { findSeries } from './series.ts';
 import { UntestableError, UsageError } from './errors.ts';
-import { primaryViolation, type Violation } from './kernel.ts';
-import type { ScenarioDef } from './scenario.ts';
+import { primaryViolation, type Violation } from '../model/index.ts';
+import type { ScenarioDef } from '../model/index.ts';
 
 export type Verdict = 'good' | 'bad' | 'skip';
 

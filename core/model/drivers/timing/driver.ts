@@ -1,17 +1,14 @@
-// The timing driver: runs the kernel model (core/engine.ts's events, the same cpu_main, steps and
-// IPIs the explorer interleaves) in virtual time. The CPU with the smallest clock moves next;
+// The timing driver: runs the kernel model (engine.ts's events, the same CPU loop, steps and IPIs
+// the explorer interleaves) in virtual time. The CPU with the smallest clock moves next;
 // an event costs what its accesses and calls cost (./state.ts). A CPU whose context waits
 // (idle, an IPI sender waiting for handlers) is parked and woken, at the right virtual time, by
 // what ends the wait: a task made runnable (wake latency by distance), an IPI arriving (delivery
 // latency), the last handler of a waited-for IPI finishing. A periodic sweep catches the rarer
 // waits (hotplug) that are not instrumented.
-import { execEvent, EV_IRQ, EV_STEP } from '../engine.ts';
-import { H } from '../hooks.ts';
-import { boot } from '../kernel/boot.ts';
-import { cpu_main } from '../kernel/sched.ts';
-import { buildScenario, type ScenarioDef } from '../scenario.ts';
-import { primaryViolation, type Ipi, type TaskInfo, type Violation } from '../kernel.ts';
-import type { TimingKernel } from './kernel.ts';
+import { execEvent, startRun, ctxRunnable, EV_IRQ, EV_STEP } from '../../engine.ts';
+import { H } from '../../fns.ts';
+import type { ScenarioDef } from '../../scenario.ts';
+import { primaryViolation, type Kernel, type TaskView, type Violation } from '../../kernel.ts';
 import { TimingState, type LineStat } from './state.ts';
 import { profileFor, resolveCosts } from './profile.ts';
 
@@ -99,19 +96,27 @@ class ClockHeap {
 
 const SWEEP_EVERY = 1 << 16;
 
-export function runTimed(k: TimingKernel, sc: ScenarioDef, o: TimedOptions): TimedRun {
+export function runTimed(k: Kernel, sc: ScenarioDef, o: TimedOptions): TimedRun {
   const costs = resolveCosts(profileFor(k.arch.name, k.params), k.params);
   const tm = new TimingState(k, costs, o.seed, k.flag('mm_count_own_line', false));
   k.tm = tm;
-  boot(k);
-  k.tracing = false;
-  buildScenario(k, sc);
+  try {
+    return drive(k, sc, o, tm, costs);
+  } finally {
+    k.tm = null;
+  }
+}
+
+function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, costs: ReturnType<typeof resolveCosts>): TimedRun {
+  startRun(k, sc, false);
   const n = k.ncpus;
   const clock = tm.clock;
   const parked = new Uint8Array(n);
   const heap = new ClockHeap(n, clock);
-  const arrival = new Map<Ipi, number>();
-  const handling: (Ipi | null)[] = new Array(n).fill(null);
+  /** per CPU, the arrival times of its queued IPIs, oldest first (mirrors the kernel's queues) */
+  const arrival: number[][] = Array.from({ length: n }, () => []);
+  /** the context (cpu*3+level) that sent the IPI each CPU is handling, or -1 */
+  const handling = new Int32Array(n).fill(-1);
 
   const wakeAt = (c: number, t: number) => {
     if (!parked[c]) return;
@@ -120,32 +125,22 @@ export function runTimed(k: TimingKernel, sc: ScenarioDef, o: TimedOptions): Tim
     heap.push(c);
   };
 
-  // Instrument the run state: IPI queues and task states report to the driver.
-  for (let c = 0; c < n; c++) {
-    const q = k.cpus[c].pending;
-    const target = c;
-    q.push = function (this: Ipi[], ...ipis: Ipi[]) {
-      for (const ipi of ipis) {
-        const at = tm.ipiSent(ipi, target);
-        arrival.set(ipi, at);
-        Array.prototype.push.call(this, ipi);
-        wakeAt(target, at);
-      }
-      return this.length;
-    };
-  }
+  // The IPI queues and task states report to the driver.
+  tm.onIpi = (to, at) => {
+    arrival[to].push(at);
+    wakeAt(to, at);
+  };
+  tm.onIpiTaken = (cpu) => { arrival[cpu].shift(); };
   // A task made runnable (try_to_wake_up stores TASK_RUNNING to its __state) wakes its CPU after
-  // the wake latency: TimingKernel.st reports the store, the driver checks after the event.
+  // the wake latency: the state's store reports it, the driver checks after the event.
   const woken: number[] = [];
-  tm.onWake = (t: TaskInfo) => {
+  tm.onWake = (t: TaskView) => {
     const from = tm.cur;
     if (from < 0 || t.cpu === from || !parked[t.cpu]) return;
     woken.push(t.cpu, clock[from] + tm.wakeLatency(from, t.cpu));
   };
 
   for (let c = 0; c < n; c++) {
-    const x = k.cpus[c].ctx[0];
-    x.gen = cpu_main(k, x);
     // Start offsets: the tasks do not start in lockstep (seeded, < 1 us).
     clock[c] = (tm.rng.next() / 4294967296) * 1000;
     heap.push(c);
@@ -154,10 +149,9 @@ export function runTimed(k: TimingKernel, sc: ScenarioDef, o: TimedOptions): Tim
   /** The event CPU c runs next, or -1 if it must wait. May advance its clock to an IPI arrival. */
   const nextEvent = (c: number): number => {
     const cpu = k.cpus[c];
-    const x = cpu.ctx[cpu.level];
-    const stepOk = x.gen !== null && (x.wait === null || x.wait());
-    if (cpu.pending.length !== 0 && !cpu.irqsOff && cpu.level === 0 && !cpu.dead) {
-      const at = arrival.get(cpu.pending[0]) ?? 0;
+    const stepOk = ctxRunnable(k, k.ctxs[c * 3 + cpu.level]);
+    if (cpu.pendingLen !== 0 && !cpu.irqsOff && cpu.level === 0 && !cpu.dead) {
+      const at = arrival[c][0] ?? 0;
       if (at <= clock[c]) return (EV_IRQ << 12) | c;
       if (!stepOk) { clock[c] = at; return (EV_IRQ << 12) | c; }
     }
@@ -212,21 +206,19 @@ export function runTimed(k: TimingKernel, sc: ScenarioDef, o: TimedOptions): Tim
       const before = cpu.level;
       if (ev >> 12 === EV_IRQ) {
         clock[c] += irqEntry;
-        handling[c] = cpu.pending[0];
+        handling[c] = k.ipiSender(c);
       }
       execEvent(k, ev);
       events++;
       if (before === 1 && cpu.level === 0) {
         // The handler finished: a sender waiting for it may go on once the ack reaches it.
-        const ipi = handling[c];
-        handling[c] = null;
-        if (ipi) {
-          arrival.delete(ipi);
-          const from = ipi.from;
+        const sender = handling[c];
+        handling[c] = -1;
+        if (sender >= 0) {
+          const from = Math.floor(sender / 3);
           if (parked[from]) {
             const fc = k.cpus[from];
-            const fx = fc.ctx[fc.level];
-            if (fx.wait === null || fx.wait()) wakeAt(from, clock[c] + tm.xfer[tm.dist(c, from)]);
+            if (ctxRunnable(k, k.ctxs[from * 3 + fc.level])) wakeAt(from, clock[c] + tm.xfer[tm.dist(c, from)]);
           }
         }
       }
@@ -264,7 +256,7 @@ export function runTimed(k: TimingKernel, sc: ScenarioDef, o: TimedOptions): Tim
   counters.line_transfers = tm.transfers - snapExtra.transfers;
   counters['exit_scan.cpus_scanned'] = tm.exitScanLoads - snapExtra.scan;
   const fn0 = snapFn as unknown as Float64Array;
-  for (const h of ['__mmput', 'exit_mmap', '__mmdrop']) {
+  for (const h of ['__mmput', 'exit_mmap', '__mmdrop'] as const) {
     const id = H[h];
     if (id !== undefined) counters[`calls.${h}`] = tm.fnCalls[id] - fn0[id];
   }

@@ -6,11 +6,11 @@ import path from 'node:path';
 import { parseArgs, intFlag, loadScenario, progressFor, compactIds } from './common.ts';
 import { parseConfigString, type ConfigWords } from '../config.ts';
 import { UsageError } from '../errors.ts';
-import { findWorkload, WORKLOADS } from '../../scenarios/perf/index.ts';
-import type { ScenarioDef } from '../scenario.ts';
+import { findWorkload, WORKLOADS } from '../../../scenarios/perf/index.ts';
+import type { ScenarioDef } from '../../model/index.ts';
 import { abPoint, lkpTable, headline, sweepCsv, sweepSvg, parseCpuList, fmtNum, type AbPoint } from '../timing/ab.ts';
 import { MAX_TIMING_CPUS } from '../timing/measure.ts';
-import { findProfile } from '../timing/profile.ts';
+import { findProfile } from '../../model/drivers/timing/profile.ts';
 import '../timing/metric-bisect.ts'; // sets METRIC_BISECT.run (lazymm bisect --metric)
 
 export async function loadWorkload(name: string | undefined): Promise<ScenarioDef> {

@@ -1,5 +1,5 @@
 // The timing state of one run: per-CPU virtual clocks, the cache-coherence model and the counters
-// the workloads report. The kernel model calls in through TimingKernel (./kernel.ts) at every
+// the workloads report. The kernel's access path calls in (Kernel.tm, the TimingHooks) at every
 // shared access; the driver (./driver.ts) decides which CPU moves and sets `cur`.
 //
 // Coherence: every word of modelled memory belongs to a cache line. A line has an owner (a CPU
@@ -9,9 +9,10 @@
 // serialize on a line: a line in flight is busy until the transfer and the RMW complete, and a
 // later request (in virtual time) waits for it. That queue is what makes a shared counter such
 // as mm->mm_count the bottleneck when every CPU hammers it.
-import type { Kernel, Ipi, TaskInfo } from '../kernel.ts';
-import { HOOK_NAMES } from '../hooks.ts';
-import * as L from '../layout.ts';
+import type { Kernel, TaskView, TimingHooks } from '../../kernel.ts';
+import { HOOK_NAMES } from '../../fns.ts';
+import { counterId } from '../../kernel.ts';
+import * as L from '../../layout.ts';
 import { Rng } from '../explore.ts';
 import { topology, type Costs } from './profile.ts';
 
@@ -28,7 +29,7 @@ export const TAG_TASK_STATE = 2;
 
 export interface LineStat { name: string; kind: string; rmw: number; transfers: number; loads: number; stores: number }
 
-export class TimingState {
+export class TimingState implements TimingHooks {
   readonly ncpus: number;
   readonly clock: Float64Array;
   /** CPU whose event is executing (-1 while setting up: nothing is charged) */
@@ -46,7 +47,8 @@ export class TimingState {
   readonly cr3Ns: number;
   /** cost of kernel functions by hook id, of program ops by name, of counted events by name */
   readonly fnCost: Float64Array;
-  readonly opCost = new Map<string, number>();
+  /** cost of counted events by counter id (undefined: free) */
+  private countCostById: (number | undefined)[] = [];
   readonly countCost = new Map<string, number>();
   readonly fnCalls: Float64Array;
   readonly rng: Rng;
@@ -93,7 +95,11 @@ export class TimingState {
     this.sharers = new Uint32Array(256 * this.words);
     this.fnCost = new Float64Array(HOOK_NAMES.length);
     this.fnCalls = new Float64Array(HOOK_NAMES.length);
-    for (let h = 0; h < HOOK_NAMES.length; h++) this.fnCost[h] = costs.ns(`fn.${HOOK_NAMES[h]}`);
+    // A system call's function (sys_<op>) costs what the profile gives the operation (op.<op>).
+    for (let h = 0; h < HOOK_NAMES.length; h++) {
+      const n = HOOK_NAMES[h];
+      this.fnCost[h] = n.startsWith('sys_') ? costs.ns(`op.${n.slice(4)}`) : costs.ns(`fn.${n}`);
+    }
     // Counted events the arch models report (x86: cr3_writes, tlb_flushes; powerpc: mtspr_pid,
     // tlbiel, tlbie) and what they cost.
     this.countCost.set('cr3_writes', this.cr3Ns);
@@ -102,6 +108,7 @@ export class TimingState {
     this.countCost.set('tlbiel', costs.ns('tlb_flush'));
     this.countCost.set('tlbie', costs.has('tlbie') ? costs.ns('tlbie') : costs.ns('tlb_flush'));
     for (const name of ['context_switches', 'flush_unlazy']) if (costs.has(`count.${name}`)) this.countCost.set(name, costs.ns(`count.${name}`));
+    for (const [name, v] of this.countCost) this.countCostById[counterId(name)] = v;
     this.rng = new Rng(seed * 2654435761 + 1);
     this.jitter = Number(k.param('timing_jitter', '0.05'));
   }
@@ -131,16 +138,9 @@ export class TimingState {
     if (v !== 0) this.clock[this.cur] += this.noisy(v);
   }
 
-  op(name: string) {
+  counted(id: number, d: number) {
     if (this.cur < 0) return;
-    let v = this.opCost.get(name);
-    if (v === undefined) { v = this.costs.ns(`op.${name}`); this.opCost.set(name, v); }
-    if (v !== 0) this.clock[this.cur] += this.noisy(v);
-  }
-
-  counted(name: string, d: number) {
-    if (this.cur < 0) return;
-    const v = this.countCost.get(name);
+    const v = this.countCostById[id];
     if (v !== undefined) this.clock[this.cur] += v * d;
   }
 
@@ -314,7 +314,7 @@ export class TimingState {
   }
 
   /** set by the driver: a task was made runnable by the current CPU */
-  onWake: ((t: TaskInfo) => void) | null = null;
+  onWake: ((t: TaskView) => void) | null = null;
 
   store(a: number, v: number) {
     const c = this.cur;
@@ -322,10 +322,7 @@ export class TimingState {
     const l = this.line(a);
     this.lineStores[l]++;
     this.takeExclusive(l, c, 0);
-    if (this.tag[a] === TAG_TASK_STATE && v === L.TASK_RUNNING && this.onWake !== null) {
-      const t = this.k.taskByRef.get(a - L.T_STATE);
-      if (t) this.onWake(t);
-    }
+    if (this.tag[a] === TAG_TASK_STATE && v === L.TASK_RUNNING && this.onWake !== null) this.onWake(this.k.task(a - L.T_STATE));
   }
 
   rmw(a: number) {
@@ -338,17 +335,28 @@ export class TimingState {
 
   // ---- IPIs ------------------------------------------------------------------------------------
 
-  /** Called when cpu `from` queues `ipi` for `to`: the sender pays the send, the IPI arrives later. */
-  ipiSent(ipi: Ipi, to: number): number {
+  /** set by the driver: an IPI for `to` will arrive at virtual time `at` */
+  onIpi: ((to: number, at: number) => void) | null = null;
+  /** set by the driver: the oldest IPI of `cpu` left its queue */
+  onIpiTaken: ((cpu: number) => void) | null = null;
+
+  /** cpu `cur` queued an IPI for `to`: the sender pays the send, the IPI arrives later. */
+  ipiSent(to: number, _slot: number, purpose: string) {
     const from = this.cur;
-    if (from < 0) return 0;
-    this.clock[from] += this.costs.ns('ipi_send');
-    const d = this.dist(from, to);
-    const at = this.clock[from] + (d >= 3 ? this.costs.ns('ipi_latency_remote') : this.costs.ns('ipi_latency_socket'));
-    const t = this.k.cpus[to].curr;
-    const target = t.isIdle ? 'idle' : t.kthread ? 'kthread' : 'user';
-    this.k.count(`ipi.${ipi.purpose}.to_${target}`);
-    return at;
+    let at = 0;
+    if (from >= 0) {
+      this.clock[from] += this.costs.ns('ipi_send');
+      const d = this.dist(from, to);
+      at = this.clock[from] + (d >= 3 ? this.costs.ns('ipi_latency_remote') : this.costs.ns('ipi_latency_socket'));
+      const t = this.k.cpus[to].curr;
+      const target = t.isIdle ? 'idle' : t.kthread ? 'kthread' : 'user';
+      this.k.count(`ipi.${purpose}.to_${target}`);
+    }
+    if (this.onIpi !== null) this.onIpi(to, at);
+  }
+
+  ipiTaken(cpu: number) {
+    if (this.onIpiTaken !== null) this.onIpiTaken(cpu);
   }
 
   wakeLatency(from: number, to: number): number {

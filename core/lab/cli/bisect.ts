@@ -2,10 +2,10 @@
 import { parseArgs, intFlag, loadScenario, progressFor } from './common.ts';
 import { bisect, type BisectStep } from '../bisect.ts';
 import { UsageError } from '../errors.ts';
-import { findSeries } from '../series/registry.ts';
+import { findSeries } from '../series.ts';
 import { replayArgsOf, DEFAULT_MAX_STEPS } from './run.ts';
 import { METRIC_BISECT } from './metric-hook.ts';
-import type { Strategy } from '../explore.ts';
+import type { Strategy } from '../../model/drivers/explore.ts';
 
 function line(s: BisectStep): string {
   const v = s.verdict === 'bad' ? 'BAD ' : s.verdict === 'good' ? 'good' : 'skip';

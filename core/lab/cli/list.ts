@@ -1,10 +1,10 @@
 // lazymm list patches|series|arches|scenarios|hooks
 import { parseArgs, loadScenario, configJson } from './common.ts';
 import { resolveConfig, buildKernel } from '../config.ts';
-import { allSeries, allPatches } from '../series/registry.ts';
-import { ARCHES } from '../../arches/index.ts';
-import { SCENARIOS } from '../../scenarios/index.ts';
-import { HOOK_NAMES } from '../hooks.ts';
+import { allSeries, allPatches } from '../series.ts';
+import { ARCHES } from '../../../arches/index.ts';
+import { SCENARIOS } from '../../../scenarios/index.ts';
+import { HOOK_NAMES } from '../../model/index.ts';
 import { UsageError } from '../errors.ts';
 
 const out = (s: unknown, json: boolean) => process.stdout.write((json ? JSON.stringify(s, null, 2) : String(s)) + '\n');

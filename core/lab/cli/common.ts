@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../errors.ts';
 import { emptyWords, takeConfigFlag, type ConfigWords, type Resolved } from '../config.ts';
-import { SCENARIOS } from '../../scenarios/index.ts';
-import type { ScenarioDef } from '../scenario.ts';
+import { SCENARIOS } from '../../../scenarios/index.ts';
+import type { ScenarioDef } from '../../model/index.ts';
 
 export interface Parsed {
   positional: string[];

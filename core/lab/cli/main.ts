@@ -1,7 +1,7 @@
 // The lazymm command line. The contract (verbs, flags, exit codes, JSON fields) is in README.md.
 import fs from 'node:fs';
 import { UsageError, UntestableError } from '../errors.ts';
-import { RunawayError, ScheduleError } from '../engine.ts';
+import { RunawayError, ScheduleError } from '../../model/engine.ts';
 import { cmdList } from './list.ts';
 import { cmdRun, cmdExplore } from './run.ts';
 import { cmdBisect } from './bisect.ts';
@@ -49,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // Run when executed directly (bin/lazymm.mjs imports this module and calls main()).
-if (process.argv[1] && /core[\\/]cli[\\/]main\.ts$/.test(process.argv[1])) {
+if (process.argv[1] && /core[\\/]lab[\\/]cli[\\/]main\.ts$/.test(process.argv[1])) {
   main(process.argv.slice(2)).then((code) => process.exit(code));
 }
 

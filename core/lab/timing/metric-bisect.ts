@@ -7,10 +7,10 @@
 import { METRIC_BISECT } from '../cli/metric-hook.ts';
 import type { Parsed } from '../cli/common.ts';
 import { intFlag, progressFor } from '../cli/common.ts';
-import { findSeries } from '../series/registry.ts';
+import { findSeries } from '../series.ts';
 import { UntestableError, UsageError } from '../errors.ts';
 import type { ConfigWords } from '../config.ts';
-import { findWorkload, WORKLOADS } from '../../scenarios/perf/index.ts';
+import { findWorkload, WORKLOADS } from '../../../scenarios/perf/index.ts';
 import { resolveTimed, measure, summary } from './measure.ts';
 import { fmtNum } from './ab.ts';
 

@@ -6,7 +6,7 @@
 // and what the rest of the model predicts independently of it). Every weight can be overridden
 // with `--set cost.NAME=VALUE` (in the weight's own unit) and the profile chosen with
 // `--set machine=NAME`.
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../../errors.ts';
 
 export interface Weight {
   v: number;

@@ -1,12 +1,10 @@
 // Measuring a configuration on a workload: N seeded timing runs, each reduced to named metrics.
 import { resolveConfig, type ConfigWords, type Resolved } from '../config.ts';
 import { UsageError } from '../errors.ts';
-import { StepError } from '../hooks.ts';
-import type { ScenarioDef } from '../scenario.ts';
-import { TimingKernel } from './kernel.ts';
-import { runTimed, type TimedRun } from './driver.ts';
+import { Kernel, type ScenarioDef } from '../../model/index.ts';
+import { runTimed, type TimedRun } from '../../model/drivers/timing/driver.ts';
 import { mean, stddev } from './stats.ts';
-import { profileFor } from './profile.ts';
+import { profileFor } from '../../model/drivers/timing/profile.ts';
 
 export const MAX_TIMING_CPUS = 1024;
 
@@ -23,11 +21,11 @@ export async function resolveTimed(words: ConfigWords, sc: ScenarioDef): Promise
   return resolveConfig(words, sc, { maxCpus: MAX_TIMING_CPUS });
 }
 
-export function buildTimingKernel(r: Resolved): TimingKernel {
+export function buildTimingKernel(r: Resolved): Kernel {
   try {
-    return new TimingKernel(r.cfg);
+    return new Kernel(r.cfg);
   } catch (e) {
-    if (e instanceof StepError || e instanceof Error) throw new UsageError(`building the kernel failed: ${(e as Error).message}`);
+    if (e instanceof Error) throw new UsageError(`building the kernel failed: ${e.message}`);
     throw e;
   }
 }
