@@ -292,7 +292,7 @@ export class CpuView {
 
 export class MmView {
   private readonly b: number;
-  constructor(private readonly r: Region<Int32Array>, readonly index: number, private readonly mw: number, private readonly ncpus: number) {
+  constructor(private readonly r: Region<Int32Array>, readonly index: number, mw: number, private readonly ncpus: number) {
     this.b = index * mw;
   }
   get ref(): number { return this.r.a[this.b + M_REF]; }

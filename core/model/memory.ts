@@ -4,7 +4,7 @@
 // shadow memory. Optional x86-TSO store buffers sit between CPUs and memory. All of it lives in
 // declared regions (state.ts): a snapshot copies it, and the object table keeps names as string
 // ids.
-import { RunState, type Region, type Vec } from './state.ts';
+import { RunState, type Region } from './state.ts';
 import { sid, str, listId, list } from './strings.ts';
 
 export const NULL = 0;
@@ -20,10 +20,13 @@ export interface ObjInfo {
   freedBy?: string;
 }
 
-/** Object table record: kind, name, base, size, fields, freed, freedBy, aux (a word its owner
- *  may use: the mm record of an mm_struct). */
-const O_KIND = 0, O_NAME = 1, O_BASE = 2, O_SIZE = 3, O_FIELDS = 4, O_FREED = 5, O_FREEDBY = 6, O_AUX = 7;
-const OW = 8;
+/** Object table record (written once, at allocation): kind, name, base, size, fields, aux (a word
+ *  its owner may use: the mm or task record of an mm_struct or task_struct). */
+const O_KIND = 0, O_NAME = 1, O_BASE = 2, O_SIZE = 3, O_FIELDS = 4, O_AUX = 5;
+const OW = 6;
+/** What changes: freed, and who freed it (a string id for KASAN's report). */
+const F_FREED = 0, F_FREEDBY = 1;
+const FW = 2;
 
 export const SB_CAP = 64;
 
@@ -32,30 +35,29 @@ export class Memory {
   private readonly rDead: Region<Uint8Array>;
   private readonly rOwner: Region<Int32Array>;
   private readonly rObjs: Region<Int32Array>;
+  private readonly rFreed: Region<Int32Array>;
   mem!: Int32Array;
   dead!: Uint8Array;
   owner!: Int32Array; // word -> object index
   objs!: Int32Array;
-  /** Store buffers (TSO): per CPU a FIFO of (addr, val). Length 0 under SC. */
-  readonly sbAddr: Int32Array;
-  readonly sbVal: Int32Array;
-  readonly sbHead: Int32Array;
+  freed!: Int32Array;
+  /** Store buffers (TSO): per CPU a FIFO of (addr, val) pairs, oldest first. Empty under SC. */
+  readonly sb: Int32Array[];
   readonly sbLen: Int32Array;
   private epoch = -1;
 
   constructor(private readonly st: RunState, readonly ncpus: number, readonly tso: boolean, capacity = 1024) {
     this.rMem = st.region('mem', new Int32Array(capacity), 1, { key: true });
     this.rDead = st.region('dead', new Uint8Array(capacity), 1, { key: true });
-    // owner[] follows from the object table: not part of the state's identity
-    this.rOwner = st.region('owner', new Int32Array(capacity).fill(-1), 1, { key: false });
-    this.rObjs = st.region('objs', new Int32Array(64 * OW), 0, { key: true });
-    const sb = st.region('store buffers', new Int32Array(ncpus * (2 + 2 * SB_CAP)), ncpus * (2 + 2 * SB_CAP), {
-      key: true, canon: (v) => this.canonSb(v),
-    });
-    this.sbHead = sb.a.subarray(0, ncpus);
-    this.sbLen = sb.a.subarray(ncpus, 2 * ncpus);
-    this.sbAddr = sb.a.subarray(2 * ncpus, 2 * ncpus + ncpus * SB_CAP);
-    this.sbVal = sb.a.subarray(2 * ncpus + ncpus * SB_CAP);
+    // owner[] follows from the object table; both only grow: a snapshot keeps their lengths
+    this.rOwner = st.region('owner', new Int32Array(capacity).fill(-1), 1, { key: false, appendOnly: true });
+    this.rObjs = st.region('objs', new Int32Array(64 * OW), 0, { key: true, appendOnly: true });
+    this.rFreed = st.region('objs freed', new Int32Array(64 * FW), 0, { key: true });
+    this.sbLen = st.region('store buffer lengths', new Int32Array(ncpus), ncpus, { key: true }).a;
+    const lens = this.sbLen;
+    this.sb = [];
+    for (let c = 0; c < ncpus; c++)
+      this.sb.push(st.region(`cpu${c}.store buffer`, new Int32Array(2 * SB_CAP), 0, { key: true, live: () => 2 * lens[c] }).a);
     this.refresh();
   }
 
@@ -67,6 +69,7 @@ export class Memory {
     this.dead = this.rDead.a;
     this.owner = this.rOwner.a;
     this.objs = this.rObjs.a;
+    this.freed = this.rFreed.a;
   }
 
   get top(): number { return this.rMem.n; }
@@ -80,7 +83,7 @@ export class Memory {
     this.owner.fill(-1, 0, t);
     this.rMem.n = this.rDead.n = this.rOwner.n = 1; // word 0 is NULL
     this.rObjs.n = 0;
-    this.sbHead.fill(0);
+    this.rFreed.n = 0;
     this.sbLen.fill(0);
   }
 
@@ -97,6 +100,7 @@ export class Memory {
     }
     const idx = this.rObjs.n / OW;
     this.rObjs.ensure(this.rObjs.n + OW);
+    this.rFreed.ensure(this.rFreed.n + FW);
     this.refresh();
     const o = idx * OW;
     const t = this.objs;
@@ -105,10 +109,11 @@ export class Memory {
     t[o + O_BASE] = base;
     t[o + O_SIZE] = size;
     t[o + O_FIELDS] = listId(fields);
-    t[o + O_FREED] = 0;
-    t[o + O_FREEDBY] = 0;
     t[o + O_AUX] = 0;
     this.rObjs.n += OW;
+    this.freed[idx * FW + F_FREED] = 0;
+    this.freed[idx * FW + F_FREEDBY] = 0;
+    this.rFreed.n += FW;
     // a restored run may have left words here: an allocation starts clean
     this.mem.fill(0, base, end);
     this.dead.fill(0, base, end);
@@ -118,10 +123,11 @@ export class Memory {
   }
 
   free(base: number, by: string) {
-    const o = this.owner[base] * OW;
+    const i = this.owner[base];
+    const o = i * OW;
     const t = this.objs;
-    t[o + O_FREED] = 1;
-    t[o + O_FREEDBY] = sid(by);
+    this.freed[i * FW + F_FREED] = 1;
+    this.freed[i * FW + F_FREEDBY] = sid(by);
     this.dead.fill(1, t[o + O_BASE], t[o + O_BASE] + t[o + O_SIZE]);
   }
 
@@ -138,9 +144,10 @@ export class Memory {
   obj(i: number): ObjInfo {
     const o = i * OW;
     const t = this.objs;
+    const freed = this.freed[i * FW + F_FREED] !== 0;
     return {
       index: i, kind: str(t[o + O_KIND]), name: str(t[o + O_NAME]), base: t[o + O_BASE], size: t[o + O_SIZE],
-      fields: list(t[o + O_FIELDS]), freed: t[o + O_FREED] !== 0, freedBy: t[o + O_FREED] ? str(t[o + O_FREEDBY]) : undefined,
+      fields: list(t[o + O_FIELDS]), freed, freedBy: freed ? str(this.freed[i * FW + F_FREEDBY]) : undefined,
     };
   }
 
@@ -171,11 +178,8 @@ export class Memory {
   read(cpu: number, addr: number): number {
     const len = this.sbLen[cpu];
     if (len !== 0) {
-      const head = this.sbHead[cpu];
-      for (let i = len - 1; i >= 0; i--) {
-        const slot = cpu * SB_CAP + ((head + i) % SB_CAP);
-        if (this.sbAddr[slot] === addr) return this.sbVal[slot];
-      }
+      const b = this.sb[cpu];
+      for (let i = 2 * (len - 1); i >= 0; i -= 2) if (b[i] === addr) return b[i + 1];
     }
     return this.mem[addr];
   }
@@ -184,41 +188,31 @@ export class Memory {
     if (!this.tso) { this.mem[addr] = v; return; }
     let len = this.sbLen[cpu];
     if (len === SB_CAP) { this.drainOne(cpu); len--; }
-    const slot = cpu * SB_CAP + ((this.sbHead[cpu] + len) % SB_CAP);
-    this.sbAddr[slot] = addr;
-    this.sbVal[slot] = v;
+    const b = this.sb[cpu];
+    b[2 * len] = addr;
+    b[2 * len + 1] = v;
     this.sbLen[cpu] = len + 1;
   }
 
   /** Commit the oldest buffered store of cpu; returns its address. */
   drainOne(cpu: number): number {
-    const head = this.sbHead[cpu];
-    const slot = cpu * SB_CAP + head;
-    const a = this.sbAddr[slot];
-    this.mem[a] = this.sbVal[slot];
-    this.sbHead[cpu] = (head + 1) % SB_CAP;
-    this.sbLen[cpu]--;
+    const b = this.sb[cpu];
+    const a = b[0];
+    this.mem[a] = b[1];
+    const len = --this.sbLen[cpu];
+    for (let i = 0; i < 2 * len; i++) b[i] = b[i + 2]; // a FIFO kept at the front: few entries
     return a;
   }
 
   drainAll(cpu: number) {
-    while (this.sbLen[cpu] !== 0) this.drainOne(cpu);
+    const len = this.sbLen[cpu];
+    if (len === 0) return;
+    const b = this.sb[cpu];
+    for (let i = 0; i < 2 * len; i += 2) this.mem[b[i]] = b[i + 1];
+    this.sbLen[cpu] = 0;
   }
 
   oldestBuffered(cpu: number): number {
-    return this.sbAddr[cpu * SB_CAP + this.sbHead[cpu]];
-  }
-
-  /** The buffered stores of each CPU, oldest first (the ring's position is history, not state). */
-  private canonSb(v: Vec) {
-    for (let c = 0; c < this.ncpus; c++) {
-      const len = this.sbLen[c];
-      v.push(len);
-      for (let i = 0; i < len; i++) {
-        const slot = c * SB_CAP + ((this.sbHead[c] + i) % SB_CAP);
-        v.push(this.sbAddr[slot]);
-        v.push(this.sbVal[slot]);
-      }
-    }
+    return this.sb[cpu][0];
   }
 }

@@ -43,10 +43,17 @@ export interface RegionOpts {
   canon?: (v: Vec) => void;
   /** the live length, when something else keeps it (a call stack's depth in its context header) */
   live?: () => number;
+  /** words below the live length never change once written (an index of allocations): a
+   *  snapshot keeps only the length */
+  appendOnly?: boolean;
 }
 
 export class Region<T extends Words = Words> {
-  constructor(readonly name: string, public a: T, public n: number, readonly opts: RegionOpts, private readonly state: RunState) {}
+  /** 0: Int32Array, 1: Float64Array, 2: Uint8Array */
+  readonly type: number;
+  constructor(readonly name: string, public a: T, public n: number, readonly opts: RegionOpts, private readonly state: RunState) {
+    this.type = a instanceof Int32Array ? 0 : a instanceof Float64Array ? 1 : 2;
+  }
 
   /** Make room for `cap` words, keeping the contents (reallocates: bumps the state's epoch). */
   ensure(cap: number) {
@@ -60,14 +67,21 @@ export class Region<T extends Words = Words> {
   }
 }
 
-/** A copy of every region's live words. */
+/** A copy of every region's live words, packed into one buffer per element type. */
 export class Snapshot {
   lens: Int32Array;
-  bufs: Words[];
+  i32 = new Int32Array(1024);
+  f64 = new Float64Array(64);
+  u8 = new Uint8Array(256);
   constructor(n: number) {
     this.lens = new Int32Array(n);
-    this.bufs = new Array(n);
   }
+}
+
+/** Copy n words (small copies in a loop: subarray() would allocate a view per region). */
+function copy(dst: Words, dOff: number, src: Words, sOff: number, n: number) {
+  if (n > 64) { dst.set(src.subarray(sOff, sOff + n) as never, dOff); return; }
+  for (let i = 0; i < n; i++) dst[dOff + i] = src[sOff + i];
 }
 
 export class RunState {
@@ -90,32 +104,47 @@ export class RunState {
   /** Copy the live state into `into` (reused when given: no allocation once warmed up). */
   snapshot(into?: Snapshot): Snapshot {
     const rs = this.regions;
-    const s = into && into.bufs.length === rs.length ? into : new Snapshot(rs.length);
+    const s = into && into.lens.length === rs.length ? into : new Snapshot(rs.length);
+    let oi = 0, of = 0, ob = 0;
     for (let i = 0; i < rs.length; i++) {
       const r = rs[i];
       const n = r.opts.live ? r.opts.live() : r.n;
       s.lens[i] = n;
-      let b = s.bufs[i];
-      if (b === undefined || b.length < n || b.constructor !== r.a.constructor) {
-        b = new (r.a.constructor as { new (n: number): Words })(Math.max(n, 16));
-        s.bufs[i] = b;
+      if (r.opts.appendOnly) continue;
+      const a = r.a;
+      if (r.type === 0) {
+        if (oi + n > s.i32.length) s.i32 = grown(s.i32, oi + n);
+        copy(s.i32, oi, a, 0, n);
+        oi += n;
+      } else if (r.type === 1) {
+        if (of + n > s.f64.length) s.f64 = grown(s.f64, of + n);
+        copy(s.f64, of, a, 0, n);
+        of += n;
+      } else {
+        if (ob + n > s.u8.length) s.u8 = grown(s.u8, ob + n);
+        copy(s.u8, ob, a, 0, n);
+        ob += n;
       }
-      if (n !== 0) b.set(r.a.subarray(0, n) as never);
     }
     return s;
   }
 
   restore(s: Snapshot) {
     const rs = this.regions;
-    if (s.bufs.length !== rs.length) throw new Error('internal: snapshot of another kernel');
+    if (s.lens.length !== rs.length) throw new Error('internal: snapshot of another kernel');
+    let oi = 0, of = 0, ob = 0;
     for (let i = 0; i < rs.length; i++) {
       const r = rs[i];
       const n = s.lens[i];
+      if (r.opts.appendOnly) { r.n = n; continue; }
       const was = r.opts.live ? r.opts.live() : r.n;
       r.ensure(n);
-      if (n !== 0) r.a.set(s.bufs[i].subarray(0, n) as never);
+      const a = r.a;
+      if (r.type === 0) { copy(a, 0, s.i32, oi, n); oi += n; }
+      else if (r.type === 1) { copy(a, 0, s.f64, of, n); of += n; }
+      else { copy(a, 0, s.u8, ob, n); ob += n; }
       // what lay beyond the snapshot's live words was not there then (a counter first used later)
-      if (was > n) r.a.fill(0, n, Math.min(was, r.a.length));
+      if (was > n) a.fill(0, n, Math.min(was, a.length));
       r.n = n;
     }
   }
@@ -148,6 +177,14 @@ export class RunState {
     const [h1, h2] = hash64(v.a, v.n);
     return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
   }
+}
+
+function grown<T extends Words>(a: T, min: number): T {
+  let c = a.length * 2;
+  while (c < min) c *= 2;
+  const b = new (a.constructor as { new (n: number): T })(c);
+  b.set(a as never);
+  return b;
 }
 
 /** Two independent 32-bit hashes (murmur3-style mixing) of a word vector. */
