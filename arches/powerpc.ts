@@ -491,7 +491,7 @@ function clearTasksNext(k: Kernel, x: Ctx, f: { i: number; mm: number }): number
 /** The bit of mm in clear_tasks_mm_cpumask()'s set of handled mms. */
 function mmBit(k: Kernel, mm: number): number {
   const mi = k.mmInfo(mm);
-  if (!mi || mi.index >= 31) throw new ModelError(`clear_tasks_mm_cpumask: ${k.name(mm)} is not one of the first 31 mms`);
+  if (!mi || mi.index >= 32) throw new ModelError(`clear_tasks_mm_cpumask: ${k.name(mm)} is not one of the first 32 mms`);
   return 1 << mi.index;
 }
 
