@@ -20,87 +20,110 @@
 //    the tables.
 // The plugin also carries the generation-level stale-TLB oracle (core/oracles.ts): once a flush of
 // mm has completed, no CPU may run user code of mm with a TLB generation older than it.
-import type { ArchPlugin } from './types.ts';
-import type { StepRegistry } from '../core/hooks.ts';
-import { H, NULL, type Kernel } from '../core/kernel.ts';
-import * as L from '../core/layout.ts';
-import { on_each_cpu_mask } from '../core/kernel/ipi.ts';
-import { x86, registerX86Mm, registerX86Entry } from './x86.ts';
+import {
+  NEXT, YIELD, YIELD_RET, FUSE, FUSE_CALL, CALL, again,
+  H, NULL, L,
+  type ArchPlugin, type StepRegistry, type Kernel,
+} from '../core/model/index.ts';
+import { x86, x86State, registerX86Mm, registerX86Entry } from './x86.ts';
 import { inSwitchMm } from './lib.ts';
+
+declare module '../core/model/fns.ts' {
+  interface KernelSteps {
+    'switch_mm_irqs_off.cpumask_clear_set': true; 'enter_lazy_tlb.tlb_defer_switch_to_init_mm': true;
+    'flush_tlb_multi.native_flush_tlb_others': true; 'flush_tlb_mm_range.flush_done': true;
+    'user_access.check_tlb_gen': true;
+  }
+}
 
 const loaded = (k: Kernel, c: number) => k.tlb[c] + L.TLB_LOADED_MM;
 const isLazy = (k: Kernel, c: number) => k.tlb[c] + L.TLB_IS_LAZY;
 
-/** The newest generation of mm whose flush has completed (ghost, for the stale-TLB oracle). */
-function flushedGen(k: Kernel): Map<number, number> {
-  return (k.archState.flushedGen ??= new Map<number, number>());
-}
+/** The newest generation of mm whose flush has completed (ghost, for the stale-TLB oracle): kept
+ *  in the mm's arch1 word, 0 while no flush of mm has completed (generations start at 1). */
+const flushedGen = (k: Kernel, mm: number) => k.mmInfo(mm)?.arch1 ?? 0;
 
 export function registerX86v418(r: StepRegistry) {
   // ---- switch_mm_irqs_off(), v4.18
   r.replace('switch_mm_irqs_off', 'read_cpu_tlbstate', (k, x, f) => {
     if (!k.cpus[x.cpu].irqsOff) k.violate('context', `switch_mm_irqs_off() with IRQs enabled on cpu${x.cpu}`, x);
     f.real_prev = k.ld(x, loaded(k, x.cpu));
+    return FUSE;
   });
   // this_cpu_write(cpu_tlbstate.is_lazy, false);
-  r.replace('switch_mm_irqs_off', 'clear_is_lazy', function* (k, x) {
+  r.replace('switch_mm_irqs_off', 'clear_is_lazy', (k, x) => {
     k.st(x, isLazy(k, x.cpu), 0);
-    yield 0;
+    return YIELD;
   });
   // if (real_prev == next) { ...WARN_ON_ONCE(!cpumask_test_cpu(...)) cpumask_set_cpu(...); return; }
-  r.replace('switch_mm_irqs_off', 'same_mm', function* (k, x, f) {
-    if (f.real_prev !== f.next) return;
+  r.replace('switch_mm_irqs_off', 'same_mm', (k, x, f) => {
+    if (f.real_prev !== f.next) return NEXT;
     if (f.real_prev !== k.init_mm && !k.ld(x, f.next + L.MM_CPUMASK + x.cpu)) {
       k.violate('warn', `WARN_ON_ONCE(!cpumask_test_cpu(cpu, mm_cpumask(next))) for ${k.name(f.next)} on cpu${x.cpu}`, x);
       k.cmpxchg(x, f.next + L.MM_CPUMASK + x.cpu, 0, 1);
     }
-    yield 0;
-    f.ret_early = true;
+    return YIELD_RET;
   });
   // } else { /* Stop remote flushes for the previous mm */ cpumask_clear_cpu(cpu, mm_cpumask(real_prev));
   //          /* Start remote flushes and then read tlb_gen. */ cpumask_set_cpu(cpu, mm_cpumask(next));
   //          next_tlb_gen = atomic64_read(&next->context.tlb_gen); choose_new_asid(...); ... }
-  r.replace('switch_mm_irqs_off', 'update_mm_cpumask', function* (k, x, f) {
-    if (f.real_prev === f.next) return; // the lazier same-mm flush path (lazier-tlb/04) comes here
-    k.cmpxchg(x, f.real_prev + L.MM_CPUMASK + x.cpu, 1, 0);
-    if (f.real_prev !== k.init_mm) k.archState.switchingFrom[x.cpu] = f.real_prev;
-    yield 0;
-    k.cmpxchg(x, f.next + L.MM_CPUMASK + x.cpu, 0, 1);
-    yield 0;
-    f.next_tlb_gen = k.ld(x, f.next + L.MM_TLB_GEN);
-    yield 0;
+  // Resume points: 1 after clearing prev's bit, 2 after setting next's.
+  r.replace('switch_mm_irqs_off', 'update_mm_cpumask', (k, x, f, pc) => {
+    switch (pc) {
+      case 0: // entry
+        if (f.real_prev === f.next) return NEXT; // the lazier same-mm flush path (lazier-tlb/04) comes here
+        k.cmpxchg(x, f.real_prev + L.MM_CPUMASK + x.cpu, 1, 0);
+        if (f.real_prev !== k.init_mm) x86State(k).switchingFrom[x.cpu] = f.real_prev;
+        return again(1);
+      case 1: // after cpumask_clear_cpu(cpu, mm_cpumask(real_prev))
+        k.cmpxchg(x, f.next + L.MM_CPUMASK + x.cpu, 0, 1);
+        return again(2);
+      default: // 2: after cpumask_set_cpu(cpu, mm_cpumask(next))
+        f.next_tlb_gen = k.ld(x, f.next + L.MM_TLB_GEN);
+        return YIELD;
+    }
   }, 'cpumask_clear_set');
 
   // ---- enter_lazy_tlb(), v4.18
-  r.replace('enter_lazy_tlb', 'set_is_lazy', function* (k, x) {
-    if (k.ld(x, loaded(k, x.cpu)) === k.init_mm) return;
+  r.replace('enter_lazy_tlb', 'set_is_lazy', (k, x) => {
+    if (k.ld(x, loaded(k, x.cpu)) === k.init_mm) return FUSE;
     // static inline bool tlb_defer_switch_to_init_mm(void) { return !static_cpu_has(X86_FEATURE_PCID); }
     if (!k.flag('X86_FEATURE_PCID', false)) {
       k.st(x, isLazy(k, x.cpu), 1);
-      yield 0;
-      return;
+      return YIELD;
     }
     k.count('enter_lazy_switch_to_init_mm');
-    yield k.invoke(H.switch_mm, { prev: NULL, next: k.init_mm, tsk: null });
+    const c = k.call(x, H.switch_mm);
+    c.prev = NULL;
+    c.next = k.init_mm;
+    c.tsk = NULL;
+    return FUSE_CALL;
   }, 'tlb_defer_switch_to_init_mm');
 
   // ---- native_flush_tlb_others(), v4.18: smp_call_function_many(cpumask, flush_tlb_func_remote, ...)
-  r.replace('flush_tlb_multi', 'native_flush_tlb_multi', function* (k, x, f) {
-    yield* on_each_cpu_mask(k, x, f.mask, H.flush_tlb_func, { info: f.info }, true, 'tlb_flush');
+  r.replace('flush_tlb_multi', 'native_flush_tlb_multi', (k, x, f) => {
+    const c = k.call(x, H.on_each_cpu_mask);
+    c.mask = f.mask;
+    c.fn = H.flush_tlb_func;
+    c.purpose = 'tlb_flush';
+    k.copyFrame(x, H.flush_tlb_info, k.ipiArgs(c, H.flush_tlb_func).info, f.info);
+    return CALL;
   }, 'native_flush_tlb_others');
 
   // ---- the stale-TLB oracle
   r.add('flush_tlb_mm_range', 'flush_done', (k, _x, f) => {
-    const m = flushedGen(k);
-    if ((m.get(f.mm) ?? 0) < f.new_tlb_gen) m.set(f.mm, f.new_tlb_gen);
+    const mi = k.mmInfo(f.mm)!;
+    if (mi.arch1 < f.new_tlb_gen) mi.arch1 = f.new_tlb_gen;
+    return NEXT;
   });
   r.add('user_access', 'check_tlb_gen', (k, x, f) => {
-    const done = flushedGen(k).get(f.mm);
-    if (done === undefined) return;
+    const done = flushedGen(k, f.mm);
+    if (done === 0) return NEXT;
     // the CPU's own view (its store buffer first, under TSO): these are its private TLB state
     const mine = k.m.read(x.cpu, k.tlb[x.cpu] + L.TLB_CTX_GEN);
     if (k.m.read(x.cpu, loaded(k, x.cpu)) === f.mm && mine < done)
       k.violate('stale-tlb', `cpu${x.cpu} runs user code of ${k.name(f.mm)} with TLB generation ${mine}, older than the completed flush to generation ${done}`, x);
+    return NEXT;
   }, { before: 'mmu_walk' });
 }
 
@@ -121,8 +144,6 @@ export const x86_418: ArchPlugin = {
     registerX86v418(r);
     void k;
   },
-  boot(k) {
-    x86.boot!(k);
-    k.archState.flushedGen = new Map<number, number>();
-  },
+  // x86's state and boot; the flushed generations start at 0 with every mm record
+  boot: x86.boot,
 };

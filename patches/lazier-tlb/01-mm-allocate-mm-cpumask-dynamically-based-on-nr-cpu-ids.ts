@@ -3,7 +3,7 @@
 // "mm: Allocate the mm_cpumask (mm->cpu_bitmap[]) dynamically based on nr_cpu_ids", not reverted).
 // It changes nothing in the model: mm_cpumask is already one word per modelled CPU (layout.ts);
 // it keeps its place so that bisect positions match the real series.
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'lazier-tlb/01',

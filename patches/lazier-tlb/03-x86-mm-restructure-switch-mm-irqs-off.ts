@@ -4,7 +4,7 @@
 // It changes nothing in the model: it moves the CR3 load out of the real_prev != next branch so
 // that 04 can fall through to it, and the model's switch_mm_irqs_off already runs
 // load_new_mm_cr3/set_loaded_mm as steps after both branches (LDT and CR4 are not modelled).
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'lazier-tlb/03',

@@ -4,10 +4,9 @@
 // native_flush_tlb_others() skips CPUs with cpu_tlbstate.is_lazy (they stay in mm_cpumask), and
 // switch_mm_irqs_off() back to the same mm from lazy mode compares ctxs[asid].tlb_gen with
 // mm->context.tlb_gen after an smp_mb() and reloads CR3 with a flush if the TLB went stale.
-import { definePatch } from '../../core/series/types.ts';
-import { H } from '../../core/kernel.ts';
-import * as L from '../../core/layout.ts';
-import { smp_call_function_many } from '../../core/kernel/ipi.ts';
+import {
+  definePatch, NEXT, YIELD, YIELD_RET, FUSE, FUSE_RET, CALL, again, callAgain, H, L,
+} from '../../core/model/index.ts';
 import { loadedMm, isLazy } from './hooks.ts';
 
 export default definePatch({
@@ -23,7 +22,8 @@ export default definePatch({
     r.replace('switch_mm_irqs_off', 'read_cpu_tlbstate', (k, x, f) => {
       if (!k.cpus[x.cpu].irqsOff) k.violate('context', `switch_mm_irqs_off() with IRQs enabled on cpu${x.cpu}`, x);
       f.real_prev = k.ld(x, loadedMm(k, x.cpu));
-      f.was_lazy = k.ld(x, isLazy(k, x.cpu));
+      f.was_lazy = k.ld(x, isLazy(k, x.cpu)) !== 0;
+      return FUSE;
     });
     // if (real_prev == next) { ...
     // +	/* If the CPU is not in lazy TLB mode, we are just switching from one thread in a
@@ -35,50 +35,64 @@ export default definePatch({
     // +	if (this_cpu_read(cpu_tlbstate.ctxs[prev_asid].tlb_gen) == next_tlb_gen) return;
     // +	/* TLB contents went out of date while we were in lazy mode. Fall through ... */
     // +	new_asid = prev_asid; need_flush = true;
-    r.replace('switch_mm_irqs_off', 'same_mm', function* (k, x, f) {
-      if (f.real_prev !== f.next) return;
+    r.replace('switch_mm_irqs_off', 'same_mm', (k, x, f) => {
+      if (f.real_prev !== f.next) return NEXT;
       if (f.real_prev !== k.init_mm && !k.ld(x, f.next + L.MM_CPUMASK + x.cpu)) {
         k.violate('warn', `WARN_ON_ONCE(!cpumask_test_cpu(cpu, mm_cpumask(next))) for ${k.name(f.next)} on cpu${x.cpu}`, x);
         k.cmpxchg(x, f.next + L.MM_CPUMASK + x.cpu, 0, 1);
       }
-      yield 0;
-      if (!f.was_lazy) f.ret_early = true;
+      return f.was_lazy ? YIELD : YIELD_RET;
     });
     // The barrier and the generation check are steps of their own, so that
     // `--drop-step switch_mm_irqs_off.smp_mb --set memory_model=tso` asks whether the barrier is
     // needed (the pairing is store is_lazy / load tlb_gen against atomic inc tlb_gen / load is_lazy).
-    r.add('switch_mm_irqs_off', 'smp_mb', function* (k, x, f) {
-      if (f.real_prev !== f.next) return;
+    r.add('switch_mm_irqs_off', 'smp_mb', (k, x, f) => {
+      if (f.real_prev !== f.next) return NEXT;
       k.mb(x);
-      yield 0;
+      return YIELD;
     }, { after: 'same_mm' });
-    r.add('switch_mm_irqs_off', 'check_tlb_gen', function* (k, x, f) {
-      if (f.real_prev !== f.next) return;
-      const gen = k.ld(x, f.next + L.MM_TLB_GEN);
-      yield 0;
-      if (k.ld(x, k.tlb[x.cpu] + L.TLB_CTX_GEN) === gen) { f.ret_early = true; return; }
+    // Resume point 1: after reading next's tlb_gen (kept in f.next_tlb_gen).
+    r.add('switch_mm_irqs_off', 'check_tlb_gen', (k, x, f, pc) => {
+      if (pc === 0) {
+        if (f.real_prev !== f.next) return NEXT;
+        f.next_tlb_gen = k.ld(x, f.next + L.MM_TLB_GEN);
+        return again(1);
+      }
+      if (k.ld(x, k.tlb[x.cpu] + L.TLB_CTX_GEN) === f.next_tlb_gen) return FUSE_RET;
       k.count('lazy_tlb_gen_catch_up');
-      f.next_tlb_gen = gen;
+      return FUSE;
     }, { after: 'smp_mb' });
     // native_flush_tlb_others(): "A temporary cpumask is used in order to skip sending IPIs to
     // CPUs in lazy TLB state, while keeping them in mm_cpumask(mm)."
     //   for_each_cpu(cpu, lazymask) if (per_cpu(cpu_tlbstate.is_lazy, cpu)) cpumask_clear_cpu(cpu, lazymask);
-    r.replace('flush_tlb_multi', 'native_flush_tlb_others', function* (k, x, f) {
-      const targets: number[] = [];
-      for (const c of f.mask) {
-        if (c !== x.cpu && k.ld(x, isLazy(k, c))) k.count('flush_ipis_skipped_lazy');
-        else targets.push(c);
+    // Resume points: 1 after reading the is_lazy flags, 2 after the local flush.
+    r.replace('flush_tlb_multi', 'native_flush_tlb_others', (k, x, f, pc) => {
+      const cpu = k.cpus[x.cpu];
+      if (pc === 0) {
+        const targets: number[] = [];
+        for (const c of f.mask) {
+          if (c !== x.cpu && k.ld(x, isLazy(k, c))) k.count('flush_ipis_skipped_lazy');
+          else targets.push(c);
+        }
+        f.targets = targets;
+        return again(1);
       }
-      yield 0;
       // the local flush (flush_tlb_func_local) is not an IPI and is not skipped
-      if (targets.includes(x.cpu)) {
-        const cpu = k.cpus[x.cpu];
-        const was = cpu.irqsOff;
+      if (pc === 1 && k.maskHas(f, 'targets', x.cpu)) {
+        f.was = cpu.irqsOff ? 1 : 0;
         cpu.irqsOff = true;
-        yield k.invoke(H.flush_tlb_func, { info: f.info, local: true });
-        cpu.irqsOff = was;
+        const c = k.call(x, H.flush_tlb_func);
+        k.copyFrame(x, H.flush_tlb_info, c.info, f.info);
+        c.local = true;
+        return callAgain(2);
       }
-      yield* smp_call_function_many(k, x, targets, H.flush_tlb_func, { info: f.info }, true, 'tlb_flush');
+      if (pc === 2) cpu.irqsOff = f.was !== 0;
+      const c = k.call(x, H.smp_call_function_many);
+      c.mask = f.targets;
+      c.fn = H.flush_tlb_func;
+      c.purpose = 'tlb_flush';
+      k.copyFrame(x, H.flush_tlb_info, k.ipiArgs(c, H.flush_tlb_func).info, f.info);
+      return CALL;
     });
   },
 });

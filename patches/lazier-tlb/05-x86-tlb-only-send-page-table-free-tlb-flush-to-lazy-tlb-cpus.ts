@@ -5,9 +5,8 @@
 // that helper, as merged, collects the CPUs whose is_lazy is *clear*: the lazy CPUs it is named
 // for are skipped, so (with 04 skipping them on flushes too) nothing switches them off the page
 // tables being freed — the explorer shows it as a lifetime violation (scenario lazier-tlb-munmap).
-import { definePatch } from '../../core/series/types.ts';
-import { smp_call_function_many } from '../../core/kernel/ipi.ts';
-import { LH, isLazy, cpumaskOf } from './hooks.ts';
+import { definePatch, NEXT, CALL, again, H } from '../../core/model/index.ts';
+import { isLazy, cpumaskOf } from './hooks.ts';
 
 export default definePatch({
   id: 'lazier-tlb/05',
@@ -28,14 +27,28 @@ export default definePatch({
     //    * out of date TLB contents. */
     //   mm_fill_lazy_tlb_cpu_mask(mm, lazy_cpus);
     //   smp_call_function_many(lazy_cpus, tlb_flush_remove_tables_local, (void *)mm, 1);
-    r.replace('tlb_flush_remove_tables', 'smp_call_function_many', function* (k, x, f) {
-      const mask = cpumaskOf(k, x, f.mm);
-      yield 0;
-      if (!mask.some((c) => c !== x.cpu)) return;
-      const lazyCpus: number[] = [];
-      for (const c of mask) if (!k.ld(x, isLazy(k, c))) lazyCpus.push(c);
-      yield 0;
-      yield* smp_call_function_many(k, x, lazyCpus, LH.tlb_flush_remove_tables_local, { mm: f.mm }, true, 'remove_tables');
+    // Resume points: 1 after reading mm_cpumask, 2 after reading the is_lazy flags.
+    r.replace('tlb_flush_remove_tables', 'smp_call_function_many', (k, x, f, pc) => {
+      switch (pc) {
+        case 0: // entry
+          f.mask = cpumaskOf(k, x, f.mm);
+          return again(1);
+        case 1: { // after reading mm_cpumask
+          if (!f.mask.some((c) => c !== x.cpu)) return NEXT;
+          const lazyCpus: number[] = [];
+          for (const c of f.mask) if (!k.ld(x, isLazy(k, c))) lazyCpus.push(c);
+          f.lazy_cpus = lazyCpus;
+          return again(2);
+        }
+        default: { // 2: after mm_fill_lazy_tlb_cpu_mask()
+          const c = k.call(x, H.smp_call_function_many);
+          c.mask = f.lazy_cpus;
+          c.fn = H.tlb_flush_remove_tables_local;
+          c.purpose = 'remove_tables';
+          k.ipiArgs(c, H.tlb_flush_remove_tables_local).mm = f.mm;
+          return CALL;
+        }
+      }
     }, 'mm_fill_lazy_tlb_cpu_mask');
   },
 });

@@ -4,7 +4,7 @@
 // worked for a long time, if ever".
 // enter_lazy_tlb() always just sets cpu_tlbstate.is_lazy (tlb_defer_switch_to_init_mm() is gone),
 // so PCID CPUs, too, stay on the user mm when they run a kernel thread or go idle.
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch, YIELD, FUSE } from '../../core/model/index.ts';
 import { loadedMm, isLazy } from './hooks.ts';
 
 export default definePatch({
@@ -19,10 +19,10 @@ export default definePatch({
     // -	if (tlb_defer_switch_to_init_mm()) { ... this_cpu_write(cpu_tlbstate.is_lazy, true); }
     // -	else switch_mm(NULL, &init_mm, NULL);
     // +	this_cpu_write(cpu_tlbstate.is_lazy, true);
-    r.replace('enter_lazy_tlb', 'tlb_defer_switch_to_init_mm', function* (k, x) {
-      if (k.ld(x, loadedMm(k, x.cpu)) === k.init_mm) return;
+    r.replace('enter_lazy_tlb', 'tlb_defer_switch_to_init_mm', (k, x) => {
+      if (k.ld(x, loadedMm(k, x.cpu)) === k.init_mm) return FUSE;
       k.st(x, isLazy(k, x.cpu), 1);
-      yield 0;
+      return YIELD;
     }, 'set_is_lazy');
   },
 });

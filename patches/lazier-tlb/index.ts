@@ -4,7 +4,7 @@
 // Seed: seeds/003_7db9a387f0b5ce4c.txt (the thread on 4/7). Runs on --arch x86-4.18 (the x86
 // plugin models v5.16, which already contains the redo). Posting subjects: 4/7 is verbatim from
 // seed 003; the others are the posting subjects of the v6 series (tip titles in each module).
-import type { SeriesDef } from '../../core/series/types.ts';
+import type { SeriesDef } from '../../core/model/index.ts';
 import p01 from './01-mm-allocate-mm-cpumask-dynamically-based-on-nr-cpu-ids.ts';
 import p02 from './02-x86-tlb-leave-lazy-tlb-mode-at-page-table-free-time.ts';
 import p03 from './03-x86-mm-restructure-switch-mm-irqs-off.ts';

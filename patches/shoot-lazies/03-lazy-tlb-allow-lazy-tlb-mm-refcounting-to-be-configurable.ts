@@ -4,8 +4,7 @@
 // mmgrab_lazy_tlb()/mmdrop_lazy_tlb[_sched]() follow CONFIG_MMU_LAZY_TLB_REFCOUNT (--set,
 // default y): when it is n they take no reference and mmdrop_lazy_tlb() is only the smp_mb()
 // membarrier relies on; the KASAN check site of Andy's NACK is installed in context_switch().
-import { definePatch } from '../../core/series/types.ts';
-import { H } from '../../core/kernel.ts';
+import { definePatch, NEXT, YIELD, CALL, H } from '../../core/model/index.ts';
 import { lazyTlb, registerKasanCheckByte } from './kconfig.ts';
 
 export default definePatch({
@@ -18,23 +17,24 @@ export default definePatch({
   seed: 'seeds/004_4c76eeb119221139.txt L1-55 (NACK, Kconfig context, KASAN hack); anchors-upstream.md §1: 88e3009b5283',
   apply(r) {
     // if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_REFCOUNT)) mmgrab(mm);
-    r.replace('mmgrab_lazy_tlb', 'mmgrab', function* (k, x, f) {
-      if (!lazyTlb(k).refcount) return;
-      yield k.invoke(H.mmgrab, { mm: f.mm });
+    r.replace('mmgrab_lazy_tlb', 'mmgrab', (k, x, f) => {
+      if (!lazyTlb(k).refcount) return NEXT;
+      k.call(x, H.mmgrab).mm = f.mm;
+      return CALL;
     });
     // if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_REFCOUNT)) { mmdrop(mm); } else {
     //   /* mmdrop_lazy_tlb must provide a full memory barrier, see the membarrier comment
     //    * finish_task_switch which relies on this. */
     //   smp_mb(); }
-    r.replace('mmdrop_lazy_tlb', 'mmdrop', function* (k, x, f) {
-      if (lazyTlb(k).refcount) { yield k.invoke(H.mmdrop, { mm: f.mm }); return; }
+    r.replace('mmdrop_lazy_tlb', 'mmdrop', (k, x, f) => {
+      if (lazyTlb(k).refcount) { k.call(x, H.mmdrop).mm = f.mm; return CALL; }
       k.mb(x, 'smp_mb() /* mmdrop_lazy_tlb must provide a full memory barrier */');
-      yield 0;
+      return YIELD;
     });
-    r.replace('mmdrop_lazy_tlb_sched', 'mmdrop_sched', function* (k, x, f) {
-      if (lazyTlb(k).refcount) { yield k.invoke(H.mmdrop, { mm: f.mm }); return; }
+    r.replace('mmdrop_lazy_tlb_sched', 'mmdrop_sched', (k, x, f) => {
+      if (lazyTlb(k).refcount) { k.call(x, H.mmdrop).mm = f.mm; return CALL; }
       k.mb(x, 'smp_mb() /* see mmdrop_lazy_tlb() above */');
-      yield 0;
+      return YIELD;
     });
     registerKasanCheckByte(r);
   },

@@ -5,11 +5,8 @@
 // __mmdrop() first calls cleanup_lazy_tlbs(): with CONFIG_MMU_LAZY_TLB_SHOOTDOWN (--set, an arch
 // selects it) it IPIs every CPU in mm_cpumask and each one whose current->active_mm is the mm
 // switches to init_mm; CONFIG_DEBUG_VM_SHOOT_LAZIES then IPIs every CPU to WARN on a leftover.
-import { definePatch } from '../../core/series/types.ts';
-import { H, NULL } from '../../core/kernel.ts';
-import * as L from '../../core/layout.ts';
-import { on_each_cpu_mask } from '../../core/kernel/ipi.ts';
-import { SH, lazyTlb } from './kconfig.ts';
+import { definePatch, NEXT, YIELD, CALL, again, H, NULL, L } from '../../core/model/index.ts';
+import { lazyTlb } from './kconfig.ts';
 
 export default definePatch({
   id: 'shoot-lazies/04',
@@ -21,47 +18,76 @@ export default definePatch({
   seed: 'seeds/000_13ce268f039a5445.txt L6019-6021, L6534-6600, L7374-7446 (discussion); anchors-upstream.md §1: 2655421ae69f',
   apply(r) {
     // static void cleanup_lazy_tlbs(struct mm_struct *mm)
-    r.add('cleanup_lazy_tlbs', 'on_each_cpu_mask', function* (k, x, f) {
-      // "In this case, lazy tlb mms are refounted and would not reach __mmdrop until all CPUs
-      //  have switched away and mmdrop()ed."
-      if (!lazyTlb(k).shootdown) return;
-      // on_each_cpu_mask(mm_cpumask(mm), do_shoot_lazy_tlb, (void *)mm, 1);
-      const mask: number[] = [];
-      for (let c = 0; c < k.ncpus; c++) {
-        if (k.ld(x, f.mm + L.MM_CPUMASK + c) && k.ld(x, k.online + c)) mask.push(c);
+    // Resume point 1: after reading mm_cpumask (and cpu_online_mask).
+    r.add('cleanup_lazy_tlbs', 'on_each_cpu_mask', (k, x, f, pc) => {
+      if (pc === 0) {
+        // "In this case, lazy tlb mms are refounted and would not reach __mmdrop until all CPUs
+        //  have switched away and mmdrop()ed."
+        if (!lazyTlb(k).shootdown) return NEXT;
+        // on_each_cpu_mask(mm_cpumask(mm), do_shoot_lazy_tlb, (void *)mm, 1);
+        const mask: number[] = [];
+        for (let c = 0; c < k.ncpus; c++) {
+          if (k.ld(x, f.mm + L.MM_CPUMASK + c) && k.ld(x, k.online + c)) mask.push(c);
+        }
+        f.mask = mask;
+        return again(1);
       }
-      yield 0;
-      if (k.tracing) k.tr(x, `shoot lazies of ${k.name(f.mm)}: mm_cpumask = {${mask.map((c) => `cpu${c}`).join(',')}}`);
-      yield* on_each_cpu_mask(k, x, mask, SH.do_shoot_lazy_tlb, { mm: f.mm }, true, 'shoot_lazies');
+      if (k.tracing) k.tr(x, `shoot lazies of ${k.name(f.mm)}: mm_cpumask = {${f.mask.map((c) => `cpu${c}`).join(',')}}`);
+      const c = k.call(x, H.on_each_cpu_mask);
+      c.mask = f.mask;
+      c.fn = H.do_shoot_lazy_tlb;
+      c.purpose = 'shoot_lazies';
+      k.ipiArgs(c, H.do_shoot_lazy_tlb).mm = f.mm;
+      return CALL;
     });
     // if (IS_ENABLED(CONFIG_DEBUG_VM_SHOOT_LAZIES)) on_each_cpu(do_check_lazy_tlb, (void *)mm, 1);
-    r.add('cleanup_lazy_tlbs', 'debug_vm_shoot_lazies', function* (k, x, f) {
-      if (!lazyTlb(k).debugShootLazies) return;
-      const all: number[] = [];
-      for (let c = 0; c < k.ncpus; c++) if (k.ld(x, k.online + c)) all.push(c);
-      yield 0;
-      yield* on_each_cpu_mask(k, x, all, SH.do_check_lazy_tlb, { mm: f.mm }, true, 'check_lazy_tlb');
+    // Resume point 1: after reading cpu_online_mask.
+    r.add('cleanup_lazy_tlbs', 'debug_vm_shoot_lazies', (k, x, f, pc) => {
+      if (pc === 0) {
+        if (!lazyTlb(k).debugShootLazies) return NEXT;
+        const all: number[] = [];
+        for (let c = 0; c < k.ncpus; c++) if (k.ld(x, k.online + c)) all.push(c);
+        f.online = all;
+        return again(1);
+      }
+      const c = k.call(x, H.on_each_cpu_mask);
+      c.mask = f.online;
+      c.fn = H.do_check_lazy_tlb;
+      c.purpose = 'check_lazy_tlb';
+      k.ipiArgs(c, H.do_check_lazy_tlb).mm = f.mm;
+      return CALL;
     });
 
     // static void do_shoot_lazy_tlb(void *arg)
     //   if (current->active_mm == mm) { WARN_ON_ONCE(current->mm);
     //     current->active_mm = &init_mm; switch_mm(mm, &init_mm, current); }
-    r.add('do_shoot_lazy_tlb', 'switch_to_init_mm', function* (k, x, f) {
-      const cur = k.cpus[x.cpu].curr;
-      const am = k.ld(x, cur.ref + L.T_ACTIVE_MM);
-      yield 0;
-      if (am !== f.mm) return;
-      k.warn(x, k.ld(x, cur.ref + L.T_MM) !== NULL, `WARN_ON_ONCE(current->mm) in do_shoot_lazy_tlb (${cur.name})`);
-      k.st(x, cur.ref + L.T_ACTIVE_MM, k.init_mm);
-      k.count('lazy_tlb_shootdowns');
-      yield 0;
-      yield k.invoke(H.switch_mm, { prev: f.mm, next: k.init_mm, tsk: cur });
+    // Resume points: 1 after reading current->active_mm, 2 after the active_mm store.
+    r.add('do_shoot_lazy_tlb', 'switch_to_init_mm', (k, x, f, pc) => {
+      switch (pc) {
+        case 0: // entry
+          f.cur = k.cpus[x.cpu].curr.ref;
+          f.active_mm = k.ld(x, f.cur + L.T_ACTIVE_MM);
+          return again(1);
+        case 1: // after reading current->active_mm
+          if (f.active_mm !== f.mm) return NEXT;
+          k.warn(x, k.ld(x, f.cur + L.T_MM) !== NULL, `WARN_ON_ONCE(current->mm) in do_shoot_lazy_tlb (${k.task(f.cur).name})`);
+          k.st(x, f.cur + L.T_ACTIVE_MM, k.init_mm);
+          k.count('lazy_tlb_shootdowns');
+          return again(2);
+        default: { // 2: after current->active_mm = &init_mm
+          const c = k.call(x, H.switch_mm);
+          c.prev = f.mm;
+          c.next = k.init_mm;
+          c.tsk = f.cur;
+          return CALL;
+        }
+      }
     });
     // static void do_check_lazy_tlb(void *arg): WARN_ON_ONCE(current->active_mm == mm);
-    r.add('do_check_lazy_tlb', 'check', function* (k, x, f) {
+    r.add('do_check_lazy_tlb', 'check', (k, x, f) => {
       const cur = k.cpus[x.cpu].curr;
       k.warn(x, k.ld(x, cur.ref + L.T_ACTIVE_MM) === f.mm, `WARN_ON_ONCE(current->active_mm == mm) in do_check_lazy_tlb: ${cur.name} on cpu${x.cpu} still lazy on ${k.name(f.mm)}`);
-      yield 0;
+      return YIELD;
     });
 
     // void __mmdrop(struct mm_struct *mm)
@@ -71,8 +97,9 @@ export default definePatch({
     //   WARN_ON_ONCE(mm == current->active_mm);
     // The model's sanity_checks step holds all three checks; running cleanup_lazy_tlbs before
     // it keeps the active_mm WARN after the shootdown (the other two read nothing it changes).
-    r.add('__mmdrop', 'cleanup_lazy_tlbs', function* (k, x, f) {
-      yield k.invoke(SH.cleanup_lazy_tlbs, { mm: f.mm });
+    r.add('__mmdrop', 'cleanup_lazy_tlbs', (k, x, f) => {
+      k.call(x, H.cleanup_lazy_tlbs).mm = f.mm;
+      return CALL;
     }, { before: 'sanity_checks' });
   },
 });

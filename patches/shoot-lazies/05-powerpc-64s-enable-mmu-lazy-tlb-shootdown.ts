@@ -2,7 +2,7 @@
 // (anchors-upstream.md §1, v7 5/5: "select MMU_LAZY_TLB_SHOOTDOWN if PPC_BOOK3S_64").
 // On a powerpc Book3S-64 arch the default of MMU_LAZY_TLB_SHOOTDOWN becomes y (so REFCOUNT
 // becomes n); it registers no step: lazyTlbKconfig() reads it from the applied patches.
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'shoot-lazies/05',

@@ -4,7 +4,7 @@
 // posting of 03), 000 L6019-6021, L6534-6600 and L7374-7446 (the argument with lazy-mm/16).
 // Options: --set MMU_LAZY_TLB_REFCOUNT=y|n, MMU_LAZY_TLB_SHOOTDOWN=y|n, DEBUG_VM_SHOOT_LAZIES=y|n;
 // combinations Kconfig cannot produce need --force (see kconfig.ts).
-import type { SeriesDef } from '../../core/series/types.ts';
+import type { SeriesDef } from '../../core/model/index.ts';
 import p01 from './01-kthread-simplify-kthread-use-mm-refcounting.ts';
 import p02 from './02-lazy-tlb-introduce-lazy-tlb-mm-refcount-helper.ts';
 import p03 from './03-lazy-tlb-allow-lazy-tlb-mm-refcounting-to-be-configurable.ts';

@@ -10,15 +10,33 @@
 // `MMU_LAZY_TLB_SHOOTDOWN=y` on another arch models that arch selecting it (PeterZ: "x86 is very
 // close to be able to use this"); `MMU_LAZY_TLB_REFCOUNT=n` without SHOOTDOWN is what Andy's
 // [HACK] forced with `depends on !X86` (seed 004 L29-40), refused unless --force.
-import { defineHooks, type StepRegistry } from '../../core/hooks.ts';
-import type { Kernel, Params } from '../../core/kernel.ts';
-import type { ArchPlugin } from '../../arches/types.ts';
-import * as L from '../../core/layout.ts';
+import {
+  fns, ptr, task, cpus, NEXT, L,
+  type StepRegistry, type Kernel, type Params, type ArchPlugin,
+} from '../../core/model/index.ts';
 
-export const SH = defineHooks([
-  'mmgrab_lazy_tlb', 'mmdrop_lazy_tlb', 'mmdrop_lazy_tlb_sched',
-  'cleanup_lazy_tlbs', 'do_shoot_lazy_tlb', 'do_check_lazy_tlb',
-]);
+export const SH = fns({
+  mmgrab_lazy_tlb: { mm: ptr },
+  mmdrop_lazy_tlb: { mm: ptr },
+  mmdrop_lazy_tlb_sched: { mm: ptr },
+  /** `mask`: the CPUs shot down; `online`: the CPUs DEBUG_VM_SHOOT_LAZIES checks */
+  cleanup_lazy_tlbs: { mm: ptr, mask: cpus, online: cpus },
+  do_shoot_lazy_tlb: { mm: ptr, cur: task, active_mm: ptr },
+  do_check_lazy_tlb: { mm: ptr },
+});
+declare module '../../core/model/fns.ts' {
+  interface KernelFns extends Readonly<typeof SH> {}
+  interface KernelSteps {
+    'kthread_use_mm.mmgrab': true; 'kthread_use_mm.set_active_mm': true;
+    'mmgrab_lazy_tlb.mmgrab': true; 'mmdrop_lazy_tlb.mmdrop': true; 'mmdrop_lazy_tlb_sched.mmdrop_sched': true;
+    'exit_mm.mmgrab_lazy_tlb': true; 'start_secondary.mmgrab_lazy_tlb_init_mm': true;
+    'kthread_unuse_mm.mmgrab_lazy_tlb': true; 'kthread_unuse_mm.mmdrop': true;
+    'context_switch.kasan_check_byte': true;
+    'cleanup_lazy_tlbs.on_each_cpu_mask': true; 'cleanup_lazy_tlbs.debug_vm_shoot_lazies': true;
+    'do_shoot_lazy_tlb.switch_to_init_mm': true; 'do_check_lazy_tlb.check': true;
+    '__mmdrop.cleanup_lazy_tlbs': true;
+  }
+}
 
 export interface LazyTlbConfig {
   /** CONFIG_MMU_LAZY_TLB_REFCOUNT: lazy active_mm references hold mm_count */
@@ -81,9 +99,10 @@ export function lazyTlb(k: Kernel): LazyTlbConfig {
 export function registerKasanCheckByte(r: StepRegistry) {
   if (r.has('context_switch', 'kasan_check_byte')) return; // another series already put it there
   r.add('context_switch', 'kasan_check_byte', (k, x, f) => {
-    const mm = k.peek(f.prev.ref + L.T_ACTIVE_MM);
-    if (mm <= 0 || !k.m.dead[mm]) return;
+    const mm = k.peek(f.prev + L.T_ACTIVE_MM);
+    if (mm <= 0 || !k.m.dead[mm]) return NEXT;
     const o = k.m.objAt(mm)!;
-    k.violate('kasan', `use-after-free read of ${k.m.nameOf(mm)} in kasan_check_byte(prev->active_mm), prev=${f.prev.name} (${o.kind} freed by ${o.freedBy})`, x);
+    k.violate('kasan', `use-after-free read of ${k.m.nameOf(mm)} in kasan_check_byte(prev->active_mm), prev=${k.task(f.prev).name} (${o.kind} freed by ${o.freedBy})`, x);
+    return NEXT;
   }, { after: 'prepare_task_switch' });
 }
