@@ -1,18 +1,18 @@
 // bisect logic on synthetic series (the real series' bisect results are tested with them).
 import { describe, it, expect, afterEach } from 'vitest';
 import { SERIES } from '../patches/index.ts';
-import { definePatch, type SeriesDef, type PatchDef } from '../core/series/types.ts';
-import { bisect } from '../core/bisect.ts';
-import { emptyWords } from '../core/config.ts';
+import { definePatch, YIELD, NEXT, type SeriesDef, type PatchDef } from '../core/model/index.ts';
+import { bisect } from '../core/lab/bisect.ts';
+import { emptyWords } from '../core/lab/config.ts';
 import { scenario, cli } from './helpers.ts';
 
 type Body = PatchDef['apply'];
 const noop: Body = () => {};
 const dropGrab: Body = (r) => r.remove('context_switch', 'mmgrab_lazy');
-const restoreGrab: Body = (r) => r.add('context_switch', 'mmgrab_lazy', function* (k, x, f) {
-  if (f.next_mm !== 0 || f.prev_mm === 0) return;
+const restoreGrab: Body = (r) => r.add('context_switch', 'mmgrab_lazy', (k, x, f) => {
+  if (f.next_mm !== 0 || f.prev_mm === 0) return NEXT;
   k.atomicAdd(x, f.prev_active_mm + 1, 1); // mm->mm_count (MM_COUNT == 1)
-  yield 0;
+  return YIELD;
 }, { after: 'next_active_mm' });
 
 function mkSeries(id: string, bodies: [Body, string[]?][]): SeriesDef {

@@ -1,15 +1,15 @@
 // Every patch marked `effect: none` must leave traces identical: the same scenarios, arches and
 // seeds give byte-identical traces with the series applied up to the patch and up to the one before.
 import { describe, it, expect } from 'vitest';
-import { allSeries } from '../core/series/registry.ts';
+import { allSeries } from '../core/lab/series.ts';
 import { ARCHES } from '../arches/index.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
-import { resolveConfig, buildKernel, emptyWords } from '../core/config.ts';
-import { runOnce } from '../core/engine.ts';
-import { Rng } from '../core/explore.ts';
-import { renderTrace } from '../core/trace.ts';
-import { UntestableError } from '../core/errors.ts';
-import type { ScenarioDef } from '../core/scenario.ts';
+import { resolveConfig, buildKernel, emptyWords } from '../core/lab/config.ts';
+import { runOnce } from '../core/model/engine.ts';
+import { Rng } from '../core/model/drivers/explore.ts';
+import { renderTrace } from '../core/model/trace.ts';
+import { UntestableError } from '../core/lab/errors.ts';
+import type { ScenarioDef } from '../core/model/index.ts';
 import semver from 'semver';
 
 async function traces(sc: ScenarioDef, arch: string, patches: string[], seeds: number[]): Promise<string[] | null> {

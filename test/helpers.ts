@@ -1,9 +1,9 @@
 // Test helpers: run the CLI in-process and capture its output; explore a scenario by config words.
 import { vi } from 'vitest';
-import { main } from '../core/cli/main.ts';
-import { parseConfigString, resolveConfig, buildKernel } from '../core/config.ts';
-import { explore, type ExploreResult } from '../core/explore.ts';
-import type { ScenarioDef } from '../core/scenario.ts';
+import { main } from '../core/lab/cli/main.ts';
+import { parseConfigString, resolveConfig, buildKernel } from '../core/lab/config.ts';
+import { explore, type ExploreResult } from '../core/model/drivers/explore.ts';
+import type { ScenarioDef } from '../core/model/index.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 
 export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -5,10 +5,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cli } from './helpers.ts';
-import { parseConfigString } from '../core/config.ts';
-import { resolveTimed, measure } from '../core/timing/measure.ts';
-import { parseCpuList } from '../core/timing/ab.ts';
-import { welch, mean, stddev } from '../core/timing/stats.ts';
+import { parseConfigString } from '../core/lab/config.ts';
+import { resolveTimed, measure } from '../core/lab/timing/measure.ts';
+import { parseCpuList } from '../core/lab/timing/ab.ts';
+import { welch, mean, stddev } from '../core/lab/timing/stats.ts';
 import { findWorkload, WORKLOADS } from '../scenarios/perf/index.ts';
 
 const SHORT = '--set timing_warmup_ns=5000 --set timing_duration_ns=20000';

@@ -539,7 +539,7 @@ export class Kernel {
     this.misc = this.runState.region('misc', new Int32Array(GW), GW, { key: true, canon: (v) => this.canonMisc(v) }).a;
     this.violR = this.runState.region('violations', new Int32Array(MAX_VIOLATIONS * VW), 0, { key: true, live: () => this.misc[G_NVIOL] * VW });
     this.warnR = this.runState.region('warned once', new Int32Array(16), 0, { key: true, live: () => this.misc[G_NWARNED] });
-    this.countR = this.runState.region('counters', new Float64Array(64), 0, { key: false, live: () => this.countR.a.length });
+    this.countR = this.runState.region('counters', new Float64Array(64), 0, { key: false, live: () => Math.min(COUNTER_NAMES.length, this.countR.a.length) });
     this.countOrderR = this.runState.region('counter order', new Int32Array(64), 0, { key: false, live: () => this.misc[G_NCOUNT] });
     this.archState = cfg.arch.state ? declareRecord(this.runState, `arch ${cfg.arch.name}`, cfg.arch.state, nc) : {};
     for (const p of STATE_PARTS) p.declare(this);
