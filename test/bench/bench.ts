@@ -1,6 +1,6 @@
 // npm run bench: throughput figures (not asserted anywhere: performance lives here, not in tests).
-import { parseConfigString, resolveConfig, buildKernel } from '../../core/config.ts';
-import { explore } from '../../core/explore.ts';
+import { parseConfigString, resolveConfig, buildKernel } from '../../core/lab/config.ts';
+import { explore } from '../../core/model/drivers/explore.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import { BENCHES } from './benches.ts';
 

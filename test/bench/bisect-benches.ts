@@ -1,7 +1,7 @@
 // Bisect wall time over the 23 lazy-mm patches (explore budget per configuration as the CLI uses).
 import type { Bench } from './benches.ts';
-import { bisect } from '../../core/bisect.ts';
-import { parseConfigString } from '../../core/config.ts';
+import { bisect } from '../../core/lab/bisect.ts';
+import { parseConfigString } from '../../core/lab/config.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 
 async function timeBisect(name: string, config: string) {

@@ -1,8 +1,8 @@
 // Page-level benches: how fast the explorer finds Nadav Amit's lost write on the baseline (the
 // figure the project aims to keep under 2 s), and the cost of a clean configuration's budget.
-import { parseConfigString, resolveConfig, buildKernel } from '../../core/config.ts';
-import { explore, Rng } from '../../core/explore.ts';
-import { runOnce } from '../../core/engine.ts';
+import { parseConfigString, resolveConfig, buildKernel } from '../../core/lab/config.ts';
+import { explore, Rng } from '../../core/model/drivers/explore.ts';
+import { runOnce } from '../../core/model/engine.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 import type { Bench } from './benches.ts';
 

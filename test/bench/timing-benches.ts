@@ -1,9 +1,8 @@
 // Timing-driver benches (npm run bench timing-switches | timing-ab192): figures, not assertions.
 import type { Bench } from './benches.ts';
-import { parseConfigString } from '../../core/config.ts';
-import { resolveTimed, measure, buildTimingKernel } from '../../core/timing/measure.ts';
-import { runTimed } from '../../core/timing/driver.ts';
-import { abPoint } from '../../core/timing/ab.ts';
+import { parseConfigString } from '../../core/lab/config.ts';
+import { resolveTimed, measure } from '../../core/lab/timing/measure.ts';
+import { abPoint } from '../../core/lab/timing/ab.ts';
 import { ARCHES } from '../../arches/index.ts';
 import { contextSwitchThreads } from '../../scenarios/perf/index.ts';
 
@@ -35,40 +34,12 @@ async function ab192(label: string, a: string, b: string) {
   console.log(`timing ab context-switch 192 CPUs ${label}: a ${m.a.mean.toExponential(3)} b ${m.b.mean.toExponential(3)} switches/s, b/a ${(m.b.mean / m.a.mean).toFixed(1)}x, 3+3 runs in ${s.toFixed(1)} s wall`);
 }
 
-/** Step generators created per simulated context switch (context-switch, x86). */
-async function generatorsPerSwitch(): Promise<number> {
-  const sc = contextSwitchThreads;
-  const k = buildTimingKernel(await resolveTimed(parseConfigString('--arch x86 --cpus 8'), sc));
-  let gens = 0;
-  // Wrap every compiled step: a step that returns a generator is one generator created.
-  for (const body of k.fns) for (let i = 0; i < body.length; i++) {
-    const fn = body[i];
-    body[i] = (kk, x, f) => { const g = fn(kk, x, f); if (g !== undefined) gens++; return g; };
-  }
-  runTimed(k, sc, { seed: 1, durationNs: 500_000, warmupNs: 0 });
-  return gens / (k.counters.context_switches ?? 1);
-}
-
-/** The floor the generator-based model sets: a step generator created and resumed twice (a step
- *  that yields once), the model's unit of work, with a trivial body. */
-function generatorFloor(gensPerSwitch: number) {
-  function* step(f: { x: number; y: number }) { if (f.x < 0) return; f.y++; yield 0; }
-  const f = { x: 1, y: 0 };
-  const n = 5_000_000;
-  for (let i = 0; i < 100_000; i++) { const g = step(f); g.next(); g.next(); }
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) { const g = step(f); g.next(); g.next(); }
-  const ns = ((performance.now() - t0) * 1e6) / n;
-  console.log(`generator floor: create + 2 resumes = ${ns.toFixed(0)} ns; x ${gensPerSwitch} generators per simulated switch = ${((ns * gensPerSwitch) / 1000).toFixed(2)} us, i.e. at most ${Math.round(1e9 / (ns * gensPerSwitch))} switches/s with everything else free`);
-}
-
 export const TIMING_BENCHES: Bench[] = [
   {
     name: 'timing-switches',
     async run() {
       await switchesPerWallSecond(2, 50_000_000);
       await switchesPerWallSecond(192, 5_000_000);
-      generatorFloor(Math.round((await generatorsPerSwitch()) * 10) / 10); // docs/calibration.md section 7
     },
   },
   {
