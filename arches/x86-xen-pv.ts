@@ -52,7 +52,7 @@ export const XEN = fns({
 declare module '../core/model/fns.ts' {
   interface KernelFns extends Readonly<typeof XEN> {}
   interface KernelSteps {
-    'flush_tlb_multi.xen_flush_tlb_multi': true; 'exit_mmap.arch_exit_mmap': true;
+    'set_pte.xen_batched_set_pte': true; 'flush_tlb_multi.xen_flush_tlb_multi': true; 'exit_mmap.arch_exit_mmap': true;
     'arch_exit_mmap.xen_exit_mmap': true; 'xen_exit_mmap.xen_drop_mm_ref': true; 'xen_exit_mmap.xen_pgd_unpin': true;
     'xen_drop_mm_ref.drop_mm_ref_this_cpu': true; 'xen_drop_mm_ref.smp_call_function_many': true;
     'drop_mm_ref_this_cpu.leave_mm': true; 'drop_mm_ref_this_cpu.xen_mc_flush': true;

@@ -72,7 +72,7 @@ export const LM_OPS = opFns({ sys_apply_to_page_range: {}, sys_pagemap_scan: {} 
 declare module '../fns.ts' {
   interface KernelFns extends Readonly<typeof LAZY_MMU>, Readonly<typeof LM>, Readonly<typeof LM_OPS> {}
   interface KernelSteps {
-    'set_pte.native_set_pte': true; 'set_pte.xen_batched_set_pte': true;
+    'set_pte.native_set_pte': true;
     'set_ptes.arch_enter_lazy_mmu_mode': true; 'set_ptes.set_pte_loop': true; 'set_ptes.arch_leave_lazy_mmu_mode': true;
     'apply_to_pte_range.arch_enter_lazy_mmu_mode': true; 'apply_to_pte_range.fn_loop': true;
     'apply_to_pte_range.arch_leave_lazy_mmu_mode': true;
@@ -168,15 +168,21 @@ function rowFor(s: LazyMmuState, who: number): number {
   return n;
 }
 
+/** Bit of PTE address a in the pending mask (the PTEs of the kernel PTE page only). */
+function pendingBit(k: Kernel, s: LazyMmuState, a: number): number {
+  const i = a - s.kpt;
+  if (i < 0 || i > KMAP_SLOT) throw new ModelError(`lazy MMU mode: a deferred store to ${k.m.nameOf(a)}, outside the kernel PTE page the model tracks`);
+  return 1 << i;
+}
 /** The PTE store to address a is queued in a lazy batch (Xen PV: xen_batched_set_pte). */
 export function lazyMmuPendingAdd(k: Kernel, a: number) {
   const s = lazyMmuRun(k);
-  s.pending |= 1 << (a - s.kpt);
+  s.pending |= pendingBit(k, s, a);
 }
 /** The queued store to a has been issued. */
 export function lazyMmuPendingDone(k: Kernel, a: number) {
   const s = lazyMmuRun(k);
-  s.pending &= ~(1 << (a - s.kpt));
+  s.pending &= ~pendingBit(k, s, a);
 }
 
 /** this_cpu(xen_lazy_mode) of every CPU (arches/x86-xen-pv.ts reads and writes it). */
