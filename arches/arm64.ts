@@ -25,14 +25,35 @@
 //  - membarrier: the full barrier after rq->curr is "switch_to() for arm64 (weakly-ordered,
 //    spin_unlock is a RELEASE barrier)" (kernel/sched/core.c): the dsb(ish) in __switch_to().
 //  - sync_core: the return to user (ERET) is context synchronizing.
-import type { ArchPlugin } from './types.ts';
-import type { StepRegistry } from '../core/hooks.ts';
-import { defineHooks } from '../core/hooks.ts';
-import { H, type Kernel, type Ctx } from '../core/kernel.ts';
-import * as L from '../core/layout.ts';
+import {
+  fns, ptr, int, bool, NEXT, YIELD, YIELD_RET, CALL, again,
+  H, L,
+  type ArchPlugin, type StepRegistry, type Kernel, type Ctx, type RecordView,
+} from '../core/model/index.ts';
 import { tlbFlushedAll, mmContext, registerDestroyContext, registerSwitchMmIrqsOffAlias, registerRcuTableFree } from './lib.ts';
 
-export const ARM64 = defineHooks(['__switch_mm', 'check_and_switch_context', 'flush_tlb_mm', '__flush_tlb_range']);
+export const ARM64 = fns({
+  __switch_mm: { next: ptr },
+  check_and_switch_context: { mm: ptr, asid: int, old: int, fast: bool },
+  flush_tlb_mm: { mm: ptr },
+  __flush_tlb_range: { mm: ptr, last_level: bool },
+});
+declare module '../core/model/fns.ts' {
+  interface KernelFns extends Readonly<typeof ARM64> {}
+  interface KernelSteps {
+    'switch_mm.__switch_mm': true; '__switch_mm.cpu_set_reserved_ttbr0': true;
+    '__switch_mm.check_and_switch_context': true; 'check_and_switch_context.active_asids_fastpath': true;
+    'check_and_switch_context.cpu_asid_lock': true; 'check_and_switch_context.cpu_switch_mm': true;
+    'activate_mm.switch_mm': true; 'context_switch.dsb_ish': true; 'flush_tlb_mm_range.tlb_flush': true;
+    'flush_tlb_mm.tlbi_aside1is': true; '__flush_tlb_range.tlbi_vae1is': true;
+    'arch_cpu_idle_dead.idle_task_exit': true; 'arch_cpu_idle_dead.cpu_report_death': true;
+  }
+}
+
+/** arm64's per-run state: TTBR0 per CPU (hwLoadedMm), the address of the per-CPU active_asids
+ *  (memory: the fast path cmpxchg()es it), the ASID generation and the last ASID allocated. */
+const ARM64_STATE = { ttbr0: 'perCpu', active_asids: 'word', asid_generation: 'word', asid_next: 'word' } as const;
+const state = (k: Kernel) => k.archState as RecordView<typeof ARM64_STATE>;
 
 /** &mm->context.id: generation << 16 | ASID; 0 = never allocated */
 const ctxId = (k: Kernel, mm: number) => mmContext(k, mm, ['id']);
@@ -46,7 +67,7 @@ function write_ttbr0(k: Kernel, x: Ctx, mm: number, what: string) {
     const pgd = k.ld(x, mm + L.MM_PGD);
     k.ld(x, pgd); // the walker may start using it (speculatively, too)
   }
-  k.archState.ttbr0[x.cpu] = mm;
+  state(k).ttbr0[x.cpu] = mm;
   k.fpGlobal();
   k.count('ttbr0_writes');
   if (k.tracing) k.tr(x, `${what}: msr ttbr0_el1 <- ${mm === k.init_mm ? 'reserved_pg_dir' : `${k.name(mm)}.pgd`}; isb`);
@@ -68,23 +89,24 @@ export function registerArm64Mm(r: StepRegistry) {
   // static inline void switch_mm(struct mm_struct *prev, struct mm_struct *next, struct task_struct *tsk)
   //   if (prev != next) __switch_mm(next);
   //   update_saved_ttbr0(tsk, next);   (SW PAN only: not modelled)
-  r.add('switch_mm', '__switch_mm', function* (k, _x, f) {
-    if (f.prev === f.next) return;
-    yield k.invoke(ARM64.__switch_mm, { next: f.next });
+  r.add('switch_mm', '__switch_mm', (k, x, f) => {
+    if (f.prev === f.next) return NEXT;
+    k.call(x, H.__switch_mm).next = f.next;
+    return CALL;
   });
   // static inline void __switch_mm(struct mm_struct *next)
   //   /* init_mm.pgd does not contain any user mappings and it is always active for kernel
   //      addresses in TTBR1. Just set the reserved TTBR0. */
   //   if (next == &init_mm) { cpu_set_reserved_ttbr0(); return; }
   //   check_and_switch_context(next);
-  r.add('__switch_mm', 'cpu_set_reserved_ttbr0', function* (k, x, f) {
-    if (f.next !== k.init_mm) return;
+  r.add('__switch_mm', 'cpu_set_reserved_ttbr0', (k, x, f) => {
+    if (f.next !== k.init_mm) return NEXT;
     write_ttbr0(k, x, k.init_mm, 'cpu_set_reserved_ttbr0');
-    f.ret_early = true;
-    yield 0;
+    return YIELD_RET;
   });
-  r.add('__switch_mm', 'check_and_switch_context', function* (k, _x, f) {
-    yield k.invoke(ARM64.check_and_switch_context, { mm: f.next });
+  r.add('__switch_mm', 'check_and_switch_context', (k, x, f) => {
+    k.call(x, H.check_and_switch_context).mm = f.next;
+    return CALL;
   });
 
   // void check_and_switch_context(struct mm_struct *mm)
@@ -93,15 +115,21 @@ export function registerArm64Mm(r: StepRegistry) {
   //   if (old_active_asid && asid_gen_match(asid) &&
   //       atomic64_cmpxchg_relaxed(this_cpu_ptr(&active_asids), old_active_asid, asid))
   //           goto switch_mm_fastpath;
-  r.add('check_and_switch_context', 'active_asids_fastpath', function* (k, x, f) {
-    f.asid = k.ld(x, ctxId(k, f.mm));
-    yield 0;
-    const aa = k.archState.active_asids + x.cpu;
-    const old = k.ld(x, aa);
-    yield 0;
-    const gen = k.archState.asid_generation;
-    if (old !== 0 && f.asid !== 0 && (f.asid >>> ASID_BITS) === gen && k.cmpxchg(x, aa, old, f.asid) === old) f.fast = true;
-    yield 0;
+  // Resume points: 1 after reading mm->context.id, 2 after reading active_asids.
+  r.add('check_and_switch_context', 'active_asids_fastpath', (k, x, f, pc) => {
+    const s = state(k);
+    const aa = s.active_asids + x.cpu;
+    if (pc === 0) {
+      f.asid = k.ld(x, ctxId(k, f.mm));
+      return again(1);
+    }
+    if (pc === 1) {
+      f.old = k.ld(x, aa);
+      return again(2);
+    }
+    const gen = s.asid_generation;
+    if (f.old !== 0 && f.asid !== 0 && (f.asid >>> ASID_BITS) === gen && k.cmpxchg(x, aa, f.old, f.asid) === f.old) f.fast = true;
+    return YIELD;
   });
   //   raw_spin_lock_irqsave(&cpu_asid_lock, flags);
   //   /* Check that our ASID belongs to the current generation. */
@@ -110,41 +138,46 @@ export function registerArm64Mm(r: StepRegistry) {
   //   ... atomic64_set(this_cpu_ptr(&active_asids), asid);
   //   raw_spin_unlock_irqrestore(&cpu_asid_lock, flags);
   // The locked section is one action here (cpu_asid_lock serializes it against other CPUs).
-  r.add('check_and_switch_context', 'cpu_asid_lock', function* (k, x, f) {
-    if (f.fast) return;
+  r.add('check_and_switch_context', 'cpu_asid_lock', (k, x, f) => {
+    if (f.fast) return NEXT;
+    const s = state(k);
     const idp = ctxId(k, f.mm);
     let asid = k.ld(x, idp);
-    const gen = k.archState.asid_generation;
+    const gen = s.asid_generation;
     if (asid === 0 || (asid >>> ASID_BITS) !== gen) {
       // new_context(): find_first_zero_bit(asid_map) -- ASID 0 is reserved ("for things like the idmap")
-      asid = (gen << ASID_BITS) | ++k.archState.asid_next;
+      asid = (gen << ASID_BITS) | ++s.asid_next;
       k.st(x, idp, asid);
       k.count('asid_allocs');
     }
-    k.st(x, k.archState.active_asids + x.cpu, asid);
+    k.st(x, s.active_asids + x.cpu, asid);
     k.fpGlobal(); // the allocator's bitmap and generation are global
     f.asid = asid;
-    yield 0;
+    return YIELD;
   });
   // switch_mm_fastpath: arm64_apply_bp_hardening(); if (!system_uses_ttbr0_pan()) cpu_switch_mm(mm->pgd, mm);
-  r.add('check_and_switch_context', 'cpu_switch_mm', function* (k, x, f) {
+  r.add('check_and_switch_context', 'cpu_switch_mm', (k, x, f) => {
     write_ttbr0(k, x, f.mm, `cpu_switch_mm(asid ${asidOf(f.asid)})`);
-    yield 0;
+    return YIELD;
   });
 
   // enter_lazy_tlb(): update_saved_ttbr0(tsk, &init_mm) -- SW PAN only: no step.
 
   // activate_mm(prev, next) (asm-generic): switch_mm(prev, next, current) -- with IRQs on.
-  r.add('activate_mm', 'switch_mm', function* (k, x, f) {
-    yield k.invoke(H.switch_mm, { prev: f.prev, next: f.next, tsk: k.cpus[x.cpu].curr });
+  r.add('activate_mm', 'switch_mm', (k, x, f) => {
+    const c = k.call(x, H.switch_mm);
+    c.prev = f.prev;
+    c.next = f.next;
+    c.tsk = k.cpus[x.cpu].curr.ref;
+    return CALL;
   });
 
   // __switch_to(): "Complete any pending TLB or cache maintenance on this CPU in case the thread
   // migrates to a different CPU. This full barrier is also required by the membarrier system call."
   //   dsb(ish);
-  r.add('context_switch', 'dsb_ish', function* (k, x) {
+  r.add('context_switch', 'dsb_ish', (k, x) => {
     k.mb(x, 'dsb(ish) /* __switch_to */');
-    yield 0;
+    return YIELD;
   }, { before: 'switch_to' });
 
   // ---- static inline void tlb_flush(struct mmu_gather *tlb)
@@ -154,25 +187,28 @@ export function registerArm64Mm(r: StepRegistry) {
   //      entire TLB. */
   //   if (tlb->fullmm) { if (!last_level) flush_tlb_mm(tlb->mm); return; }
   //   __flush_tlb_range(&vma, tlb->start, tlb->end, stride, last_level, tlb_level);
-  r.add('flush_tlb_mm_range', 'tlb_flush', function* (k, _x, f) {
+  r.add('flush_tlb_mm_range', 'tlb_flush', (k, x, f) => {
     if (f.fullmm) {
-      if (f.freed_tables) yield k.invoke(ARM64.flush_tlb_mm, { mm: f.mm });
-      else k.count('fullmm_flush_skipped');
-      return;
+      if (!f.freed_tables) { k.count('fullmm_flush_skipped'); return NEXT; }
+      k.call(x, H.flush_tlb_mm).mm = f.mm;
+      return CALL;
     }
-    yield k.invoke(ARM64.__flush_tlb_range, { mm: f.mm, last_level: !f.freed_tables });
+    const c = k.call(x, H.__flush_tlb_range);
+    c.mm = f.mm;
+    c.last_level = !f.freed_tables;
+    return CALL;
   });
   // flush_tlb_mm(): dsb(ishst); __tlbi(aside1is, asid); __tlbi_user(aside1is, asid); dsb(ish);
-  r.add('flush_tlb_mm', 'tlbi_aside1is', function* (k, x, f) {
+  r.add('flush_tlb_mm', 'tlbi_aside1is', (k, x, f) => {
     tlbi_broadcast(k, x, f.mm, 'flush_tlb_mm');
-    yield 0;
+    return YIELD;
   });
   // __flush_tlb_range(): dsb(ishst); tlbi vae1is (or vale1is when last_level) per page, or
   // flush_tlb_mm() above MAX_TLBI_OPS; dsb(ish). Non-last-level invalidation also drops walk-cache
   // entries, which is what freed page tables need.
-  r.add('__flush_tlb_range', 'tlbi_vae1is', function* (k, x, f) {
+  r.add('__flush_tlb_range', 'tlbi_vae1is', (k, x, f) => {
     tlbi_broadcast(k, x, f.mm, '__flush_tlb_range');
-    yield 0;
+    return YIELD;
   });
 
   registerDestroyContext(r, 'arm64');
@@ -183,14 +219,16 @@ export function registerArm64Hotplug(r: StepRegistry) {
   // arch_cpu_idle_dead() -> cpu_die(): idle_task_exit(); local_daif_mask();
   //   /* Tell __cpu_die() that this CPU is now safe to dispose of */ (void)cpu_report_death();
   //   ops->cpu_die(cpu);
-  r.add('arch_cpu_idle_dead', 'idle_task_exit', function* (k) {
-    yield k.invoke(H.idle_task_exit, {});
+  r.add('arch_cpu_idle_dead', 'idle_task_exit', (k, x) => {
+    k.call(x, H.idle_task_exit);
+    return CALL;
   });
   r.add('arch_cpu_idle_dead', 'cpu_report_death', (k, x) => {
     k.cpus[x.cpu].irqsOff = true; // local_daif_mask()
     k.cpus[x.cpu].dead = true;
     k.fpGlobal();
     if (k.tracing) k.tr(x, `cpu_report_death(cpu${x.cpu})`);
+    return NEXT;
   });
 }
 
@@ -207,9 +245,10 @@ export const arm64: ArchPlugin = {
   syncCore: 'exception-return',
   wantIrqsOffActivateMm: false,
   tlbFlush: 'broadcast',
-  hwLoadedMm: (k, c) => k.archState.ttbr0[c],
+  state: ARM64_STATE,
+  hwLoadedMm: (k, c) => state(k).ttbr0[c],
   // a lazy CPU keeps TTBR0 on the borrowed mm: its walker may use it (speculatively, too)
-  mayWalk: (k, c, mm) => k.archState.ttbr0[c] === mm,
+  mayWalk: (k, c, mm) => state(k).ttbr0[c] === mm,
   // no loaded-mm record: per-CPU active_asids deliberately keeps the previous ASID while TTBR0 is
   // parked on the reserved page (the ASID stays reserved for a rollover).
   loadedMm: undefined,
@@ -220,14 +259,11 @@ export const arm64: ArchPlugin = {
     registerArm64Hotplug(r);
   },
   boot(k) {
-    const active_asids = k.m.alloc('percpu', 'active_asids', Array.from({ length: k.ncpus }, (_, c) => `[${c}]`));
-    k.archState = {
-      ttbr0: Array.from({ length: k.ncpus }, () => k.init_mm),
-      active_asids,
-      asid_generation: 1,
-      asid_next: 0,
-      mmContext: new Map<number, number>(),
-    };
+    const s = state(k);
+    s.active_asids = k.m.alloc('percpu', 'active_asids', Array.from({ length: k.ncpus }, (_, c) => `[${c}]`));
+    s.ttbr0.fill(k.init_mm);
+    s.asid_generation = 1;
+    s.asid_next = 0;
   },
   costs: {
     // [est] a broadcast TLBI + DSB ISH round trip on a server interconnect: ~1000 cycles; Will

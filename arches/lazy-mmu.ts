@@ -14,8 +14,9 @@
 //
 // The generic versions (include/linux/pgtable.h, `#ifndef __HAVE_ARCH_ENTER_LAZY_MMU_MODE`) are
 // empty: an arch without lazy MMU mode (ArchPlugin.lazyMmu == false) registers no step on them.
-// Callers write `yield k.invoke(H.arch_enter_lazy_mmu_mode, {})`. An arch with the mode reports
-// its per-CPU state through ArchPlugin.lazyMmuState(k, cpu) = { active, pending }.
+// The model declares them (core/model/baseline/lazy_mmu.ts, with the callers and the rules); callers
+// write `k.call(x, H.arch_enter_lazy_mmu_mode); return CALL;`. An arch with the mode reports its
+// per-CPU state through ArchPlugin.lazyMmuState(k, cpu) = { active, pending }.
 //
 // What each arch batches (v5.16):
 //   sparc64 (arches/sparc64.ts): struct tlb_batch per CPU: tb->active, tb->tlb_nr. The PTE store
@@ -29,9 +30,6 @@
 //     The context switch runs in PARAVIRT_LAZY_CPU mode: arch_start_context_switch(prev) leaves
 //     MMU mode (TIF_LAZY_MMU_UPDATES on prev) and enters CPU mode, so the CR3 load is batched
 //     until arch_end_context_switch(next) flushes and re-enters MMU mode for next if it had it.
-import { defineHooks } from '../core/hooks.ts';
-
-export const LAZY_MMU = defineHooks([
-  'arch_enter_lazy_mmu_mode', 'arch_leave_lazy_mmu_mode', 'arch_flush_lazy_mmu_mode',
-  'arch_start_context_switch', 'arch_end_context_switch',
-]);
+//     The per-CPU lazy mode and the v6.14 nesting counter are declared by the model, whose steps
+//     read them too (xenLazyMode()).
+export { LAZY_MMU } from '../core/model/index.ts';

@@ -1,5 +1,5 @@
 // Ryan Roberts' "Fix lazy mmu mode" (seed 001): the rules as oracles on the v6.14 callers
-// (core/kernel/lazy_mmu.ts), bisect on Xen PV, the kmap hazard, and the Xen nesting counter.
+// (core/model/baseline/lazy_mmu.ts), bisect on Xen PV, the kmap hazard, and the Xen nesting counter.
 import { describe, it, expect } from 'vitest';
 import { cli, scenario, exploreWith } from './helpers.ts';
 

@@ -32,6 +32,12 @@ export { writeTaskMm, irqOff, irqOn } from './baseline/current_mm.ts';
 export { checkMmdropContext, cpuList } from './baseline/refcount.ts';
 export { opIn } from './baseline/syscalls.ts';
 export { BASELINE_PARTS } from './baseline/index.ts';
+// Lazy MMU mode (a baseline part: importing it registers it in BASELINE_PARTS, so it must be
+// imported after ./baseline/index.ts, never by it: a module it imports runs before it).
+export {
+  LAZY_MMU, LM, lazyMmuEnter, lazyMmuLeave, preemptDisable, preemptEnable, lazyMmuRun, lazyMmuState,
+  lazyMmuPendingAdd, lazyMmuPendingDone, xenLazyMode, XEN_LAZY_NONE, XEN_LAZY_MMU, XEN_LAZY_CPU,
+} from './baseline/lazy_mmu.ts';
 export { tlbFlushMm, tlbFlushMmAll, PAGE_TLB } from './page/tlb.ts';
 export { QUIESCENCE_CHECKS, ORACLES } from './oracles.ts';
 export { sid, str as strOf } from './strings.ts';

@@ -6,8 +6,7 @@
 // The generic set_ptes() no longer enters/leaves lazy MMU mode (sparc64's override keeps its
 // calls until 03), and pagemap_scan_pmd_entry() opens its region after pte_offset_map_lock();
 // the documented rules are the 'lazy-mmu' oracle, which the model checks with or without it.
-import { definePatch } from '../../core/series/types.ts';
-import { lazyMmuEnter } from '../../core/kernel/lazy_mmu.ts';
+import { definePatch, lazyMmuEnter } from '../../core/model/index.ts';
 import { isSparc64 } from './arch.ts';
 
 export default definePatch({
@@ -31,8 +30,7 @@ export default definePatch({
     // fs/proc/task_mmu.c pagemap_scan_pmd_entry(): "follow the normal pattern of holding the ptl
     // for user space mappings": enter after pte_offset_map_lock(), leave before pte_unmap_unlock().
     r.remove('pagemap_scan_pmd_entry', 'arch_enter_lazy_mmu_mode');
-    r.add('pagemap_scan_pmd_entry', 'arch_enter_lazy_mmu_mode', function* (k, x) {
-      yield* lazyMmuEnter(k, x, 'pagemap_scan_pmd_entry()');
-    }, { after: 'pte_offset_map_lock' });
+    r.add('pagemap_scan_pmd_entry', 'arch_enter_lazy_mmu_mode', (k, x) => lazyMmuEnter(k, x, 'pagemap_scan_pmd_entry()'),
+      { after: 'pte_offset_map_lock' });
   },
 });

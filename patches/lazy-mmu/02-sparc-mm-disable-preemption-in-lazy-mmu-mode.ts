@@ -5,8 +5,7 @@
 // On sparc64, arch_enter_lazy_mmu_mode() does preempt_disable() before tb->active = 1 and
 // arch_leave_lazy_mmu_mode() preempt_enable() after tb->active = 0, so a region is never switched
 // out with the per-CPU tlb_batch active; nothing changes on other arches.
-import { definePatch } from '../../core/series/types.ts';
-import { preemptDisable, preemptEnable } from '../../core/kernel/lazy_mmu.ts';
+import { definePatch, preemptDisable, preemptEnable, NEXT } from '../../core/model/index.ts';
 import { isSparc64 } from './arch.ts';
 
 export default definePatch({
@@ -26,8 +25,8 @@ export default definePatch({
     // +	preempt_disable();
     // +	tb = this_cpu_ptr(&tlb_batch);
     // 	tb->active = 1;
-    r.add('arch_enter_lazy_mmu_mode', 'preempt_disable', (k, x) => preemptDisable(k, x), { before: 'tb_active' });
+    r.add('arch_enter_lazy_mmu_mode', 'preempt_disable', (k, x) => { preemptDisable(k, x); return NEXT; }, { before: 'tb_active' });
     // void arch_leave_lazy_mmu_mode(void) { ... tb->active = 0; + preempt_enable(); }
-    r.add('arch_leave_lazy_mmu_mode', 'preempt_enable', (k, x) => preemptEnable(k, x), { after: 'tb_inactive' });
+    r.add('arch_leave_lazy_mmu_mode', 'preempt_enable', (k, x) => { preemptEnable(k, x); return NEXT; }, { after: 'tb_inactive' });
   },
 });

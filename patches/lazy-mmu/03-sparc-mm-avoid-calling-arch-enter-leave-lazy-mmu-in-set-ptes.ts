@@ -4,7 +4,7 @@
 // diff; seed 001 names 1a10a44dfc1d as the commit that nested sparc's set_ptes().
 // On sparc64, set_ptes() stops entering and leaving lazy MMU mode, so it no longer nests inside
 // the caller's region (nor flushes the batch early at the inner leave).
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 import { isSparc64 } from './arch.ts';
 
 export default definePatch({

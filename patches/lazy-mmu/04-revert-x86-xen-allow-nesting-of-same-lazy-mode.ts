@@ -2,10 +2,10 @@
 // ("Fixes: 49147beb0ccb"; v1 4/4 is 20250302145555.3236789-5-ryan.roberts@arm.com; the seeds carry
 // no diff: seed 001 L1 says 49147beb0ccb "breaks its support for preemption").
 // Xen's enter_lazy() BUG_ONs again on any mode but NONE and leave_lazy() always returns to NONE:
-// the xen_lazy_nesting steps (core/kernel/lazy_mmu.ts, base:49147beb0ccb) are removed. Safe only
+// the xen_lazy_nesting steps (core/model/baseline/lazy_mmu.ts, base:49147beb0ccb) are removed. Safe only
 // once nothing nests (01): "the correct solution is to remove the possibility of nesting from the
 // higher level (which has now been done) and remove this x86-specific solution."
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'lazy-mmu/04',
