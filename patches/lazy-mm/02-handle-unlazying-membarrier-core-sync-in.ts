@@ -4,15 +4,25 @@
 // Moves the SYNC_CORE core serialization (S) of a kernel->user switch on a lazily held mm from the
 // core scheduler (finish_task_switch) into x86's switch_mm_irqs_off, on the one path that does not
 // write CR3 (was lazy, same mm, TLB up to date); on other arches the removed call was empty.
-import { definePatch } from '../../core/series/types.ts';
-import { defineHooks } from '../../core/hooks.ts';
-import { H } from '../../core/kernel.ts';
-import * as L from '../../core/layout.ts';
-import { syncCoreEvent } from '../../core/kernel/membarrier.ts';
-import { removeFunction, wrapStep, runBody } from './_steps.ts';
+import {
+  definePatch, fns, ptr, int, NEXT, RET, again, fuseCallAgain, codeKind, Y,
+  H, L, ModelError, syncCoreEvent,
+} from '../../core/model/index.ts';
+import { removeFunction, wrapStep } from './_steps.ts';
 
 // static void sync_core_if_membarrier_enabled(struct mm_struct *next)   (arch/x86/mm/tlb.c)
-defineHooks(['sync_core_if_membarrier_enabled']);
+export const P02 = fns({ sync_core_if_membarrier_enabled: { next: ptr, state: int } });
+declare module '../../core/model/fns.ts' {
+  interface KernelFns extends Readonly<typeof P02> {}
+  interface KernelSteps {
+    'sync_core_if_membarrier_enabled.sync_core_before_usermode': true;
+    'switch_mm_irqs_off.same_mm': true;
+  }
+}
+
+/** Resume point of the wrapped same_mm: sync_core_if_membarrier_enabled() has returned (above
+ *  the resume points of x86's own same_mm). */
+const SYNC_CORE_DONE = 16;
 
 export default definePatch({
   id: 'lazy-mm/02',
@@ -32,22 +42,32 @@ export default definePatch({
     if (!k.arch.name.startsWith('x86') || !r.has('switch_mm_irqs_off', 'same_mm')) return;
     // if (unlikely(atomic_read(&next->membarrier_state) & MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE))
     //         sync_core_before_usermode();
-    r.add('sync_core_if_membarrier_enabled', 'sync_core_before_usermode', function* (k, x, f) {
-      const state = k.ld(x, f.next + L.MM_MEMBARRIER_STATE);
-      yield 0;
-      if (!(state & L.MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE)) return;
+    // Resume point 1: after the read.
+    r.add('sync_core_if_membarrier_enabled', 'sync_core_before_usermode', (k, x, f, pc) => {
+      if (pc === 0) {
+        f.state = k.ld(x, f.next + L.MM_MEMBARRIER_STATE);
+        return again(1);
+      }
+      if (!(f.state & L.MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE)) return NEXT;
       k.count('sync_core');
       syncCoreEvent(k, x);
       if (k.tracing) k.tr(x, 'sync_core_before_usermode()');
+      return NEXT;
     });
     // switch_mm_irqs_off(), real_prev == next, was_lazy, after smp_mb():
     //   if (this_cpu_read(cpu_tlbstate.ctxs[prev_asid].tlb_gen) == next_tlb_gen) {
     //           sync_core_if_membarrier_enabled(next);   /* "we're not going to write to CR3" */
     //           return;
     //   }
-    wrapStep(r, 'switch_mm_irqs_off', 'same_mm', (same_mm) => function* (k, x, f) {
-      yield* runBody(same_mm, k, x, f);
-      if (f.same_up_to_date) yield k.invoke(H.sync_core_if_membarrier_enabled, { next: f.next });
+    // x86's same_mm returns from switch_mm_irqs_off with f.same_up_to_date set, in the event of its
+    // tlb_gen read (FUSE_RET): the call goes between that read and the return, in the same event.
+    wrapStep(r, 'switch_mm_irqs_off', 'same_mm', (same_mm) => (k, x, f, pc) => {
+      if (pc === SYNC_CORE_DONE) return RET;
+      const code = same_mm(k, x, f, pc);
+      if (!f.same_up_to_date) return code;
+      if (codeKind(code) !== RET || (code & Y) !== 0) throw new ModelError('lazy-mm/02: switch_mm_irqs_off.same_mm set same_up_to_date without returning FUSE_RET');
+      k.call(x, H.sync_core_if_membarrier_enabled).next = f.next;
+      return fuseCallAgain(SYNC_CORE_DONE);
     });
   },
 });

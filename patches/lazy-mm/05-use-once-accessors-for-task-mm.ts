@@ -4,7 +4,7 @@
 // Changes nothing in the model: every shared access of the model is already a single, untorn
 // load or store (k.ld/k.st), and membarrier's scan already reads rq->curr and p->mm in two steps,
 // so READ_ONCE/WRITE_ONCE add no event; it exists so bisect positions match the series.
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'lazy-mm/05',

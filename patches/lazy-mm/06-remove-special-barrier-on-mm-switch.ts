@@ -7,8 +7,18 @@
 // so a CPU that is new to `next`'s mm_cpumask keeps the previous MMU context (Christophe Leroy,
 // seed L6825-6937). No-op on other arches. `--set lazy_mm_06=fixed` models the intended change
 // instead (both lines go, switch_mmu_context() stays unconditional), to look at the barrier alone.
-import { definePatch } from '../../core/series/types.ts';
-import { wrapStep, runBody } from './_steps.ts';
+import { definePatch, frameExt, bool, NEXT } from '../../core/model/index.ts';
+import { wrapStep } from './_steps.ts';
+
+// powerpc's switch_mm_irqs_off() local `bool new_on_cpu` and the steps this patch edits, as
+// arches/powerpc.ts declares them (the same declaration twice is fine).
+export const P06_EXT = frameExt({ switch_mm_irqs_off: { new_on_cpu: bool } });
+declare module '../../core/model/fns.ts' {
+  interface FrameExts { 'lazy-mm/06': typeof P06_EXT }
+  interface KernelSteps {
+    'switch_mm_irqs_off.membarrier_arch_switch_mm': true; 'switch_mm_irqs_off.switch_mmu_context': true;
+  }
+}
 
 export default definePatch({
   id: 'lazy-mm/06',
@@ -28,9 +38,10 @@ export default definePatch({
     if (k.param('lazy_mm_06', 'as-posted') === 'fixed') return;
     //  	/* The actual HW switching method differs between the various sub architectures. */
     //  	switch_mmu_context(prev, next, tsk);      <- now the body of `if (!new_on_cpu)`
-    wrapStep(r, 'switch_mm_irqs_off', 'switch_mmu_context', (switch_mmu_context) => function* (k, x, f) {
-      if (f.new_on_cpu) return;
-      yield* runBody(switch_mmu_context, k, x, f);
+    // (new_on_cpu does not change inside the step: the test holds at each of its resume points)
+    wrapStep(r, 'switch_mm_irqs_off', 'switch_mmu_context', (switch_mmu_context) => (k, x, f, pc) => {
+      if (f.new_on_cpu) return NEXT;
+      return switch_mmu_context(k, x, f, pc);
     });
   },
 });

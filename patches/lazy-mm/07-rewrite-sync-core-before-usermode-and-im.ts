@@ -7,7 +7,7 @@
 // two call sites (ipi_sync_core after its smp_mb(), and 02's sync_core_if_membarrier_enabled), and
 // empty bodies on arm/arm64/powerpc as before; the S event does not move. It renames the call that
 // lazy-mm/02 added to x86's tlb.c, so it cannot apply without 02.
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'lazy-mm/07',

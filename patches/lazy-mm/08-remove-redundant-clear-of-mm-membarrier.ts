@@ -4,8 +4,11 @@
 // zeroes it, asserted here); it keeps smp_mb() and the rq->membarrier_state store. The value is
 // unchanged, but the model has one store fewer per exec (a trace line, and a store-buffer commit
 // under TSO), so this is not a trace-identical patch.
-import { definePatch } from '../../core/series/types.ts';
-import * as L from '../../core/layout.ts';
+import { definePatch, YIELD, L } from '../../core/model/index.ts';
+
+declare module '../../core/model/fns.ts' {
+  interface KernelSteps { 'membarrier_exec_mmap.this_cpu_write_rq_state': true }
+}
 
 export default definePatch({
   id: 'lazy-mm/08',
@@ -20,12 +23,12 @@ export default definePatch({
     // -	atomic_set(&mm->membarrier_state, 0);
     //  	/* Keep the runqueue membarrier_state in sync with this mm membarrier_state. */
     //  	this_cpu_write(runqueues.membarrier_state, 0);
-    r.replace('membarrier_exec_mmap', 'clear_state', function* (k, x, f) {
+    r.replace('membarrier_exec_mmap', 'clear_state', (k, x, f) => {
       // "exec_mmap() supplies a brand-new mm from mm_alloc(), and membarrier_state is already 0."
       if (k.peek(f.mm + L.MM_MEMBARRIER_STATE) !== 0)
         throw new Error(`internal: exec_mmap() got ${k.name(f.mm)} with membarrier_state != 0 (mm_alloc() zeroes it)`);
       k.st(x, k.rq[x.cpu] + L.RQ_MEMBARRIER_STATE, 0);
-      yield 0;
+      return YIELD;
     }, 'this_cpu_write_rq_state');
   },
 });

@@ -5,9 +5,15 @@
 // smp_mb__after_spinlock() after task_lock() plus membarrier_update_current_mm(mm) after the ->mm
 // store; kthread_use_mm() gains smp_mb__after_spinlock() after task_lock(), the full barrier before
 // its ->mm store that it lacked; membarrier_exec_mmap() is deleted.
-import { definePatch } from '../../core/series/types.ts';
-import { H } from '../../core/kernel.ts';
+import { definePatch, YIELD, CALL, H } from '../../core/model/index.ts';
 import { removeFunction } from './_steps.ts';
+
+declare module '../../core/model/fns.ts' {
+  interface KernelSteps {
+    'exec_mmap.smp_mb__after_spinlock': true; 'exec_mmap.membarrier_update_current_mm': true;
+    'kthread_use_mm.smp_mb__after_spinlock': true;
+  }
+}
 
 export default definePatch({
   id: 'lazy-mm/09',
@@ -23,14 +29,15 @@ export default definePatch({
     // +	/* membarrier() requires a full barrier before switching mm. */
     // +	smp_mb__after_spinlock();
     r.remove('exec_mmap', 'membarrier_exec_mmap');
-    r.add('exec_mmap', 'smp_mb__after_spinlock', function* (k, x) {
+    r.add('exec_mmap', 'smp_mb__after_spinlock', (k, x) => {
       k.mb(x, 'smp_mb__after_spinlock');
-      yield 0;
+      return YIELD;
     }, { after: 'task_lock' });
     //  	WRITE_ONCE(tsk->mm, mm);  /* membarrier reads this without locks */
     // +	membarrier_update_current_mm(mm);
-    r.add('exec_mmap', 'membarrier_update_current_mm', function* (k, x, f) {
-      yield k.invoke(H.membarrier_update_current_mm, { mm: f.mm });
+    r.add('exec_mmap', 'membarrier_update_current_mm', (k, x, f) => {
+      k.call(x, H.membarrier_update_current_mm).mm = f.mm;
+      return CALL;
     }, { after: 'set_mm' });
     // kernel/sched/membarrier.c: void membarrier_exec_mmap(struct mm_struct *mm) is deleted.
     removeFunction(r, 'membarrier_exec_mmap');
@@ -41,9 +48,9 @@ export default definePatch({
     // +	smp_mb__after_spinlock();
     //  	/* Hold off tlb flush IPIs while switching mm's */
     //  	local_irq_disable();
-    r.add('kthread_use_mm', 'smp_mb__after_spinlock', function* (k, x) {
+    r.add('kthread_use_mm', 'smp_mb__after_spinlock', (k, x) => {
       k.mb(x, 'smp_mb__after_spinlock');
-      yield 0;
+      return YIELD;
     }, { after: 'task_lock' });
   },
 });

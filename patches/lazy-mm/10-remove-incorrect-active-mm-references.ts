@@ -5,8 +5,11 @@
 // checks nmi_uaccess_okay() (cpu_tlbstate.loaded_mm == current->mm) and then reads
 // current->mm->context.ldt. insn-eval's get_desc() gets the same change, but it runs in the user
 // task's own context (current->mm == active_mm == loaded mm), and the model has no such reader.
-import { definePatch } from '../../core/series/types.ts';
-import * as L from '../../core/layout.ts';
+import { definePatch, YIELD, FUSE, L } from '../../core/model/index.ts';
+
+declare module '../../core/model/fns.ts' {
+  interface KernelSteps { 'perf_callchain_user.get_segment_base': true }
+}
 
 export default definePatch({
   id: 'lazy-mm/10',
@@ -24,16 +27,16 @@ export default definePatch({
     //  	/* IRQs are off, so this synchronizes with smp_store_release */
     // -	ldt = READ_ONCE(current->active_mm->context.ldt);
     // +	ldt = smp_load_acquire(&current->mm->context.ldt);
-    r.replace('perf_callchain_user', 'get_segment_base', function* (k, x) {
+    r.replace('perf_callchain_user', 'get_segment_base', (k, x) => {
       const cur = k.cpus[x.cpu].curr.ref;
       // nmi_uaccess_okay(): `if (loaded_mm != current_mm) return false;` -- switch_mm_irqs_off()
       // stores LOADED_MM_SWITCHING to loaded_mm before writing CR3, so a match means CR3 (and
       // LDTR) hold current->mm.
       const loaded = k.ld(x, k.tlb[x.cpu] + L.TLB_LOADED_MM);
       const mm = k.ld(x, cur + L.T_MM);
-      if (loaded !== mm) return;
+      if (loaded !== mm) return FUSE;
       k.ld(x, mm + L.MM_LDT);
-      yield 0;
+      return YIELD;
     });
   },
 });

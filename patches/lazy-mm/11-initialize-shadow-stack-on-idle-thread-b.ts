@@ -3,7 +3,7 @@
 // Changes nothing in the model: it moves scs_task_reset(idle) from idle_task_exit() to bringup_cpu(),
 // and the model has no shadow call stacks; it exists so bisect positions match the series (in the
 // kernel, 12 deletes idle_task_exit() and relies on this move; the model cannot see that).
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'lazy-mm/11',

@@ -5,10 +5,20 @@
 // unlazy_mm_irqs_off() (switch to init_mm, mmgrab(&init_mm), active_mm = &init_mm, mmdrop(old))
 // before cpuhp_report_idle_dead() (so before rcu_report_dead()), instead of idle_task_exit() in the
 // arch's play_dead (after it) plus finish_cpu() on the BP; both of those are deleted.
-import { definePatch } from '../../core/series/types.ts';
-import { H, NULL } from '../../core/kernel.ts';
-import * as L from '../../core/layout.ts';
+import { definePatch, fns, ptr, task, NEXT, YIELD, FUSE, FUSE_RET, CALL, H, NULL, L } from '../../core/model/index.ts';
 import { removeFunction } from './_steps.ts';
+
+// void unlazy_mm_irqs_off(void)   (kernel/sched/core.c); locals: current, its active_mm
+export const P12 = fns({ unlazy_mm_irqs_off: { tsk: task, mm: ptr } });
+declare module '../../core/model/fns.ts' {
+  interface KernelFns extends Readonly<typeof P12> {}
+  interface KernelSteps {
+    'unlazy_mm_irqs_off.check': true; 'unlazy_mm_irqs_off.switch_mm_irqs_off': true;
+    'unlazy_mm_irqs_off.mmgrab_init_mm': true; 'unlazy_mm_irqs_off.set_active_mm': true;
+    'unlazy_mm_irqs_off.finish_arch_post_lock_switch': true; 'unlazy_mm_irqs_off.mmdrop': true;
+    'do_idle_offline.unlazy_mm_irqs_off': true;
+  }
+}
 
 export default definePatch({
   id: 'lazy-mm/12',
@@ -29,36 +39,41 @@ export default definePatch({
     // 	if (mm == &init_mm)
     // 		return;
     r.add('unlazy_mm_irqs_off', 'check', (k, x, f) => {
-      const cur = k.cpus[x.cpu].curr;
+      const cur = k.cpus[x.cpu].curr.ref;
       f.tsk = cur;
-      f.mm = k.ld(x, cur.ref + L.T_ACTIVE_MM);
+      f.mm = k.ld(x, cur + L.T_ACTIVE_MM);
       if (!k.cpus[x.cpu].irqsOff) k.violate('context', `unlazy_mm_irqs_off() with IRQs enabled on cpu${x.cpu} (lockdep_assert_irqs_disabled)`, x);
-      if (k.ld(x, cur.ref + L.T_MM) !== NULL) {
+      if (k.ld(x, cur + L.T_MM) !== NULL) {
         k.warn(x, true, 'WARN_ON_ONCE(current->mm) in unlazy_mm_irqs_off');
-        f.ret_early = true;
-        return;
+        return FUSE_RET;
       }
-      if (f.mm === k.init_mm) f.ret_early = true;
+      return f.mm === k.init_mm ? FUSE_RET : FUSE;
     });
     // 	switch_mm_irqs_off(mm, &init_mm, current);
-    r.add('unlazy_mm_irqs_off', 'switch_mm_irqs_off', function* (k, x, f) {
-      yield k.invoke(H.switch_mm_irqs_off, { prev: f.mm, next: k.init_mm, tsk: f.tsk });
+    r.add('unlazy_mm_irqs_off', 'switch_mm_irqs_off', (k, x, f) => {
+      const c = k.call(x, H.switch_mm_irqs_off);
+      c.prev = f.mm;
+      c.next = k.init_mm;
+      c.tsk = f.tsk;
+      return CALL;
     });
     // 	mmgrab(&init_mm);
-    r.add('unlazy_mm_irqs_off', 'mmgrab_init_mm', function* (k, x) {
-      yield k.invoke(H.mmgrab, { mm: k.init_mm });
+    r.add('unlazy_mm_irqs_off', 'mmgrab_init_mm', (k, x) => {
+      k.call(x, H.mmgrab).mm = k.init_mm;
+      return CALL;
     });
     // 	current->active_mm = &init_mm;
-    r.add('unlazy_mm_irqs_off', 'set_active_mm', function* (k, x, f) {
-      k.st(x, f.tsk.ref + L.T_ACTIVE_MM, k.init_mm);
-      yield 0;
+    r.add('unlazy_mm_irqs_off', 'set_active_mm', (k, x, f) => {
+      k.st(x, f.tsk + L.T_ACTIVE_MM, k.init_mm);
+      return YIELD;
     });
     // 	finish_arch_post_lock_switch();   (empty on the modelled arches)
-    r.add('unlazy_mm_irqs_off', 'finish_arch_post_lock_switch', () => {});
+    r.add('unlazy_mm_irqs_off', 'finish_arch_post_lock_switch', () => NEXT);
     // 	mmdrop(mm);
     // }
-    r.add('unlazy_mm_irqs_off', 'mmdrop', function* (k, x, f) {
-      yield k.invoke(H.mmdrop, { mm: f.mm });
+    r.add('unlazy_mm_irqs_off', 'mmdrop', (k, x, f) => {
+      k.call(x, H.mmdrop).mm = f.mm;
+      return CALL;
     });
 
     // kernel/sched/idle.c do_idle():
@@ -67,8 +82,9 @@ export default definePatch({
     //  			tick_nohz_idle_stop_tick();
     //  			cpuhp_report_idle_dead();
     //  			arch_cpu_idle_dead();
-    r.add('do_idle_offline', 'unlazy_mm_irqs_off', function* (k, x) {
-      yield k.invoke(H.unlazy_mm_irqs_off, {});
+    r.add('do_idle_offline', 'unlazy_mm_irqs_off', (k, x) => {
+      k.call(x, H.unlazy_mm_irqs_off);
+      return CALL;
     }, { before: 'cpuhp_report_idle_dead' });
 
     // Every arch's play_dead path loses its idle_task_exit() call (x86: play_dead_common()), and

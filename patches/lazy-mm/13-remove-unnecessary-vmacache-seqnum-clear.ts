@@ -4,7 +4,7 @@
 // model drops the exec_mmap.vmacache_seqnum_clear step, which touches no shared state, so traces do
 // not change; the patch still exists so that bisect positions match the series (and 14 can then move
 // the remaining body into __change_current_mm(), where zeroing a live mm's seqnum would be wrong).
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'lazy-mm/13',

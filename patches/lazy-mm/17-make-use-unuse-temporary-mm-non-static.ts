@@ -5,7 +5,7 @@
 // unuse_temporary_mm() from alternative.c (static inline) to tlb.c (extern) with "The code is
 // unchanged", and the model already has them as the x86 hooks use_temporary_mm/unuse_temporary_mm.
 // The patch exists so that bisect positions match the series (18 and 19 build on it).
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'lazy-mm/17',

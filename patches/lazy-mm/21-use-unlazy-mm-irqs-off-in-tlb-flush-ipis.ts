@@ -4,9 +4,11 @@
 // unlazy_mm_irqs_off() instead of switch_mm_irqs_off(NULL, &init_mm, NULL), so the scheduler knows:
 // current->active_mm becomes &init_mm, rq->lazy_mm is released and mmdrop_lazy() runs -- from the
 // flush IPI handler (hardirq) or the local flush.
-import { definePatch } from '../../core/series/types.ts';
-import { H } from '../../core/kernel.ts';
-import * as L from '../../core/layout.ts';
+import { definePatch, RET, FUSE, fuseCallAgain, H, L } from '../../core/model/index.ts';
+
+declare module '../../core/model/fns.ts' {
+  interface KernelSteps { 'flush_tlb_func.unlazy_mm_irqs_off': true }
+}
 
 export default definePatch({
   id: 'lazy-mm/21',
@@ -23,11 +25,13 @@ export default definePatch({
     // +	unlazy_mm_irqs_off();
     //   	return;
     //   }
-    r.replace('flush_tlb_func', 'lazy_switch_to_init_mm', function* (k, x, f) {
-      if (!k.ld(x, k.tlb[x.cpu] + L.TLB_IS_LAZY)) return;
+    // Resume point 1: unlazy_mm_irqs_off() has returned: `return;`
+    r.replace('flush_tlb_func', 'lazy_switch_to_init_mm', (k, x, _f, pc) => {
+      if (pc === 1) return RET;
+      if (!k.ld(x, k.tlb[x.cpu] + L.TLB_IS_LAZY)) return FUSE;
       k.count('flush_unlazy');
-      yield k.invoke(H.unlazy_mm_irqs_off, {});
-      f.ret_early = true;
+      k.call(x, H.unlazy_mm_irqs_off);
+      return fuseCallAgain(1);
     }, 'unlazy_mm_irqs_off');
   },
 });

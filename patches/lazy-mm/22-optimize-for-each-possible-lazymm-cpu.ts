@@ -5,8 +5,11 @@
 //   #define for_each_possible_lazymm_cpu(cpu, mm) for_each_cpu((cpu), mm_cpumask((mm)))
 // (the tlb.c hunk only extends a comment in use_temporary_mm()). Correct only if x86 never drops a
 // lazily used mm from mm_cpumask behind the scheduler's back, which is what 19, 20 and 21 ensure.
-import { definePatch } from '../../core/series/types.ts';
-import * as L from '../../core/layout.ts';
+import { definePatch, YIELD, L } from '../../core/model/index.ts';
+
+declare module '../../core/model/fns.ts' {
+  interface KernelSteps { 'for_each_possible_lazymm_cpu.for_each_cpu_mm_cpumask': true }
+}
 
 export default definePatch({
   id: 'lazy-mm/22',
@@ -19,9 +22,9 @@ export default definePatch({
   apply(r, k) {
     if (!k.arch.name.startsWith('x86')) return;
     // "On x86, mm_cpumask(mm) contains all CPUs that might be lazily using mm"
-    r.replace('for_each_possible_lazymm_cpu', 'for_each_online_cpu', function* (k, x, f) {
+    r.replace('for_each_possible_lazymm_cpu', 'for_each_online_cpu', (k, x, f) => {
       f.in = k.ld(x, f.mm + L.MM_CPUMASK + f.cpu) !== 0;
-      yield 0;
+      return YIELD;
     }, 'for_each_cpu_mm_cpumask');
   },
 });

@@ -4,8 +4,21 @@
 // x86 selects ARCH_WANT_IRQS_OFF_ACTIVATE_MM, so the exec path (__change_current_mm(mm, true) after
 // 14, exec_mmap() before) keeps IRQs off across activate_mm() and enables them after it; and x86's
 // activate_mm() calls switch_mm_irqs_off() instead of switch_mm() (no local_irq_save/restore).
-import { definePatch } from '../../core/series/types.ts';
-import { H, type Kernel, type Ctx } from '../../core/kernel.ts';
+import { definePatch, NEXT, YIELD, CALL, H, NULL, type Kernel, type Ctx } from '../../core/model/index.ts';
+
+declare module '../../core/model/fns.ts' {
+  interface KernelSteps {
+    '__change_current_mm.irq_enable_before_activate_mm': true; '__change_current_mm.irq_enable_after_activate_mm': true;
+    'exec_mmap.irq_enable_before_activate_mm': true; 'exec_mmap.irq_enable_after_activate_mm': true;
+    'activate_mm.switch_mm_irqs_off': true;
+  }
+}
+
+/** local_irq_enable(): a pending interrupt is taken here (a scheduling point). */
+function irqEnable(k: Kernel, x: Ctx): number {
+  k.cpus[x.cpu].irqsOff = false;
+  return YIELD;
+}
 
 export default definePatch({
   id: 'lazy-mm/23',
@@ -22,19 +35,23 @@ export default definePatch({
     //   if (!IS_ENABLED(CONFIG_ARCH_WANT_IRQS_OFF_ACTIVATE_MM)) local_irq_enable();   -> gone
     //   activate_mm(old_active_mm, mm);
     //   if (IS_ENABLED(CONFIG_ARCH_WANT_IRQS_OFF_ACTIVATE_MM)) local_irq_enable();   -> always
-    const hook = r.has('__change_current_mm', 'irq_enable_before_activate_mm') ? '__change_current_mm' : 'exec_mmap';
-    const brandNew = (f: { brand_new?: boolean }) => hook === 'exec_mmap' || !!f.brand_new;
-    r.replace(hook, 'irq_enable_before_activate_mm', () => {});
-    r.replace(hook, 'irq_enable_after_activate_mm', function* (k: Kernel, x: Ctx, f) {
-      if (!brandNew(f)) return;
-      k.cpus[x.cpu].irqsOff = false;
-      yield 0; // a pending interrupt is taken here
-    });
+    if (r.has('__change_current_mm', 'irq_enable_before_activate_mm')) {
+      // __change_current_mm(): only its mm_is_brand_new branch calls activate_mm()
+      r.replace('__change_current_mm', 'irq_enable_before_activate_mm', () => NEXT);
+      r.replace('__change_current_mm', 'irq_enable_after_activate_mm', (k, x, f) => (f.brand_new ? irqEnable(k, x) : NEXT));
+    } else {
+      r.replace('exec_mmap', 'irq_enable_before_activate_mm', () => NEXT);
+      r.replace('exec_mmap', 'irq_enable_after_activate_mm', (k, x) => irqEnable(k, x));
+    }
     // #define activate_mm(prev, next) do { paravirt_activate_mm((prev), (next));
     // -	switch_mm((prev), (next), NULL);
     // +	switch_mm_irqs_off((prev), (next), NULL);
-    r.replace('activate_mm', 'switch_mm', function* (k, _x, f) {
-      yield k.invoke(H.switch_mm_irqs_off, { prev: f.prev, next: f.next, tsk: null });
+    r.replace('activate_mm', 'switch_mm', (k, x, f) => {
+      const c = k.call(x, H.switch_mm_irqs_off);
+      c.prev = f.prev;
+      c.next = f.next;
+      c.tsk = NULL;
+      return CALL;
     }, 'switch_mm_irqs_off');
   },
 });

@@ -1,6 +1,6 @@
 // Andy Lutomirski, "[PATCH 00/23] mm, sched: Rework lazy mm handling", 2022-01-08, on v5.16.
 // Seed: seeds/000_13ce268f039a5445.txt (cover letter L1-160).
-import type { SeriesDef } from '../../core/series/types.ts';
+import type { SeriesDef } from '../../core/model/index.ts';
 import p01 from './01-document-why-membarrier-works.ts';
 import p02 from './02-handle-unlazying-membarrier-core-sync-in.ts';
 import p03 from './03-remove-membarrier-arch-switch-mm-prototy.ts';
