@@ -1,6 +1,6 @@
 // Registered series, in the order `list` prints them. Each series folder holds one module per
 // patch and an index.ts with the series metadata.
-import type { SeriesDef } from '../core/series/types.ts';
+import type { SeriesDef } from '../core/model/index.ts';
 import { lazyMm } from './lazy-mm/index.ts';
 import { shootLazies } from './shoot-lazies/index.ts';
 import { lazierTlb } from './lazier-tlb/index.ts';

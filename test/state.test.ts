@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { parseConfigString, resolveConfig, buildKernel } from '../core/lab/config.ts';
-import { startRun, enabledEvents, execEvent, finishRun, enabledBuf, type Chooser } from '../core/model/engine.ts';
+import { startRun, enabledEvents, execEvent, finishRun, enabledBuf } from '../core/model/engine.ts';
 import { Rng } from '../core/model/drivers/explore.ts';
 import { renderTrace } from '../core/model/trace.ts';
 import type { Kernel, ScenarioDef } from '../core/model/index.ts';

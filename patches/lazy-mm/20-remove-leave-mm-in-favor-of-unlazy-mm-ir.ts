@@ -6,16 +6,15 @@
 // reference stay) is deleted; its callers -- use_temporary_mm() when is_lazy, cpuidle_enter_state()
 // with CPUIDLE_FLAG_TLB_FLUSHED, Xen's drop_mm_ref_this_cpu() -- call the core
 // unlazy_mm_irqs_off(), which also moves current->active_mm to &init_mm and drops the lazy mm.
-import { definePatch, fns, frameExt, ptr, NEXT, FUSE, CALL, FUSE_CALL, again, H, L } from '../../core/model/index.ts';
+import { definePatch, frameExt, ptr, NEXT, FUSE, CALL, FUSE_CALL, again, H, L } from '../../core/model/index.ts';
 import { removeFunction } from './_steps.ts';
+// arch/x86/xen/mmu_pv.c: static void drop_mm_ref_this_cpu(void *info), an IPI handler whose info
+// is the mm, is declared by the Xen PV arch module; this patch adds the loaded_mm its body reads
+// before a scheduling point.
+import '../../arches/x86-xen-pv.ts';
 
-// arch/x86/xen/mmu_pv.c: static void drop_mm_ref_this_cpu(void *info), as arches/x86-xen-pv.ts
-// declares it (an IPI handler; info is the mm), and the loaded_mm this patch's body reads before
-// a scheduling point.
-export const P20 = fns({ drop_mm_ref_this_cpu: { mm: ptr } });
 export const P20_EXT = frameExt({ drop_mm_ref_this_cpu: { loaded_mm: ptr } });
 declare module '../../core/model/fns.ts' {
-  interface KernelFns extends Readonly<typeof P20> {}
   interface FrameExts { 'lazy-mm/20': typeof P20_EXT }
   interface KernelSteps {
     'cpuidle_enter_state.leave_mm': true; 'cpuidle_enter_state.unlazy_mm_irqs_off': true;
