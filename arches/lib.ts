@@ -30,14 +30,14 @@ export function cpumaskOf(k: Kernel, x: Ctx, mm: number): number[] {
  *  page-table lifetime oracle reads: baseline/refcount.ts, tlb_flush_mmu_free). */
 export function tlbFlushedLocal(k: Kernel, cpu: number, mm: number) {
   const mi = k.mmInfo(mm);
-  if (mi && mi.isStaleWalker(cpu)) mi.clearStaleWalker(cpu);
+  if (mi && mi.isStaleWalker(cpu)) { mi.clearStaleWalker(cpu); k.fpGlobal(); } // ghost state other CPUs' frees read
   tlbFlushMm(k, cpu, mm); // and the page-level TLB entries (core/model/page)
 }
 
 /** A broadcast invalidation (arm64 TLBI *IS, powerpc tlbie) reached every CPU's TLB. */
 export function tlbFlushedAll(k: Kernel, mm: number) {
   const mi = k.mmInfo(mm);
-  if (mi && mi.hasStaleWalkers) mi.clearStaleWalkers();
+  if (mi && mi.hasStaleWalkers) { mi.clearStaleWalkers(); k.fpGlobal(); }
   tlbFlushMmAll(k, mm);
 }
 

@@ -131,11 +131,13 @@ function mcRun(k: Kernel, x: Ctx, op: number, a: number, v: number) {
       const prev = s.cr3[x.cpu];
       s.cr3[x.cpu] = a; // set_current_cr3(): xen_current_cr3
       s.switchingFrom[x.cpu] = NULL;
+      k.fpGlobal(); // the MMU's state: the lifetime oracles of other CPUs read it
       tlbFlushedLocal(k, x.cpu, prev); // a new base pointer flushes the non-global TLB
       k.count('cr3_writes');
       return;
     }
     case MC_TLB_FLUSH_MULTI:
+      k.fpGlobal(); // other CPUs' TLBs
       for (const c of maskCpus(v)) tlbFlushedLocal(k, c, a);
       k.count('xen_tlb_flush_multi');
       return;

@@ -66,6 +66,7 @@ export function load_new_mm_cr3(k: Kernel, x: Ctx, next: number) {
   const prev = s.cr3[x.cpu];
   s.cr3[x.cpu] = next;
   s.switchingFrom[x.cpu] = NULL;
+  k.fpGlobal(); // the MMU's state: the lifetime oracles of other CPUs read it
   tlbFlushedLocal(k, x.cpu, prev);
   k.mb(x, `write CR3 <- ${k.name(next)}.pgd (serializing)`);
   syncCoreEvent(k, x);
@@ -75,7 +76,7 @@ export function load_new_mm_cr3(k: Kernel, x: Ctx, next: number) {
 /** This CPU's TLB and paging-structure caches no longer hold translations of mm. */
 export function tlbFlushedLocal(k: Kernel, cpu: number, mm: number) {
   const mi = k.mmInfo(mm);
-  if (mi && mi.isStaleWalker(cpu)) mi.clearStaleWalker(cpu);
+  if (mi && mi.isStaleWalker(cpu)) { mi.clearStaleWalker(cpu); k.fpGlobal(); } // ghost state other CPUs' frees read
   tlbFlushMm(k, cpu, mm); // and the page-level TLB entries (core/model/page)
 }
 

@@ -522,25 +522,25 @@ export class Kernel {
         const hb = id * XW;
         const hdr = this.hdr;
         this.act.push(this.runState.region(`cpu${cpu}.${LEVEL_NAMES[level]}.stack`, new Int32Array(MAXD * AW), 0, {
-          key: true, live: () => hdr[hb + X_SP] * AW,
+          key: true, liveFrom: { from: hdr, at: hb + X_SP, per: AW },
         }).a);
         this.fw.push(this.runState.region(`cpu${cpu}.${LEVEL_NAMES[level]}.frames`, new Int32Array(level === 0 ? FW_TASK : FW_IRQ), 0, {
-          key: true, live: () => hdr[hb + X_FTOP],
+          key: true, liveFrom: { from: hdr, at: hb + X_FTOP, per: 1 },
         }).a);
       }
       this.ctxOfCpu.push(cs);
       const cpuA = this.cpuR.a;
       const cb = cpu * CW;
-      const q = this.runState.region(`cpu${cpu}.ipis`, new Int32Array(IPI_CAP * IW), 0, { key: true, live: () => cpuA[cb + C_IPI_LEN] * IW });
+      const q = this.runState.region(`cpu${cpu}.ipis`, new Int32Array(IPI_CAP * IW), 0, { key: true, liveFrom: { from: cpuA, at: cb + C_IPI_LEN, per: IW } });
       this.ipiR.push(q);
       this.ipiQ.push(q.a);
       this.cpus.push(new CpuView(this.cpuR.a, cpu, this));
     }
     this.misc = this.runState.region('misc', new Int32Array(GW), GW, { key: true, canon: (v) => this.canonMisc(v) }).a;
-    this.violR = this.runState.region('violations', new Int32Array(MAX_VIOLATIONS * VW), 0, { key: true, live: () => this.misc[G_NVIOL] * VW });
-    this.warnR = this.runState.region('warned once', new Int32Array(16), 0, { key: true, live: () => this.misc[G_NWARNED] });
-    this.countR = this.runState.region('counters', new Float64Array(64), 0, { key: false, live: () => Math.min(COUNTER_NAMES.length, this.countR.a.length) });
-    this.countOrderR = this.runState.region('counter order', new Int32Array(64), 0, { key: false, live: () => this.misc[G_NCOUNT] });
+    this.violR = this.runState.region('violations', new Int32Array(MAX_VIOLATIONS * VW), 0, { key: true, liveFrom: { from: this.misc, at: G_NVIOL, per: VW } });
+    this.warnR = this.runState.region('warned once', new Int32Array(16), 0, { key: true, liveFrom: { from: this.misc, at: G_NWARNED, per: 1 } });
+    this.countR = this.runState.region('counters', new Float64Array(64), 0, { key: false });
+    this.countOrderR = this.runState.region('counter order', new Int32Array(64), 0, { key: false, liveFrom: { from: this.misc, at: G_NCOUNT, per: 1 } });
     this.archState = cfg.arch.state ? declareRecord(this.runState, `arch ${cfg.arch.name}`, cfg.arch.state, nc) : {};
     for (const p of STATE_PARTS) p.declare(this);
   }
@@ -606,6 +606,7 @@ export class Kernel {
     for (const q of this.ipiR) q.n = 0;
     this.misc.fill(0);
     this.countR.a.fill(0);
+    this.countR.n = 0;
     this.trace = [];
     this.tasks = [];
   }
@@ -622,11 +623,26 @@ export class Kernel {
     this.rebuildRq();
   }
 
-  /** Recompute rqTasks from the tasks' cpu fields (creation order). */
+  /** Recompute rqTasks from the tasks' cpu fields (creation order), unless they are as indexed. */
   rebuildRq() {
+    const n = this.taskCount();
+    let same = n === this.rqCpus.length;
+    for (let i = 0; same && i < n; i++) if (this.tasks[i].cpu !== this.rqCpus[i]) same = false;
+    if (same) return;
     const rq: TaskView[][] = Array.from({ length: this.ncpus }, () => []);
-    for (let i = 0; i < this.taskCount(); i++) rq[this.tasks[i].cpu].push(this.tasks[i]);
+    this.rqCpus = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      rq[this.tasks[i].cpu].push(this.tasks[i]);
+      this.rqCpus[i] = this.tasks[i].cpu;
+    }
     this.rqTasks = rq;
+  }
+  /** the task cpus rqTasks was built from (emptied at boot: rebuilt at the next restore) */
+  private rqCpus = new Int32Array(0);
+  /** A fresh run builds rqTasks itself (newTask); forget the last index. */
+  resetRq(ncpus: number) {
+    this.rqTasks = Array.from({ length: ncpus }, () => []);
+    this.rqCpus = new Int32Array(0);
   }
 
   /** The canonical state vector: equal vectors, equal futures (outputs excluded). */
@@ -917,9 +933,18 @@ export class Kernel {
     if (this.tracing) this.tr(x, `store ${this.m.nameOf(a)} = ${this.fmt(a, v)}${this.tso ? ' (buffered)' : ''}`);
   }
 
+  /** Commit x's buffered stores (a LOCK-prefixed RMW, a barrier): they become visible to other
+   *  CPUs here, so they are writes of this event's footprint. */
+  private drain(x: Ctx) {
+    const c = x.cpu, len = this.m.sbLen[c];
+    if (len === 0) return;
+    if (this.fpOn) { const b = this.m.sb[c]; for (let i = 0; i < 2 * len; i += 2) this.fpAdd(b[i] * 2 + 1); }
+    this.m.drainAll(c);
+  }
+
   /** A locked read-modify-write: drains the store buffer (x86 LOCK), returns the new value. */
   atomicAdd(x: Ctx, a: number, d: number, name = d > 0 ? 'atomic_inc' : 'atomic_dec'): number {
-    this.m.drainAll(x.cpu);
+    this.drain(x);
     this.note(x, a, true);
     const v = (this.m.mem[a] += d);
     this.countId(CNT_ATOMICS);
@@ -930,7 +955,7 @@ export class Kernel {
 
   /** cmpxchg: returns the old value; stores `nv` if it equalled `old`. Fully ordered. */
   cmpxchg(x: Ctx, a: number, old: number, nv: number): number {
-    this.m.drainAll(x.cpu);
+    this.drain(x);
     this.note(x, a, true);
     const cur = this.m.mem[a];
     if (cur === old) this.m.mem[a] = nv;
@@ -942,9 +967,10 @@ export class Kernel {
 
   /** A full memory barrier (smp_mb and friends). Also an F event for the membarrier checker. */
   mb(x: Ctx, what = 'smp_mb') {
-    this.m.drainAll(x.cpu);
+    // Its footprint is the stores it commits (drain); the membarrier checker's flags it sets are
+    // this CPU's own (a checker that reads another CPU's conflicts with everything itself).
+    this.drain(x);
     this.fEvent(x);
-    if (this.fpOn) this.fpAdd(-1);
     this.acc++;
     if (this.tm !== null) this.tm.barrier(what);
     if (this.tracing) this.tr(x, what);
@@ -977,8 +1003,9 @@ export class Kernel {
   }
 
   /** An oracle's or checker's read of memory: no interleaving and no KASAN (the checker is not
-   *  the kernel). */
+   *  the kernel), but in the footprint: the order of the event that wrote it decides the verdict. */
   peek(a: number): number {
+    if (this.fpOn) this.fpAdd(a * 2);
     return this.m.mem[a];
   }
 
@@ -1005,7 +1032,7 @@ export class Kernel {
     this.countId(counterId(name), d);
   }
   countId(id: number, d = 1) {
-    if (id >= this.countR.a.length) this.countR.ensure(id + 1);
+    if (id >= this.countR.n) { this.countR.ensure(id + 1); this.countR.n = id + 1; }
     const a = this.countR.a;
     if (a[id] === 0 && !this.counted(id)) {
       const n = this.misc[G_NCOUNT];
@@ -1029,7 +1056,7 @@ export class Kernel {
     return out;
   }
   counterValue(id: number): number {
-    return id < this.countR.a.length ? this.countR.a[id] : 0;
+    return id < this.countR.n ? this.countR.a[id] : 0;
   }
 
   // ---- where a context is ---------------------------------------------------------------------------

@@ -48,7 +48,8 @@ export class Memory {
 
   constructor(private readonly st: RunState, readonly ncpus: number, readonly tso: boolean, capacity = 1024) {
     this.rMem = st.region('mem', new Int32Array(capacity), 1, { key: true });
-    this.rDead = st.region('dead', new Uint8Array(capacity), 1, { key: true });
+    // dead[] follows from the object table (owner, freed): restored, not part of the identity
+    this.rDead = st.region('dead', new Uint8Array(capacity), 1, { key: false });
     // owner[] follows from the object table; both only grow: a snapshot keeps their lengths
     this.rOwner = st.region('owner', new Int32Array(capacity).fill(-1), 1, { key: false, appendOnly: true });
     this.rObjs = st.region('objs', new Int32Array(64 * OW), 0, { key: true, appendOnly: true });
@@ -57,7 +58,7 @@ export class Memory {
     const lens = this.sbLen;
     this.sb = [];
     for (let c = 0; c < ncpus; c++)
-      this.sb.push(st.region(`cpu${c}.store buffer`, new Int32Array(2 * SB_CAP), 0, { key: true, live: () => 2 * lens[c] }).a);
+      this.sb.push(st.region(`cpu${c}.store buffer`, new Int32Array(2 * SB_CAP), 0, { key: true, liveFrom: { from: lens, at: c, per: 2 } }).a);
     this.refresh();
   }
 

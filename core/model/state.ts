@@ -9,6 +9,7 @@
 // bumps `RunState.epoch`; code that caches an array re-reads it when the epoch changed.
 
 export type Words = Int32Array | Uint8Array | Float64Array;
+const NO_WORDS = new Int32Array(0);
 
 /** A growable Int32 vector, the canonical form being built. */
 export class Vec {
@@ -41,8 +42,9 @@ export interface RegionOpts {
   key: boolean;
   /** canonical form, when the raw live words are not (ring buffers, stacks with dead slots) */
   canon?: (v: Vec) => void;
-  /** the live length, when something else keeps it (a call stack's depth in its context header) */
-  live?: () => number;
+  /** the live length, when another array keeps it: words = from[at] * per (a call stack's
+   *  depth in its context header) */
+  liveFrom?: { from: Int32Array; at: number; per: number };
   /** words below the live length never change once written (an index of allocations): a
    *  snapshot keeps only the length */
   appendOnly?: boolean;
@@ -51,8 +53,19 @@ export interface RegionOpts {
 export class Region<T extends Words = Words> {
   /** 0: Int32Array, 1: Float64Array, 2: Uint8Array */
   readonly type: number;
+  private readonly lfA: Int32Array;
+  private readonly lfAt: number;
+  private readonly lfPer: number;
   constructor(readonly name: string, public a: T, public n: number, readonly opts: RegionOpts, private readonly state: RunState) {
     this.type = a instanceof Int32Array ? 0 : a instanceof Float64Array ? 1 : 2;
+    this.lfA = opts.liveFrom?.from ?? NO_WORDS;
+    this.lfAt = opts.liveFrom?.at ?? 0;
+    this.lfPer = opts.liveFrom ? opts.liveFrom.per : -1;
+  }
+
+  /** The number of live words. */
+  live(): number {
+    return this.lfPer < 0 ? this.n : this.lfA[this.lfAt] * this.lfPer;
   }
 
   /** Make room for `cap` words, keeping the contents (reallocates: bumps the state's epoch). */
@@ -92,6 +105,7 @@ export class RunState {
 
   region<T extends Words>(name: string, a: T, n: number, opts: RegionOpts): Region<T> {
     if (this.regions.some((r) => r.name === name)) throw new Error(`internal: region '${name}' declared twice`);
+    if (opts.key && !opts.canon && !(a instanceof Int32Array)) throw new Error(`internal: key region '${name}' must be Int32 words (or give a canonical form)`);
     const r = new Region<T>(name, a, n, opts, this);
     this.regions.push(r as unknown as Region);
     return r;
@@ -108,7 +122,7 @@ export class RunState {
     let oi = 0, of = 0, ob = 0;
     for (let i = 0; i < rs.length; i++) {
       const r = rs[i];
-      const n = r.opts.live ? r.opts.live() : r.n;
+      const n = r.live();
       s.lens[i] = n;
       if (r.opts.appendOnly) continue;
       const a = r.a;
@@ -137,7 +151,7 @@ export class RunState {
       const r = rs[i];
       const n = s.lens[i];
       if (r.opts.appendOnly) { r.n = n; continue; }
-      const was = r.opts.live ? r.opts.live() : r.n;
+      const was = r.live();
       r.ensure(n);
       const a = r.a;
       if (r.type === 0) { copy(a, 0, s.i32, oi, n); oi += n; }
@@ -155,21 +169,30 @@ export class RunState {
     return v.slice();
   }
 
-  /** The canonical vector in a scratch buffer (valid until the next call). */
+  /** The canonical vector in a scratch buffer (valid until the next call). `bounds[i]` is where
+   *  the i-th key region's part starts (and bounds[count] where the last ends): the components an
+   *  exhaustive search interns separately. */
   buildVector(): Vec {
     const v = this.vec;
     v.n = 0;
+    let i = 0;
     for (const r of this.regions) {
       if (!r.opts.key) continue;
+      if (i + 1 >= this.bounds.length) { const b = new Int32Array(this.bounds.length * 2); b.set(this.bounds); this.bounds = b; }
+      this.bounds[i++] = v.n;
       if (r.opts.canon) r.opts.canon(v);
       else {
-        const n = r.opts.live ? r.opts.live() : r.n;
+        const n = r.live();
         v.push(n);
         v.pushRange(r.a, 0, n);
       }
     }
+    this.bounds[i] = v.n;
+    this.components = i;
     return v;
   }
+  bounds = new Int32Array(64);
+  components = 0;
 
   /** A 64-bit hash of the canonical vector, as 16 hex digits. */
   stateKey(): string {

@@ -33,7 +33,7 @@ export function newTask(k: Kernel, name: string, o: { kthread: boolean; cpu: num
 /** Fresh run state: memory, init_mm, per-CPU rq/tlbstate/idle. */
 export function boot(k: Kernel) {
   k.resetState();
-  k.rqTasks = Array.from({ length: k.ncpus }, () => []);
+  k.resetRq(k.ncpus);
   k.online = k.m.alloc('cpumask', 'cpu_online_mask', L.onlineFields(k.ncpus));
   // init_mm: static mm_users = 2, mm_count = 1; each CPU's idle task then takes a reference.
   k.init_mm = newMm(k, 'init_mm', 2, true);

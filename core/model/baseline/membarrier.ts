@@ -221,6 +221,7 @@ export function registerMembarrier(r: StepRegistry) {
 /** membarrier() on x.cpu read rq[c]->curr == p and p->mm == pmm != mm and skips cpu c. */
 function observedSkip(k: Kernel, x: Ctx, c: number, mm: number, p: number, pmm: number) {
   if (checker(k) !== 'observed') return;
+  k.fpGlobal(); // reads and writes cpu c's checker state (and its store buffer)
   const cpu = k.cpus[c];
   // I-POST/I-SYNC: c has stored mm as rq->curr->mm, not yet followed by F (or S): membarrier()
   // relies on that F before c's next ACCESS(mm) (checked there) -- and c must not have accessed

@@ -150,6 +150,7 @@ export function registerRefcount(r: StepRegistry) {
     const stale: number[] = [];
     for (let c = 0; c < k.ncpus; c++) if (mayWalk(k, c, tlb.mm)) stale.push(c);
     mi.staleWalkers = stale;
+    k.fpGlobal(); // reads every CPU's MMU state and sets ghost state flushes on other CPUs clear
     tlb.freed_tables = true;
     tlb.need_flush = true;
     if (k.tracing) k.tr(x, `free_pgtables: unlink ${mi.name}'s page tables (walkers: ${cpuList(stale)})`);

@@ -200,7 +200,9 @@ export function registerSched(r: StepRegistry) {
       wake(k, k.task(f.sleeper));
       return goTo(0);
     }
-    k.fpGlobal(); // scheduling decisions read ghost runqueue state
+    // The scheduling decision reads this CPU's own state and its runqueue's tasks: another CPU
+    // changes those only in events that conflict with everything (wake, clone, migration,
+    // hotplug: fpGlobal), so this event needs no footprint of its own for them.
     if (cpu.dead) {
       k.wait(x, W_UP_REQ, x.cpu);
       return block(1);

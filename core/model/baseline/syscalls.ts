@@ -87,6 +87,7 @@ export function registerSyscalls(r: StepRegistry) {
       k.st(x, child.ref + L.T_MM, f.mm);
       k.st(x, child.ref + L.T_ACTIVE_MM, f.mm);
       child.state = TS_RUNNABLE;
+      k.fpGlobal(); // the child's runqueue (another CPU's scheduling decision) sees it
       return YIELD;
     }
     f.mm = k.ld(x, f.tsk + L.T_MM);
