@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import { parseArgs, intFlag, loadScenario, configJson, describeConfig, progressFor } from './common.ts';
 import { resolveConfig, buildKernel } from '../config.ts';
-import { explore, replay, minimizeAndTrace, Rng, type Strategy } from '../../model/drivers/explore.ts';
+import { explore, replay, minimizeAndTrace, Rng, STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
+import { describeCoverage, type Coverage } from '../../model/drivers/coverage.ts';
 import { runOnce, encodeSchedule, decodeSchedule, type Chooser } from '../../model/engine.ts';
 import { primaryViolation, type Violation } from '../../model/index.ts';
 import { renderTrace } from '../../model/trace.ts';
@@ -58,35 +59,45 @@ export async function cmdRun(argv: string[]): Promise<number> {
   const trace = renderTrace(k, k.trace);
   const vs = res.violations.map((v) => ({ ...v, schedule }));
   if (p.flags.has('--trace')) fs.writeFileSync(p.flags.get('--trace')!, trace.join('\n') + '\n');
+  const seed = p.flags.has('--schedule') ? null : intFlag(p, '--seed', 1);
+  const coverage: Coverage = { kind: 'sampled', states: null, transitions: null, schedules: 1, bound: null, strategy: seed === null ? 'replay' : 'random', seed };
   if (p.bools.has('--json')) {
     process.stdout.write(JSON.stringify({
       command: 'run', scenario: sc.name, config: configJson(r), violations: vs, schedulesExplored: 1,
-      steps: res.steps, schedule, metrics: k.counters,
+      steps: res.steps, schedule, metrics: k.counters, coverage,
     }, null, 2) + '\n');
   } else {
     process.stdout.write(`run ${sc.name}: ${describeConfig(r)}\n`);
     if (vs.length) printViolations(vs, trace, sc.name, replayArgsOf(argv));
-    else process.stdout.write(`no violation (${res.steps} steps)\nschedule: ${schedule}\n`);
+    else process.stdout.write(`no violation in this one schedule (${res.steps} steps; ${describeCoverage(coverage)})\nschedule: ${schedule}\n`);
   }
   return vs.length ? 1 : 0;
 }
 
+/** Default state budget of the exhaustive search (states stored). */
+export const VERIFY_BUDGET = 5_000_000;
+
 export async function cmdExplore(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--strategy', '--budget', '--seed', '--preemptions'], ['--json']);
+  const p = parseArgs(argv, ['--strategy', '--budget', '--seed', '--preemptions', '--storage', '--bitstate-bits'], ['--json', '--shortest']);
   const sc = await loadScenario(p.positional[0]);
   if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
   const strategy = (p.flags.get('--strategy') ?? sc.strategy ?? 'dfs') as Strategy;
-  if (!['random', 'pct', 'dfs'].includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (random, pct or dfs)`);
+  if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (${STRATEGIES.join(', ')})`);
+  const storage = (p.flags.get('--storage') ?? 'exact') as 'exact' | 'hash-compact' | 'bitstate';
+  if (!['exact', 'hash-compact', 'bitstate'].includes(storage)) throw new UsageError(`--storage takes exact, hash-compact or bitstate, not '${storage}'`);
+  if (strategy !== 'verify' && (p.flags.has('--storage') || p.flags.has('--bitstate-bits') || p.bools.has('--shortest')))
+    throw new UsageError('--storage, --bitstate-bits and --shortest are options of --strategy verify');
   const r = await resolveConfig(p.words, sc);
   const k = buildKernel(r);
-  const budget = intFlag(p, '--budget', sc.budget ?? 20000);
+  const budget = intFlag(p, '--budget', strategy === 'verify' ? VERIFY_BUDGET : sc.budget ?? 20000);
   const seed = intFlag(p, '--seed', 1);
   const prog = progressFor(p, `explore ${sc.name}`);
   const t0 = performance.now();
   const res = explore(k, sc, {
     strategy, budget, seed, maxSteps: sc.maxSteps ?? DEFAULT_MAX_STEPS,
     preemptionBound: intFlag(p, '--preemptions', 2),
-    progress: (n, b) => prog.update(`${n}/${b} schedules`),
+    storage, bitstateLog2: intFlag(p, '--bitstate-bits', 30), shortestBudget: p.bools.has('--shortest') ? 20 * budget : 0,
+    progress: (n, b) => prog.update(strategy === 'verify' ? `${n} states` : `${n}/${b} schedules`),
   });
   prog.done();
   const secs = (performance.now() - t0) / 1000;
@@ -94,16 +105,20 @@ export async function cmdExplore(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify({
       command: 'explore', scenario: sc.name, config: configJson(r), strategy, seed, budget,
       violations: res.violations, schedulesExplored: res.schedulesExplored, steps: res.steps,
-      complete: res.complete, metrics: res.counters, trace: res.trace,
+      complete: res.complete, coverage: res.coverage, ...(res.verify ? { verify: res.verify } : {}),
+      metrics: res.counters, trace: res.trace,
     }, null, 2) + '\n');
   } else {
-    process.stdout.write(`explore ${sc.name}: ${describeConfig(r)}; ${strategy}, budget ${budget}, seed ${seed}\n`);
+    const what = strategy === 'verify' ? `verify (stateful exhaustive search, ${storage} visited set)` : `${strategy}, budget ${budget}${strategy === 'dfs' ? `, preemption bound ${intFlag(p, '--preemptions', 2)}` : `, seed ${seed}`}`;
+    process.stdout.write(`explore ${sc.name}: ${describeConfig(r)}; ${what}\n`);
+    const v = res.verify;
+    const size = v ? `${v.states} states stored, ${v.transitions} transitions, depth ${v.depth}, ${(v.bytes / 1048576).toFixed(1)} MiB` : `${res.schedulesExplored} schedules, ${res.steps} steps`;
     if (res.violations.length) {
-      process.stdout.write(`found after ${res.schedulesExplored} schedules (${res.steps} steps, ${secs.toFixed(2)} s)\n\n`);
+      process.stdout.write(`found after ${size} (${secs.toFixed(2)} s)\n\n`);
       printViolations(res.violations, res.trace, sc.name, replayArgsOf(argv));
     } else {
-      const what = res.complete ? `all ${res.schedulesExplored} schedules of the bounded space` : `${res.schedulesExplored} schedules`;
-      process.stdout.write(`no violation in ${what} (${res.steps} steps, ${secs.toFixed(2)} s)\n`);
+      process.stdout.write(`no violation: ${describeCoverage(res.coverage)}\n  ${size}, ${secs.toFixed(2)} s\n`);
+      if (res.coverage.kind === 'sampled' && strategy === 'verify') process.stdout.write(`  the search stopped at the budget of ${budget} states (--budget N raises it)\n`);
     }
   }
   return res.violations.length ? 1 : 0;

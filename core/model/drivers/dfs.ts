@@ -42,6 +42,8 @@ export interface DfsOptions {
   maxSteps: number;
   preemptionBound: number;
   progress?: (explored: number, budget: number) => void;
+  /** checked between schedules: true stops the search (interrupted) */
+  stop?: () => boolean;
 }
 
 export interface DfsOutcome {
@@ -52,6 +54,7 @@ export interface DfsOutcome {
   /** the whole bounded space was explored */
   complete: boolean;
   counters: Record<string, number>;
+  interrupted: boolean;
 }
 
 export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcome {
@@ -69,7 +72,7 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
       const stack: Node[] = [];
       const fps: Int32Array[] = [];
       const events: number[] = [];
-      if (explored >= o.budget) return { found: null, schedulesExplored: explored, steps, complete: false, counters };
+      if (explored >= o.budget) return { found: null, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
       startRun(k, sc, false);
       let last = -1;
       for (;;) {
@@ -126,7 +129,7 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
         for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
         if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
         if (k.violationCount !== 0) {
-          return { found: { violations: k.violations, steps: events.length, events: events.slice() }, schedulesExplored: explored, steps, complete: false, counters };
+          return { found: { violations: k.violations, steps: events.length, events: events.slice() }, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
         }
         // Backtrack to the deepest node with an untried alternative within the bound.
         let d = stack.length - 1;
@@ -143,7 +146,8 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
           if (alt >= 0) break;
         }
         if (alt < 0) break; // this bound is exhausted
-        if (explored >= o.budget) return { found: null, schedulesExplored: explored, steps, complete: false, counters };
+        if (explored >= o.budget) return { found: null, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
+        if (o.stop?.()) return { found: null, schedulesExplored: explored, steps, complete: false, counters, interrupted: true };
         const node = stack[d];
         node.chosen = alt;
         stack.length = d + 1;
@@ -166,7 +170,7 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
         last = node.last;
       }
     }
-    return { found: null, schedulesExplored: explored, steps, complete: true, counters };
+    return { found: null, schedulesExplored: explored, steps, complete: true, counters, interrupted: false };
   } finally {
     k.fpOn = false;
   }

@@ -6,16 +6,28 @@ import { primaryViolation, type Kernel, type Violation } from '../kernel.ts';
 import type { ScenarioDef } from '../scenario.ts';
 import { renderTrace } from '../trace.ts';
 import { dfsExplore } from './dfs.ts';
+import { verifySearch, type Storage } from './verify.ts';
+import type { Coverage } from './coverage.ts';
 
-export type Strategy = 'random' | 'pct' | 'dfs';
+/** random, PCT and bounded DFS sample or bound the schedules; verify searches every state. */
+export type Strategy = 'random' | 'pct' | 'dfs' | 'verify';
+export const STRATEGIES: readonly Strategy[] = ['random', 'pct', 'dfs', 'verify'];
 
 export interface ExploreOptions {
   strategy: Strategy;
-  budget: number; // schedules
+  /** schedules (random, pct, dfs); states stored (verify) */
+  budget: number;
   seed: number;
   maxSteps: number;
   preemptionBound?: number;
   pctDepth?: number;
+  /** verify: the visited set (exact by default) */
+  storage?: Storage;
+  bitstateLog2?: number;
+  /** verify: transitions to spend looking for a shorter counterexample after the first */
+  shortestBudget?: number;
+  /** checked between schedules / every few thousand transitions: true stops the search */
+  stop?: () => boolean;
   progress?: (explored: number, budget: number) => void;
 }
 
@@ -25,9 +37,14 @@ export interface ExploreResult {
   trace: string[];
   schedulesExplored: number;
   steps: number;
-  /** DFS only: the bounded space was exhausted */
+  /** DFS: the bounded space was exhausted; verify: the whole state space was searched */
   complete: boolean;
   counters: Record<string, number>;
+  /** what a "no violation" covers */
+  coverage: Coverage;
+  /** verify: states stored, transitions, deepest path, visited-set bytes */
+  verify?: { states: number; transitions: number; depth: number; bytes: number; storage: Storage; missProbability?: number };
+  interrupted: boolean;
 }
 
 /** xorshift32: tiny, fast and the same on every machine. */
@@ -96,8 +113,29 @@ class PctChooser implements Chooser {
 
 export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreResult {
   let r: { found: RunResult | null; schedulesExplored: number; steps: number; complete: boolean; counters: Record<string, number> };
-  if (o.strategy === 'dfs') {
-    r = dfsExplore(k, sc, { budget: o.budget, maxSteps: o.maxSteps, preemptionBound: o.preemptionBound ?? 2, progress: o.progress });
+  let coverage: Coverage;
+  let verify: ExploreResult['verify'];
+  let interrupted = false;
+  if (o.strategy === 'verify') {
+    const v = verifySearch(k, sc, {
+      maxSteps: o.maxSteps, storage: o.storage, bitstateLog2: o.bitstateLog2, maxStates: o.budget,
+      shortestBudget: o.shortestBudget, stop: o.stop, progress: o.progress ? (st) => o.progress!(st, o.budget) : undefined,
+    });
+    interrupted = v.interrupted;
+    r = { found: v.found, schedulesExplored: 0, steps: v.transitions, complete: v.complete, counters: v.counters };
+    verify = { states: v.states, transitions: v.transitions, depth: v.depth, bytes: v.bytes, storage: v.storage, missProbability: v.missProbability };
+    const exhausted = !v.found && !v.interrupted && v.states < o.budget;
+    coverage = {
+      kind: v.interrupted ? 'interrupted' : v.complete ? 'verified' : exhausted && v.storage !== 'exact' ? 'hashed' : 'sampled',
+      states: v.states, transitions: v.transitions, schedules: null, bound: null, strategy: 'verify', seed: null,
+      ...(v.missProbability !== undefined ? { missProbability: v.missProbability } : {}),
+    };
+  } else if (o.strategy === 'dfs') {
+    const bound = o.preemptionBound ?? 2;
+    const d = dfsExplore(k, sc, { budget: o.budget, maxSteps: o.maxSteps, preemptionBound: bound, progress: o.progress, stop: o.stop });
+    interrupted = d.interrupted;
+    r = d;
+    coverage = { kind: d.interrupted ? 'interrupted' : d.complete ? 'verified-bounded' : 'sampled', states: null, transitions: null, schedules: d.schedulesExplored, bound, strategy: 'dfs', seed: null };
   } else {
     const rng = new Rng(o.seed);
     let steps = 0;
@@ -106,6 +144,7 @@ export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreR
     let kEst = 64;
     const counters: Record<string, number> = {};
     while (explored < o.budget) {
+      if (o.stop?.()) { interrupted = true; break; }
       const chooser: Chooser = o.strategy === 'pct' ? new PctChooser(rng, o.pctDepth ?? 3, kEst) : new RandomChooser(rng);
       const run = runOnce(k, sc, chooser, { maxSteps: o.maxSteps });
       explored++;
@@ -117,9 +156,10 @@ export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreR
       if (run.violations.length) { found = run; break; }
     }
     r = { found, schedulesExplored: explored, steps, complete: false, counters };
+    coverage = { kind: interrupted ? 'interrupted' : 'sampled', states: null, transitions: null, schedules: explored, bound: null, strategy: o.strategy, seed: o.seed };
   }
   const m = r.found ? minimizeAndTrace(k, sc, r.found.events, primaryViolation(r.found.violations)!, o.maxSteps) : { violations: [], trace: [] };
-  return { ...m, schedulesExplored: r.schedulesExplored, steps: r.steps, complete: r.complete, counters: r.counters };
+  return { ...m, schedulesExplored: r.schedulesExplored, steps: r.steps, complete: r.complete, counters: r.counters, coverage, verify, interrupted };
 }
 
 /** Replay a schedule exactly. */
