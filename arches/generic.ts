@@ -1,4 +1,4 @@
-// generic: the template `lazymm new-arch NAME` copies (core/cli/new-arch.ts). It is not a real
+// generic: the template `lazymm new-arch NAME` copies (core/lab/cli/new-arch.ts). It is not a real
 // architecture and not registered in arches/index.ts; the conformance suite runs it anyway, so a
 // freshly scaffolded arch passes unchanged. After scaffolding, replace this paragraph with the
 // kernel version and the files the model follows (arch/NAME/include/asm/mmu_context.h,

@@ -908,6 +908,12 @@ export class Kernel {
     return str(this.ipiQ[t][i * IW + I_PURPOSE]);
   }
 
+  /** The context (Ctx.id) that sent the i-th pending IPI of cpu t, oldest first (read-only, for
+   *  observers: the conformance checkers attribute flush IPIs to their sender's flush). */
+  ipiFrom(t: number, i: number): number {
+    return this.ipiQ[t][i * IW + I_FROM];
+  }
+
   // ---- the access path ----------------------------------------------------------------------------
 
   private note(x: Ctx, a: number, write: boolean) {
@@ -1090,6 +1096,16 @@ export class Kernel {
   /** Depth of x's call stack. */
   depth(x: Ctx): number {
     return this.hdr[x.id * XW + X_SP];
+  }
+
+  /** The activation at `depth` of x's stack (0: the outermost): its function, the base of its
+   *  frame (read it with k.at(x, H.fn, base)) and where it will resume (step index, and pc: -1 the
+   *  next step, -2 return). Read-only, for observers (the conformance checkers): an activation is
+   *  identified by (context, depth) while it lives, and its step index never decreases. */
+  frameAt(x: Ctx, depth: number): { fn: number; base: number; step: number; pc: number } {
+    const a = this.act[x.id], r = depth * AW;
+    if (depth < 0 || depth >= this.hdr[x.id * XW + X_SP]) throw new ModelError(`internal: no frame at depth ${depth} of cpu${x.cpu}'s ${LEVEL_NAMES[x.level]} context`);
+    return { fn: a[r + A_FN], base: a[r + A_BASE], step: a[r + A_STEP], pc: a[r + A_PC] };
   }
 
   /** The system call a task context is in ('' if none): the op function under the CPU loop. */

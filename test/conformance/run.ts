@@ -6,10 +6,9 @@ import { ARCHES } from '../../arches/index.ts';
 import { generic } from '../../arches/generic.ts';
 import type { ArchPlugin } from '../../arches/types.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
-import type { ScenarioDef } from '../../core/scenario.ts';
-import { parseConfigString, resolveConfig, buildKernel } from '../../core/config.ts';
-import { explore, type Strategy } from '../../core/explore.ts';
-import type { Violation } from '../../core/kernel.ts';
+import type { ScenarioDef, Violation } from '../../core/model/index.ts';
+import { parseConfigString, resolveConfig, buildKernel } from '../../core/lab/config.ts';
+import { explore, type Strategy } from '../../core/model/drivers/explore.ts';
 import { attachConformance, emptyObservations, type Observations } from './checkers.ts';
 import { PROBES } from './scenarios.ts';
 

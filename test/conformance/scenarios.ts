@@ -2,26 +2,50 @@
 // arch paths the invariants watch -- flushes with a lazy CPU, exits with lazy CPUs, exec,
 // kthread_use_mm, CPU offline/online, a flush inside a lazy MMU region -- in front of the
 // explorer on every arch. Like every scenario they describe work, never a schedule.
-import { defineScenario, type ScenarioDef } from '../../core/scenario.ts';
-import { registerOp } from '../../core/program.ts';
-import { H } from '../../core/kernel.ts';
-import * as L from '../../core/layout.ts';
-import { LAZY_MMU } from '../../arches/lazy-mmu.ts';
+import {
+  defineScenario, opFns, ptr, H, L, CALL, again, callAgain, BASELINE_PARTS,
+  type ScenarioDef, type StepRegistry,
+} from '../../core/model/index.ts';
 
-declare module '../../core/program.ts' {
+declare module '../../core/model/program.ts' {
   interface OpMap {
     /** arch_enter_lazy_mmu_mode(); a TLB flush of the task's mm; arch_leave_lazy_mmu_mode() */
     conformance_lazy_mmu_flush: object;
   }
 }
 
-registerOp('conformance_lazy_mmu_flush', function* (k, x, t) {
-  const mm = k.ld(x, t.ref + L.T_MM);
-  yield 0;
-  yield k.invoke(LAZY_MMU.arch_enter_lazy_mmu_mode, {});
-  yield k.invoke(H.flush_tlb_mm_range, { mm, freed_tables: false, full: false, fullmm: false });
-  yield k.invoke(LAZY_MMU.arch_leave_lazy_mmu_mode, {});
-});
+export const CONFORMANCE_OPS = opFns({ sys_conformance_lazy_mmu_flush: { mm: ptr } });
+declare module '../../core/model/fns.ts' {
+  interface KernelFns extends Readonly<typeof CONFORMANCE_OPS> {}
+  interface KernelSteps { 'sys_conformance_lazy_mmu_flush.lazy_mmu_flush': true }
+}
+
+// Resume points: 1 after reading current->mm (a scheduling point), 2 after entering lazy MMU
+// mode, 3 after the flush. The mm lives in the frame across them.
+function registerConformanceOps(r: StepRegistry) {
+  r.add('sys_conformance_lazy_mmu_flush', 'lazy_mmu_flush', (k, x, f, pc) => {
+    switch (pc) {
+      case 0:
+        f.mm = k.ld(x, f.tsk + L.T_MM);
+        return again(1);
+      case 1:
+        k.call(x, H.arch_enter_lazy_mmu_mode);
+        return callAgain(2);
+      case 2: {
+        const c = k.call(x, H.flush_tlb_mm_range);
+        c.mm = f.mm;
+        c.freed_tables = false;
+        c.full = false;
+        c.fullmm = false;
+        return callAgain(3);
+      }
+      default:
+        k.call(x, H.arch_leave_lazy_mmu_mode);
+        return CALL;
+    }
+  });
+}
+BASELINE_PARTS.push(registerConformanceOps);
 
 /** Flushes with and without freed page tables while the other thread naps (its CPU lazily on the
  *  mm), sometimes after it exited (a single-user mm: powerpc's exit_flush_lazy_tlbs path). */

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import { Project, SyntaxKind, type ObjectLiteralExpression, type SourceFile } from 'ts-morph';
 import type { ArchPlugin } from '../../arches/types.ts';
-import { Kernel } from '../../core/kernel.ts';
+import { Kernel } from '../../core/model/index.ts';
 
 const ARCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../arches');
 
@@ -33,8 +33,12 @@ export const REQUIRED: Record<string, (x: unknown) => boolean> = {
   apply: isFn,
   costs: (x) => typeof x === 'object' && x !== null && Object.values(x).every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0),
 };
+/** A declared record schema (core/model/records.ts): field -> 'word' | 'perCpu'. */
+const isRecordSchema = (x: unknown) =>
+  typeof x === 'object' && x !== null && Object.values(x).every((v) => v === 'word' || v === 'perCpu');
 /** Optional fields: valid when present. */
 export const OPTIONAL: Record<string, (x: unknown) => boolean> = {
+  state: isRecordSchema,
   mayWalk: isFn,
   boot: isFn,
   tlbFlush: oneOf('ipi', 'broadcast', 'hypercall', 'mixed'),

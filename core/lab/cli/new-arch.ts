@@ -23,7 +23,7 @@ function camel(name: string): string {
 }
 
 export function archesDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../arches');
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../arches');
 }
 
 export interface Scaffolded { file: string; ident: string }
@@ -49,11 +49,24 @@ export function scaffoldArch(name: string, dir = archesDir()): Scaffolded {
   const pascal = ident.charAt(0).toUpperCase() + ident.slice(1);
 
   const sf = template.copy(file);
-  // the plugin object and the functions that register its steps get the arch's own names
+  // the plugin object, the functions that register its steps and the declarations of its kernel
+  // functions and frame fields (GENERIC, GENERIC_EXT) get the arch's own names
   sf.getVariableDeclarationOrThrow('generic').rename(ident);
   for (const fn of sf.getFunctions()) {
     const n = fn.getName();
     if (n && n.includes('Generic')) fn.rename(n.replace('Generic', pascal));
+  }
+  let upper = name.toUpperCase().replace(/-/g, '_');
+  const imported = new Set(sf.getImportDeclarations().flatMap((d) => d.getNamedImports().map((n) => n.getName())));
+  if (imported.has(upper) || imported.has(`${upper}_EXT`)) upper += '_ARCH'; // `lazymm new-arch h` must not shadow H
+  for (const v of sf.getVariableDeclarations()) {
+    const n = v.getName();
+    if (n.includes('GENERIC')) v.rename(n.replace('GENERIC', upper));
+  }
+  // the owner key of its frame extensions (declare module ... interface FrameExts { 'arch:generic': ... })
+  for (const p of sf.getDescendantsOfKind(SyntaxKind.PropertySignature)) {
+    const n = p.getNameNode();
+    if (n.isKind(SyntaxKind.StringLiteral) && n.getLiteralValue() === 'arch:generic') n.replaceWithText(`'arch:${name}'`);
   }
   const lit = sf.getVariableDeclarationOrThrow(ident).getInitializerIfKindOrThrow(SyntaxKind.ObjectLiteralExpression);
   lit.getPropertyOrThrow('name').asKindOrThrow(SyntaxKind.PropertyAssignment).setInitializer(`'${name}'`);
