@@ -26,7 +26,7 @@ export function scenario(name: string): ScenarioDef {
   return s;
 }
 
-export async function exploreWith(sc: ScenarioDef, config: string, o: Partial<{ strategy: 'dfs' | 'random' | 'pct'; budget: number; seed: number }> = {}): Promise<ExploreResult> {
+export async function exploreWith(sc: ScenarioDef, config: string, o: Partial<{ strategy: 'dfs' | 'random' | 'pct' | 'verify'; budget: number; seed: number }> = {}): Promise<ExploreResult> {
   const r = await resolveConfig(parseConfigString(config), sc);
   const k = buildKernel(r);
   return explore(k, sc, { strategy: o.strategy ?? sc.strategy ?? 'dfs', budget: o.budget ?? sc.budget ?? 3000, seed: o.seed ?? 1, maxSteps: sc.maxSteps ?? 20000 });

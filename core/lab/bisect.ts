@@ -4,6 +4,7 @@
 // semantics). The verdict may change in either direction: a patch `fixes` or `introduces` it.
 import { resolveConfig, buildKernel, type ConfigWords } from './config.ts';
 import { explore, type Strategy } from '../model/drivers/explore.ts';
+import type { Coverage } from '../model/drivers/coverage.ts';
 import { findSeries } from './series.ts';
 import { UntestableError, UsageError } from './errors.ts';
 import { primaryViolation, type Violation } from '../model/index.ts';
@@ -18,6 +19,10 @@ export interface BisectStep {
   reason?: string; // why skipped
   violation?: Violation;
   schedulesExplored?: number;
+  /** what a 'good' covers (and how far a 'bad' searched) */
+  coverage?: Coverage;
+  /** the strategy that decided this configuration (auto: verify, or the sampling fallback) */
+  strategy?: Strategy;
   seconds?: number;
 }
 
@@ -32,8 +37,14 @@ export interface BisectResult {
 }
 
 export interface BisectOptions {
-  strategy: Strategy;
+  /** auto: the exhaustive search when it finishes within verifyBudget states, else `fallback` */
+  strategy: Strategy | 'auto';
+  /** schedules for a sampling strategy, states for verify */
   budget: number;
+  /** auto: the state budget of the exhaustive search before it falls back to sampling */
+  verifyBudget?: number;
+  /** auto: the sampling strategy to fall back to (the scenario's, else dfs) */
+  fallback?: Strategy;
   seed: number;
   maxSteps: number;
   onStep?: (s: BisectStep) => void;
@@ -58,9 +69,15 @@ export async function bisect(sc: ScenarioDef, seriesId: string, base: ConfigWord
       const r = await resolveConfig(words, sc);
       const kern = buildKernel(r);
       const t0 = performance.now();
-      const res = explore(kern, sc, { strategy: o.strategy, budget: o.budget, seed: o.seed, maxSteps: o.maxSteps });
+      let strategy: Strategy = o.strategy === 'auto' ? 'verify' : o.strategy;
+      let res = explore(kern, sc, { strategy, budget: o.strategy === 'auto' ? o.verifyBudget ?? 1_000_000 : o.budget, seed: o.seed, maxSteps: o.maxSteps });
+      if (o.strategy === 'auto' && res.violations.length === 0 && res.coverage.kind !== 'verified') {
+        // the state space is larger than the budget: sample it, and say so
+        strategy = o.fallback ?? 'dfs';
+        res = explore(kern, sc, { strategy, budget: o.budget, seed: o.seed, maxSteps: o.maxSteps });
+      }
       const v = primaryViolation(res.violations);
-      step = { k, spec, verdict: v ? 'bad' : 'good', schedulesExplored: res.schedulesExplored, seconds: (performance.now() - t0) / 1000 };
+      step = { k, spec, verdict: v ? 'bad' : 'good', schedulesExplored: res.schedulesExplored, coverage: res.coverage, strategy, seconds: (performance.now() - t0) / 1000 };
       if (v) { step.violation = v; traces.set(k, res.trace); }
     } catch (e) {
       if (e instanceof UntestableError || e instanceof UsageError) step = { k, spec, verdict: 'skip', reason: e.message };

@@ -14,7 +14,7 @@ for (const sc of SCENARIOS) {
       const k = buildKernel(await resolveConfig(parseConfigString(e.config), sc));
       const r = explore(k, sc, { strategy: sc.strategy ?? 'dfs', budget: sc.budget ?? 3000, seed: 1, maxSteps: sc.maxSteps ?? 20000 });
       const oracles = r.violations.map((v) => v.oracle);
-      const pass = e.verdict === 'clean' ? r.violations.length === 0 : r.violations.length > 0 && (!e.oracle || oracles.includes(e.oracle));
+      const pass = e.verdict === 'clean' || e.verdict === 'never' ? r.violations.length === 0 : r.violations.length > 0 && (!e.oracle || oracles.includes(e.oracle));
       if (pass) ok++; else bad++;
       console.log(`${pass ? 'ok  ' : 'FAIL'} ${sc.name} [${e.config}] want ${e.verdict}${e.oracle ? ` (${e.oracle})` : ''}, got ${r.violations.length ? r.violations.map((v) => `[${v.oracle}] ${v.message}`).join('; ') : 'clean'} (${r.schedulesExplored} schedules, ${((performance.now() - t0) / 1000).toFixed(2)} s)`);
     } catch (x) {

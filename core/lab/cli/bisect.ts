@@ -5,11 +5,13 @@ import { UsageError } from '../errors.ts';
 import { findSeries } from '../series.ts';
 import { replayArgsOf, DEFAULT_MAX_STEPS } from './run.ts';
 import { METRIC_BISECT } from './metric-hook.ts';
-import type { Strategy } from '../../model/drivers/explore.ts';
+import { STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
+import { describeCoverage } from '../../model/drivers/coverage.ts';
 
 function line(s: BisectStep): string {
   const v = s.verdict === 'bad' ? 'BAD ' : s.verdict === 'good' ? 'good' : 'skip';
-  const what = s.verdict === 'bad' ? `[${s.violation!.oracle}] ${s.violation!.message}` : s.verdict === 'skip' ? s.reason! : `no violation in ${s.schedulesExplored} schedules`;
+  // a good verdict always says what it covers: verified, verified within a bound, or sampled
+  const what = s.verdict === 'bad' ? `[${s.violation!.oracle}] ${s.violation!.message}` : s.verdict === 'skip' ? s.reason! : describeCoverage(s.coverage!);
   const t = s.seconds !== undefined ? ` (${s.seconds.toFixed(2)} s)` : '';
   return `  ${s.spec.padEnd(16)} ${v}  ${what}${t}`;
 }
@@ -31,15 +33,18 @@ export async function cmdBisect(argv: string[]): Promise<number> {
     return METRIC_BISECT.run(p);
   }
   unused(['--runs'], '--runs is for a metric bisect (--metric NAME); this bisect explores --budget schedules per configuration');
-  const strategy = (p.flags.get('--strategy') ?? sc!.strategy ?? 'dfs') as Strategy;
-  if (!['random', 'pct', 'dfs'].includes(strategy)) throw new UsageError(`unknown strategy '${strategy}'`);
-  const budget = intFlag(p, '--budget', sc!.budget ?? 5000);
+  // By default each configuration is verified when its state space fits the state budget, and
+  // sampled with the scenario's strategy otherwise (each line says which).
+  const strategy = (p.flags.get('--strategy') ?? 'auto') as Strategy | 'auto';
+  if (strategy !== 'auto' && !STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (auto, ${STRATEGIES.join(', ')})`);
+  const fallback: Strategy = sc!.strategy ?? 'dfs';
+  const budget = intFlag(p, '--budget', strategy === 'verify' ? 1_000_000 : sc!.budget ?? 5000);
   const seed = intFlag(p, '--seed', 1);
   const json = p.bools.has('--json');
   const prog = progressFor(p, `bisect ${sc!.name}`);
   const t0 = performance.now();
   const res = await bisect(sc!, seriesId, p.words, {
-    strategy, budget, seed, maxSteps: sc!.maxSteps ?? DEFAULT_MAX_STEPS,
+    strategy, budget, seed, maxSteps: sc!.maxSteps ?? DEFAULT_MAX_STEPS, fallback, verifyBudget: 1_000_000,
     onStep: (s) => prog.update(`tested ${s.spec}: ${s.verdict}`),
   });
   prog.done();
@@ -50,7 +55,10 @@ export async function cmdBisect(argv: string[]): Promise<number> {
   }
   const series = findSeries(seriesId);
   const o: string[] = [];
-  o.push(`bisect ${sc!.name} over ${seriesId} (${series.patches.length} patches): ${strategy}, ${budget} schedules per configuration, seed ${seed}`);
+  const how = strategy === 'auto'
+    ? `verify (exhaustive, up to 1000000 states), else ${fallback} with ${budget} schedules`
+    : strategy === 'verify' ? `verify (exhaustive, up to ${budget} states)` : `${strategy}, ${budget} schedules per configuration, seed ${seed}`;
+  o.push(`bisect ${sc!.name} over ${seriesId} (${series.patches.length} patches): ${how}`);
   for (const s of res.steps) o.push(line(s));
   if (res.result) {
     const verb = res.result.direction === 'fixes' ? 'the violation disappears' : 'the violation appears';

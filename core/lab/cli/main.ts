@@ -7,11 +7,13 @@ import { cmdRun, cmdExplore } from './run.ts';
 import { cmdBisect } from './bisect.ts';
 import { cmdNewArch } from './new-arch.ts';
 import { cmdAb } from './ab.ts';
+import { cmdVerify } from './verify.ts';
 
 const USAGE = `usage:
   lazymm list    patches|series|arches|scenarios|hooks [config] [--json]
   lazymm run     <scenario> [config] [--seed N | --schedule S] [--json] [--trace FILE]
-  lazymm explore <scenario> [config] [--strategy random|pct|dfs] [--budget N] [--seed N] [--json]
+  lazymm explore <scenario> [config] [--strategy random|pct|dfs|verify] [--budget N] [--seed N] [--json]
+  lazymm verify  [SCENARIO|REGEX ...] [--budget STATES] [--json]
   lazymm bisect  <scenario> --series ID [config] [--budget N] [--metric NAME] [--json]
   lazymm ab      <scenario> --a CONFIG --b CONFIG [--cpus LIST] [--runs N] [--json]
   lazymm new-arch <name>
@@ -26,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'explore': return await cmdExplore(rest);
       case 'bisect': return await cmdBisect(rest);
       case 'ab': return await cmdAb(rest);
+      case 'verify': return await cmdVerify(rest);
       case 'new-arch': return await cmdNewArch(rest);
       case undefined:
       case '-h':

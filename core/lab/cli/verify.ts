@@ -1,0 +1,96 @@
+// lazymm verify [NAME|REGEX ...] [--budget STATES] [--json]: every built-in scenario's stated
+// expectations, checked and summarized the way herd7 summarizes litmus tests. An expectation
+// 'never'/'clean' is checked by the exhaustive search (verified, or sampled when the state space
+// is larger than the budget, which the table says); 'sometimes'/'violation' by the exhaustive
+// search too, then by the scenario's own strategy if the budget ran out first.
+import { parseArgs, intFlag, progressFor } from './common.ts';
+import { resolveConfig, buildKernel, parseConfigString } from '../config.ts';
+import { explore } from '../../model/drivers/explore.ts';
+import { shortCoverage, type Coverage } from '../../model/drivers/coverage.ts';
+import { SCENARIOS } from '../../../scenarios/index.ts';
+import { UsageError, UntestableError } from '../errors.ts';
+import type { ScenarioDef, Expectation } from '../../model/index.ts';
+import { DEFAULT_MAX_STEPS } from './run.ts';
+
+export interface VerifyRow {
+  scenario: string;
+  config: string;
+  expected: Expectation['verdict'];
+  oracle?: string;
+  /** never: no violation in the whole space; sometimes: a violation found; unknown: no violation
+   *  found, the space not exhausted; untestable: the configuration cannot be built */
+  verdict: 'never' | 'sometimes' | 'unknown' | 'untestable';
+  ok: boolean;
+  violation?: { oracle: string; message: string; schedule?: string };
+  coverage: Coverage | null;
+  seconds: number;
+}
+
+/** Check one expectation. */
+export async function verifyExpectation(sc: ScenarioDef, e: Expectation, budget: number): Promise<VerifyRow> {
+  const t0 = performance.now();
+  const row = (verdict: VerifyRow['verdict'], coverage: Coverage | null, violation?: VerifyRow['violation']): VerifyRow => {
+    const wantViolation = e.verdict === 'sometimes' || e.verdict === 'violation';
+    const okVerdict = wantViolation
+      ? verdict === 'sometimes' && (!e.oracle || violation?.oracle === e.oracle)
+      : e.verdict === 'never' ? verdict === 'never' : verdict === 'never' || verdict === 'unknown';
+    return {
+      scenario: sc.name, config: e.config, expected: e.verdict, ...(e.oracle ? { oracle: e.oracle } : {}), verdict, ok: okVerdict,
+      ...(violation ? { violation } : {}), coverage, seconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
+    };
+  };
+  let k;
+  try {
+    k = buildKernel(await resolveConfig(parseConfigString(e.config), sc));
+  } catch (x) {
+    if (x instanceof UntestableError) return row('untestable', null);
+    throw x;
+  }
+  const maxSteps = sc.maxSteps ?? DEFAULT_MAX_STEPS;
+  let res = explore(k, sc, { strategy: 'verify', budget, seed: 1, maxSteps });
+  const wantViolation = e.verdict === 'sometimes' || e.verdict === 'violation';
+  if (!res.violations.length && res.coverage.kind !== 'verified' && (wantViolation || e.verdict === 'clean')) {
+    // the state space is larger than the budget: the scenario's own search
+    res = explore(k, sc, { strategy: sc.strategy ?? 'dfs', budget: sc.budget ?? 3000, seed: 1, maxSteps });
+  }
+  const v = res.violations[0];
+  if (v) return row('sometimes', res.coverage, { oracle: v.oracle, message: v.message, schedule: v.schedule });
+  return row(res.coverage.kind === 'verified' ? 'never' : 'unknown', res.coverage);
+}
+
+export async function cmdVerify(argv: string[]): Promise<number> {
+  const p = parseArgs(argv, ['--budget'], ['--json']);
+  const budget = intFlag(p, '--budget', 2_000_000);
+  const pick = p.positional.map((s) => new RegExp(`^(?:${s})$`));
+  const scenarios = SCENARIOS.filter((s) => !pick.length || pick.some((re) => re.test(s.name)));
+  if (!scenarios.length) throw new UsageError(`no built-in scenario matches ${p.positional.join(' ')} (see: lazymm list scenarios)`);
+  const json = p.bools.has('--json');
+  const prog = progressFor(p, 'verify');
+  const rows: VerifyRow[] = [];
+  const t0 = performance.now();
+  for (const sc of scenarios) {
+    for (const e of sc.expect ?? []) {
+      prog.update(`${rows.length} expectations checked; ${sc.name} ${e.config}`);
+      rows.push(await verifyExpectation(sc, e, budget));
+    }
+  }
+  prog.done();
+  const failed = rows.filter((r) => !r.ok);
+  if (json) {
+    process.stdout.write(JSON.stringify({ command: 'verify', budget, rows, failed: failed.length, seconds: Number(((performance.now() - t0) / 1000).toFixed(3)) }, null, 2) + '\n');
+  } else {
+    const out: string[] = [];
+    const w = Math.max(...rows.map((r) => r.scenario.length + r.config.length + 1), 20);
+    out.push(`${'Scenario and configuration'.padEnd(w)}  Expected   Verdict     Ok  ${'Coverage'.padEnd(38)} Time`);
+    for (const r of rows) {
+      const cov = r.coverage ? shortCoverage(r.coverage) : '-';
+      out.push(`${`${r.scenario} ${r.config}`.padEnd(w)}  ${r.expected.padEnd(10)} ${r.verdict.padEnd(11)} ${r.ok ? 'ok ' : 'NO '} ${cov.padEnd(38)} ${r.seconds.toFixed(2)} s`);
+      if (!r.ok && r.violation) out.push(`${''.padEnd(w)}  [${r.violation.oracle}] ${r.violation.message}`);
+    }
+    const never = rows.filter((r) => r.verdict === 'never').length;
+    out.push('', `${rows.length} expectations: ${rows.length - failed.length} hold, ${failed.length} do not; ${never} verified over the whole state space (budget ${budget} states each), ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    process.stdout.write(out.join('\n') + '\n');
+  }
+  // exit 1: a verdict contradicts its stated expectation
+  return failed.length ? 1 : 0;
+}
