@@ -1,5 +1,9 @@
 // The model's public API: what arch plugins, patches, scenarios and user modules import
 // (`import { definePatch, H, ... } from 'lazymm'`). The model imports nothing outside core/model.
+// The page model first: it registers with the baseline (BASELINE_PARTS), so the baseline must be
+// evaluated before its body runs, which only an import of the page model that comes first ensures
+// (the baseline imports it too: a cycle, whose other entry would find BASELINE_PARTS uninitialized).
+export * as page from './page/index.ts';
 import './baseline/index.ts';
 
 export {
@@ -33,5 +37,6 @@ export { checkMmdropContext, cpuList } from './baseline/refcount.ts';
 export { opIn } from './baseline/syscalls.ts';
 export { BASELINE_PARTS } from './baseline/index.ts';
 export { tlbFlushMm, tlbFlushMmAll, PAGE_TLB } from './page/tlb.ts';
+export { pages, PageBuilder, pgOf, type FileOpts, type MmapOpts } from './page/index.ts';
 export { QUIESCENCE_CHECKS, ORACLES } from './oracles.ts';
 export { sid, str as strOf } from './strings.ts';
