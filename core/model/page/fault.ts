@@ -458,4 +458,3 @@ export function registerRmapAdd(r: StepRegistry) {
   });
 }
 
-export { goTo, FUSE };

@@ -10,7 +10,7 @@ import { fns, frameExt, helperFns, alias, struct, int, ptr, bool, str, task, fni
 
 /** The mmu_gather's page batches (the local batch and the ones tlb_next_batch() adds) hold at most
  *  this many page pointers in all; the freed page tables at most MAX_VMAS. */
-export const GATHER_CAP = 32;
+export const GATHER_CAP = 64;
 export const GATHER_BATCHES = GATHER_CAP + 2;
 const words = (n: number, prefix: string) => {
   const o: Record<string, typeof int> = {};
@@ -144,4 +144,3 @@ declare module '../fns.ts' {
   interface FrameExts { page: typeof PAGE_GATHER }
 }
 
-export { bool, int, ptr, str };

@@ -3,7 +3,7 @@
 // whose one scheduling point is after its shared access; a lock that is taken blocks the context
 // (k.wait) until it is released. Callers push them with k.call and read a result with k.ret.
 import type { StepRegistry } from '../registry.ts';
-import { NEXT, YIELD, block, again } from '../fns.ts';
+import { YIELD, block, again } from '../fns.ts';
 import { H, W_ZERO_OR_DEAD, W_ZERO, W_NONNEG, type Kernel, type Ctx } from '../kernel.ts';
 import {
   pgOf, pageName, pageData, PG_LOCKED, PG_REFCOUNT, PG_MAPCOUNT, PT_PTL, present, entryPfn, ptLo,
@@ -139,4 +139,3 @@ export function free_page(k: Kernel, x: Ctx, page: number) {
   if (k.tracing) k.tr(x, `free_page(${pageName(k, page)})`);
 }
 
-export { NEXT };

@@ -8,7 +8,7 @@ import type { StepRegistry } from '../registry.ts';
 import { NEXT, YIELD, again, goTo } from '../fns.ts';
 import { H, type Kernel, type Ctx } from '../kernel.ts';
 import {
-  pteLowHigh, ld64, st64, noteStored, storedValues, fmtEntry, entryName, present, sameEntry, NONE, ptLo,
+  ld64, st64, noteStored, storedValues, fmtEntry, entryName, present, sameEntry, NONE, ptLo,
   vmaAt, type Entry,
 } from './state.ts';
 import './hooks.ts';
@@ -160,4 +160,3 @@ export function readOnce64(k: Kernel, x: Ctx, a: number, split: boolean, what: s
   c.what = what;
 }
 
-export { pteLowHigh };

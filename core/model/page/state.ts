@@ -81,7 +81,7 @@ export const TLB_D = 2;
 /** The VMAs of a run: masks of VMA indices (i_mmap, the RCU table batch) are one word. */
 export const MAX_VMAS = 32;
 /** Distinct values the torn-read oracle remembers per page-table entry. */
-const HIST_CAP = 16;
+const HIST_CAP = 32;
 /** Objects waiting for an RCU grace period at once. */
 const RCU_FREE_CAP = 16;
 

@@ -686,4 +686,3 @@ function checkEvicted(k: Kernel, x: Ctx, file: PgFile, i: number, page: number) 
   k.violate('lost-write', `${pageName(k, page)} left the page cache clean with data ${data} while ${file.name}'s disk holds ${disk}${how ? `: ${how} after the page had been cleaned` : ''}`, x);
 }
 
-export { goTo };

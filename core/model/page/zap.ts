@@ -11,7 +11,7 @@
 // count is tlb->batch_nr[j]; tlb->active is the active batch, tlb->nbatch the length of the chain
 // (batch j's next is j + 1).
 import type { StepRegistry } from '../registry.ts';
-import { NEXT, RET, YIELD, CALL, callAgain, fuseCallAgain, again, goTo, type Frame, type Step } from '../fns.ts';
+import { NEXT, RET, YIELD, CALL, callAgain, fuseCallAgain, again, type Frame, type Step } from '../fns.ts';
 import { H, ModelError, type Kernel, type Ctx } from '../kernel.ts';
 import {
   pgOf, pageIsAnon, pfnToPage, entryPfn, present, pteDirty, isNone, ptLo, PG_MAPCOUNT, PG_LOCKED,
@@ -507,4 +507,3 @@ export function registerZap(r: StepRegistry) {
   });
 }
 
-export { goTo };
