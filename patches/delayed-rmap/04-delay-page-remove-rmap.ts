@@ -95,6 +95,7 @@ export default definePatch({
       // void tlb_flush_rmaps(struct mmu_gather *tlb, struct vm_area_struct *vma): "because of how
       // tlb_next_batch() above works, we will never start new batches with pending delayed rmaps,
       // so we only need to walk through the current active batch."
+      // Resume point 1: after the active batch.
       r.add('tlb_flush_rmaps', 'active_batch', (k, x, f, pc) => {
         const tlb = k.at(x, H.mmu_gather, f.tlb);
         if (pc === 1) { tlb.delayed_rmap = 0; return NEXT; }

@@ -170,6 +170,7 @@ export function registerFaults(r: StepRegistry) {
   // "Check if the backing address space wants to know that the page is about to become
   // writable": do_page_mkwrite() -> ext4_page_mkwrite() -> block_page_mkwrite(): (re)attach the
   // buffers, set_page_dirty(), return with the page locked.
+  // Resume point 1: after block_page_mkwrite().
   r.add('do_shared_fault', 'do_page_mkwrite', (k, x, f, pc) => {
     if (pc === 1) return f.mkwrite ? NEXT : RET;
     k.callOn(x, H.block_page_mkwrite, k.ptr(f));

@@ -46,6 +46,7 @@ export function registerGup(r: StepRegistry) {
 
   // static int gup_pmd_range(pud_t *pudp, pud_t pud, unsigned long addr, ...)
   //   pmd_t pmd = READ_ONCE(*pmdp);  (pae-lockless/07: pmdp_get_lockless(pmdp))
+  // Resume point 1: after the READ_ONCE().
   r.add('gup_pmd_range', 'READ_ONCE', (k, x, f, pc) => {
     const v = vmaAt(k, f.vma);
     if (pc === 1) {
@@ -75,6 +76,7 @@ export function registerGup(r: StepRegistry) {
     return NEXT;
   });
   //   pte_t pte = ptep_get_lockless(ptep);
+  // Resume point 1: after ptep_get_lockless().
   r.add('gup_pte_range', 'ptep_get_lockless', (k, x, f, pc) => {
     if (pc === 1) {
       f.pte = k.ret(x, H.ptep_get_lockless).ret;
@@ -86,6 +88,7 @@ export function registerGup(r: StepRegistry) {
     return callAgain(1);
   });
   //   folio = try_grab_folio(page, 1, flags); if (!folio) goto pte_unmap;
+  // Resume point 1: after folio_try_get().
   r.add('gup_pte_range', 'try_grab_folio', (k, x, f, pc) => {
     if (pc === 1) return k.ret(x, H.folio_try_get).ret ? NEXT : RET;
     f.grabbed = pfnToPage(k, entryPfn(f.pte));

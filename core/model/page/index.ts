@@ -64,12 +64,14 @@ function ownVma(k: Kernel, x: Ctx, tsk: number, map: string): PgVma {
 }
 
 function registerOps(r: StepRegistry) {
+  // Resume points: userAccess() (fault.ts).
   r.add('sys_user_write', 'user_access', (k, x, f, pc) => {
     const op = opIn<'user_write'>(k, f);
     if (pc === 0) { f.vma = ownVma(k, x, f.tsk, op.map).idx; f.tries = 0; }
     return userAccess(k, x, f, pc, op.page ?? 0, true, op.val);
   });
 
+  // Resume points: userAccess() (fault.ts).
   r.add('sys_user_read', 'user_access', (k, x, f, pc) => {
     const op = opIn<'user_read'>(k, f);
     if (pc === 0) { f.vma = ownVma(k, x, f.tsk, op.map).idx; f.tries = 0; }
@@ -87,6 +89,7 @@ function registerOps(r: StepRegistry) {
   });
 
   // generic_fadvise(): __filemap_fdatawrite_range(..., WB_SYNC_NONE); then invalidate
+  // Resume point 1: after the writeback.
   r.add('sys_fadvise_dontneed', 'generic_fadvise', (k, x, f, pc) => {
     const file = fileByName(k, opIn<'fadvise_dontneed'>(k, f).file);
     if (pc === 0) {

@@ -121,6 +121,7 @@ export function registerWriteback(r: StepRegistry) {
 
   // bool folio_clear_dirty_for_io(struct folio *folio): "if (folio_mkclean(folio))
   // folio_mark_dirty(folio); ... if (folio_test_clear_dirty(folio)) { ... ret = true; }"
+  // Resume point 1: after folio_mkclean().
   r.add('folio_clear_dirty_for_io', 'folio_mkclean', (k, x, f, pc) => {
     if (pc === 0) {
       k.call(x, H.folio_mkclean).page = f.page;
@@ -136,6 +137,7 @@ export function registerWriteback(r: StepRegistry) {
   });
 
   // int folio_mkclean(struct folio *folio): "if (!folio_mapped(folio)) return 0;" then the walk
+  // Resume point 1: after the mapcount read.
   r.add('folio_mkclean', 'folio_mapped', (k, x, f, pc) => {
     if (pc === 1) return f.mc < 0 ? RET : NEXT;
     f.mc = k.ld(x, f.page + PG_MAPCOUNT);
@@ -172,6 +174,7 @@ export function registerWriteback(r: StepRegistry) {
   });
 
   // page_mkclean_one() -> page_vma_mkclean_one() with PVMW_SYNC (the PTL is always taken)
+  // Resume point 1: after the walk.
   r.add('page_mkclean_one', 'page_vma_mapped_walk', (k, x, f, pc) => {
     if (pc === 1) {
       const w = k.ret(x, H.page_vma_mapped_walk);
@@ -266,6 +269,7 @@ export function registerWriteback(r: StepRegistry) {
   });
 
   // long mapping_evict_folio(struct address_space *mapping, struct folio *folio)
+  // Resume point 1: after the reads.
   r.add('mapping_evict_folio', 'folio_test_dirty', (k, x, f, pc) => {
     if (pc === 1) return f.tmp ? RET : NEXT;
     f.tmp = k.ld(x, f.page + PG_DIRTY) || k.ld(x, f.page + PG_WRITEBACK);
@@ -273,6 +277,7 @@ export function registerWriteback(r: StepRegistry) {
   });
   //   "The refcount will be elevated if any page in the folio is mapped" (the page cache's
   //   reference and ours; buffer heads hold none in the model)
+  // Resume point 1: after the read.
   r.add('mapping_evict_folio', 'folio_ref_count', (k, x, f, pc) => {
     if (pc === 1) return f.tmp > 2 ? RET : NEXT;
     f.tmp = k.ld(x, f.page + PG_REFCOUNT);
@@ -281,6 +286,7 @@ export function registerWriteback(r: StepRegistry) {
   r.add('mapping_evict_folio', 'filemap_release_folio', (k, x, f) => releaseBuffers(k, x, f.page));
   // remove_mapping() -> __remove_mapping(): freeze the refcount, re-check dirty, delete from the
   // page cache; then folio_ref_unfreeze(folio, 1): our reference frees it.
+  // Resume point 1: after __remove_mapping().
   r.add('mapping_evict_folio', 'remove_mapping', (k, x, f, pc) => {
     if (pc === 1) {
       if (!k.ret(x, H.__remove_mapping).ret) return NEXT;
@@ -292,6 +298,7 @@ export function registerWriteback(r: StepRegistry) {
   });
 
   // unsigned int shrink_page_list(...) for one isolated page (kswapd holds a reference); f: { page }
+  // Resume point 1: after folio_trylock().
   r.add('shrink_page_list', 'folio_trylock', (k, x, f, pc) => {
     if (pc === 1) return k.ret(x, H.trylock_page).ret ? NEXT : RET;
     k.call(x, H.trylock_page).page = f.page;
@@ -486,6 +493,7 @@ export function registerWriteback(r: StepRegistry) {
 
   // __remove_mapping(): folio_ref_freeze(folio, expected), the dirty re-check, and
   // __filemap_remove_folio(). The page leaves the page cache here: the lost-write oracle.
+  // Resume point 1: the refcount frozen.
   r.add('__remove_mapping', 'folio_ref_freeze', (k, x, f, pc) => {
     if (pc === 0) {
       if (k.cmpxchg(x, f.page + PG_REFCOUNT, f.expected, 0) !== f.expected) { f.ret = false; return YIELD; }

@@ -200,6 +200,7 @@ export function registerZap(r: StepRegistry) {
   // zap_pmd_range(): "Here there can be other concurrent MADV_DONTNEED or trans huge page faults
   // running, and if the pmd is none or trans huge it can change under us."
   //   if (pmd_none_or_trans_huge_or_clear_bad(pmd)) goto next;   (pmd_read_atomic() inside)
+  // Resume point 1: after pmd_read_atomic().
   r.add('zap_pmd_range', 'pmd_none_or_trans_huge_or_clear_bad', (k, x, f, pc) => {
     if (pc === 1) return present(k.ret(x, H.pmd_read_atomic).ret) ? NEXT : RET;
     k.call(x, H.pmd_read_atomic).a = vmaAt(k, f.vma).pmd;
@@ -207,6 +208,7 @@ export function registerZap(r: StepRegistry) {
   });
   // next = zap_pte_range(tlb, vma, pmd, addr, next, details); (which restarts itself: "goto again")
   // The restarts share one frame (f.zf): addr and force_flush carry over.
+  // Resume point 1: after a zap_pte_range() (restart it while addr < end).
   r.add('zap_pmd_range', 'zap_pte_range', (k, x, f, pc) => {
     const zf = k.at(x, H.zap_pte_range, f.zf);
     if (pc === 0) {
@@ -275,6 +277,7 @@ export function registerZap(r: StepRegistry) {
     f.page = pfnToPage(k, entryPfn(f.ptent));
     return f.page ? NEXT : RET;
   });
+  // Resume point 1: after ptep_get_and_clear().
   r.add('zap_present_pte', 'ptep_get_and_clear_full', (k, x, f, pc) => {
     if (pc === 1) { f.ptent = k.ret(x, H.ptep_get_and_clear).ret; return NEXT; }
     const full = k.at(x, H.mmu_gather, f.tlb).fullmm;
@@ -333,6 +336,7 @@ export function registerZap(r: StepRegistry) {
     return NEXT;
   });
   //   if (batch->nr == batch->max) { if (!tlb_next_batch(tlb)) return true; batch = tlb->active; }
+  // Resume point 1: after tlb_next_batch().
   r.add('__tlb_remove_page_size', 'batch_full', (k, x, f, pc) => {
     if (pc === 1) {
       if (!k.ret(x, H.tlb_next_batch).ret) f.ret = true;
@@ -491,6 +495,7 @@ export function registerZap(r: StepRegistry) {
   });
 
   // free_pte_range(): pmd_clear(pmd); pte_free_tlb(tlb, token, addr) (freed after the TLB flush)
+  // Resume point 1: after pmd_clear().
   r.add('free_pgd_range', 'free_pte_range', (k, x, f, pc) => {
     const v = vmaAt(k, f.vma);
     if (pc === 0) {
