@@ -20,14 +20,29 @@
 // Not modelled: the PGSTE (KVM guest) side of ptep_xchg_*, the flush_count wait (the model's
 // lazy PTE invalidation is one atomic step, so an attaching CPU either is seen by it or sees
 // flush_mm), 4-level ASCE upgrades.
-import type { ArchPlugin } from './types.ts';
-import type { StepRegistry } from '../core/hooks.ts';
-import { H, type Kernel, type Ctx } from '../core/kernel.ts';
-import * as L from '../core/layout.ts';
-import { tlbFlushedAll, mmContext, registerDestroyContext, inSwitchMm } from './lib.ts';
+import {
+  frameExt, ptr, NEXT, YIELD, CALL,
+  H, L, page,
+  type ArchPlugin, type StepRegistry, type Kernel, type Ctx, type RecordView,
+} from '../core/model/index.ts';
+import { tlbFlushedAll, mmContext, registerDestroyContext, registerSwitchMmIrqSave, inSwitchMm } from './lib.ts';
 import { registerGenericHotplug } from './generic.ts';
-import { pgOf, ld64, st64, noteStored, fmtEntry, entryName, notefp, ptLo, NONE, type PgVma } from '../core/page/state.ts';
-import { put_page } from '../core/page/mm.ts';
+
+/** s390's locals in the generic functions it implements. */
+export const S390_EXT = frameExt({ switch_mm_irqs_off: { real_prev: ptr } });
+declare module '../core/model/fns.ts' {
+  interface FrameExts { s390: typeof S390_EXT }
+  interface KernelSteps {
+    'switch_mm_irqs_off.user_asce': true; 'switch_mm_irqs_off.cpu_attach_mask': true;
+    'switch_mm_irqs_off.clear_prev_attach': true; 'switch_mm_irqs_off.finish_arch_post_lock_switch': true;
+    'activate_mm.switch_mm': true; 'flush_tlb_mm_range.__tlb_flush_mm_lazy': true;
+    'ptep_get_and_clear.ptep_xchg_lazy': true; '__tlb_remove_page_size.free_page_and_swap_cache': true;
+  }
+}
+
+/** s390's per-run state: the user ASCE each CPU's MMU is using (S390_lowcore.user_asce). */
+export const S390_STATE = { asce: 'perCpu' } as const;
+const s390State = (k: Kernel) => k.archState as RecordView<typeof S390_STATE>;
 
 /** mm->context: cpu_attach_mask (one word per CPU) and flush_mm. */
 function ctx(k: Kernel, mm: number): number {
@@ -49,13 +64,13 @@ function tlb_flush_mm(k: Kernel, x: Ctx, mm: number, what: string) {
   k.mb(x, `${what}: IDTE ${k.name(mm)}.asce (broadcast)`);
 }
 
-/** __tlb_flush_mm_lazy(): if (mm->context.flush_mm) { mm->context.flush_mm = 0; __tlb_flush_mm(mm); } */
-function* tlb_flush_mm_lazy(k: Kernel, x: Ctx, mm: number, force: boolean): Generator<number, void, unknown> {
+/** __tlb_flush_mm_lazy(): if (mm->context.flush_mm) { mm->context.flush_mm = 0; __tlb_flush_mm(mm); }
+ *  (the caller's scheduling point follows) */
+function tlb_flush_mm_lazy(k: Kernel, x: Ctx, mm: number, force: boolean) {
   const pending = k.ld(x, flushMm(k, mm));
-  if (!pending && !force) { yield 0; return; }
+  if (!pending && !force) return;
   k.st(x, flushMm(k, mm), 0);
   tlb_flush_mm(k, x, mm, '__tlb_flush_mm');
-  yield 0;
 }
 
 export function registerS390Mm(r: StepRegistry) {
@@ -64,69 +79,70 @@ export function registerS390Mm(r: StepRegistry) {
   //   cpumask_set_cpu(cpu, &next->context.cpu_attach_mask);
   //   __ctl_load(s390_invalid_asce, 7, 7);   /* Clear previous user-ASCE from CR7 */
   //   if (prev != next) cpumask_clear_cpu(cpu, &prev->context.cpu_attach_mask);
-  r.add('switch_mm_irqs_off', 'user_asce', function* (k, x, f) {
+  r.add('switch_mm_irqs_off', 'user_asce', (k, x, f) => {
+    const s = s390State(k);
     if (f.next !== k.init_mm) { const pgd = k.ld(x, f.next + L.MM_PGD); k.ld(x, pgd); }
-    f.real_prev = k.archState.asce[x.cpu];
-    k.archState.asce[x.cpu] = f.next;
+    f.real_prev = s.asce[x.cpu];
+    s.asce[x.cpu] = f.next;
     k.fpGlobal();
     if (k.tracing) k.tr(x, `S390_lowcore.user_asce = ${f.next === k.init_mm ? 's390_invalid_asce' : `${k.name(f.next)}.asce`}`);
-    yield 0;
+    return YIELD;
   });
-  r.add('switch_mm_irqs_off', 'cpu_attach_mask', function* (k, x, f) {
-    if (f.next === k.init_mm) return;
+  r.add('switch_mm_irqs_off', 'cpu_attach_mask', (k, x, f) => {
+    if (f.next === k.init_mm) return NEXT;
     k.st(x, attach(k, f.next, x.cpu), 1);
-    yield 0;
+    return YIELD;
   });
-  r.add('switch_mm_irqs_off', 'clear_prev_attach', function* (k, x, f) {
+  r.add('switch_mm_irqs_off', 'clear_prev_attach', (k, x, f) => {
     const prev = f.real_prev;
-    if (!prev || prev === f.next || prev === k.init_mm) return;
+    if (!prev || prev === f.next || prev === k.init_mm) return NEXT;
     k.st(x, attach(k, prev, x.cpu), 0);
-    yield 0;
+    return YIELD;
   });
   // finish_arch_post_lock_switch() (run here, at the end of the switch: the model's
   // finish_task_switch() has no arch hook): cpumask_set_cpu(cpu, mm_cpumask(mm));
   // __tlb_flush_mm_lazy(mm): a CPU that attaches flushes a pending lazy flush first.
-  r.add('switch_mm_irqs_off', 'finish_arch_post_lock_switch', function* (k, x, f) {
-    if (f.next === k.init_mm) return;
+  r.add('switch_mm_irqs_off', 'finish_arch_post_lock_switch', (k, x, f) => {
+    if (f.next === k.init_mm) return NEXT;
     k.st(x, f.next + L.MM_CPUMASK + x.cpu, 1);
-    yield* tlb_flush_mm_lazy(k, x, f.next, false);
+    tlb_flush_mm_lazy(k, x, f.next, false);
+    return YIELD;
   });
 
   // switch_mm(): local_irq_save(flags); switch_mm_irqs_off(prev, next, tsk); local_irq_restore(flags);
-  r.add('switch_mm', 'switch_mm_irqs_off', function* (k, x, f) {
-    const cpu = k.cpus[x.cpu];
-    const was = cpu.irqsOff;
-    cpu.irqsOff = true;
-    yield k.invoke(H.switch_mm_irqs_off, f);
-    cpu.irqsOff = was;
-  });
+  registerSwitchMmIrqSave(r);
   // activate_mm(prev, next): switch_mm(prev, next, current); cpumask_set_cpu(...); __ctl_load(...)
-  r.add('activate_mm', 'switch_mm', function* (k, x, f) {
-    yield k.invoke(H.switch_mm, { prev: f.prev, next: f.next, tsk: k.cpus[x.cpu].curr });
+  r.add('activate_mm', 'switch_mm', (k, x, f) => {
+    const c = k.call(x, H.switch_mm);
+    c.prev = f.prev;
+    c.next = f.next;
+    c.tsk = k.cpus[x.cpu].curr.ref;
+    return CALL;
   });
 
   // flush_tlb_mm()/flush_tlb_range() and the mmu_gather's tlb_flush(): __tlb_flush_mm_lazy(mm).
   // Freeing page tables (pte_free_tlb) sets context.flush_mm, so such a flush always flushes.
-  r.add('flush_tlb_mm_range', '__tlb_flush_mm_lazy', function* (k, x, f) {
-    yield* tlb_flush_mm_lazy(k, x, f.mm, !!f.freed_tables);
+  r.add('flush_tlb_mm_range', '__tlb_flush_mm_lazy', (k, x, f) => {
+    tlb_flush_mm_lazy(k, x, f.mm, !!f.freed_tables);
+    return YIELD;
   });
 
   // ptep_get_and_clear_full(mm, addr, ptep, full): full ? plain invalidate : ptep_xchg_lazy()
   // -> ptep_flush_lazy(): "if (cpumask_equal(&mm->context.cpu_attach_mask, cpumask_of(cpu)))
   //    { set_pte(... _PAGE_INVALID); mm->context.flush_mm = 1; } else ptep_ipte_global(...)"
-  r.replace('ptep_get_and_clear', 'native_ptep_get_and_clear', function* (k, x, f) {
-    const v: PgVma = f.vma;
-    const a = v.pt + ptLo(f.i);
-    f.ret = ld64(k, x, a);
-    st64(k, x, a, NONE);
-    noteStored(k, a, NONE);
+  r.replace('ptep_get_and_clear', 'native_ptep_get_and_clear', (k, x, f) => {
+    const v = page.vmaAt(k, f.vma);
+    const a = v.pt + page.ptLo(f.i);
+    f.ret = page.ld64(k, x, a);
+    page.st64(k, x, a, page.NONE);
+    page.noteStored(k, a, page.NONE);
     let how = 'invalidate (fullmm)';
     if (!f.full) {
       let others = false;
       for (let c = 0; c < k.ncpus; c++) if (c !== x.cpu && k.ld(x, attach(k, v.mm, c))) others = true;
       if (others) {
         // IPTE: the entry is gone from every CPU's TLB when the instruction completes
-        for (let c = 0; c < k.ncpus; c++) if (k.m.mem[v.tlb[c] + f.i]) { notefp(k, v.tlb[c] + f.i, true); k.m.mem[v.tlb[c] + f.i] = 0; }
+        for (let c = 0; c < k.ncpus; c++) if (k.m.mem[v.tlb[c] + f.i]) { page.notefp(k, v.tlb[c] + f.i, true); k.m.mem[v.tlb[c] + f.i] = 0; }
         k.fpGlobal();
         k.count('ipte_global');
         how = 'IPTE (global)';
@@ -135,15 +151,17 @@ export function registerS390Mm(r: StepRegistry) {
         how = 'invalidate, flush_mm = 1 (only this CPU attached)';
       }
     }
-    if (k.tracing) k.tr(x, `${entryName(k, a)}: ${fmtEntry(k, f.ret)} -> ${how}`);
-    yield 0;
+    if (k.tracing) k.tr(x, `${page.entryName(k, a)}: ${page.fmtEntry(k, f.ret)} -> ${how}`);
+    return YIELD;
   }, 'ptep_xchg_lazy');
 
   // CONFIG_MMU_GATHER_NO_GATHER: "Release the page cache reference for a pte removed by
   // tlb_ptep_clear_flush. In both flush modes the tlb for a page cache page has already been
   // freed, so just do free_page_and_swap_cache."  return false;
-  r.replace('__tlb_remove_page_size', 'batch_add', function* (k, x, f) {
-    if (pgOf(k)) yield* put_page(k, x, f.page);
+  r.replace('__tlb_remove_page_size', 'batch_add', (k, x, f) => {
+    if (!page.pgOf(k)) return NEXT;
+    k.call(x, H.put_page).page = f.page;
+    return CALL;
   }, 'free_page_and_swap_cache');
   r.remove('__tlb_remove_page_size', 'batch_full');
 }
@@ -165,8 +183,9 @@ export const s390: ArchPlugin = {
   syncCore: 'none', // s390 does not select ARCH_HAS_MEMBARRIER_SYNC_CORE
   wantIrqsOffActivateMm: false,
   tlbFlush: 'broadcast',
-  hwLoadedMm: (k, c) => k.archState.asce[c],
-  mayWalk: (k, c, mm) => k.archState.asce[c] === mm,
+  state: S390_STATE,
+  hwLoadedMm: (k, c) => s390State(k).asce[c],
+  mayWalk: (k, c, mm) => s390State(k).asce[c] === mm,
   loadedMm: undefined, // S390_lowcore.user_asce is the MMU's own register
   inSwitchWindow: inSwitchMm,
   lazyMmuState: undefined,
@@ -176,7 +195,7 @@ export const s390: ArchPlugin = {
     registerDestroyContext(r, 's390 mm->context');
   },
   boot(k) {
-    k.archState = { asce: Array.from({ length: k.ncpus }, () => k.init_mm) };
+    s390State(k).asce.fill(k.init_mm);
   },
   // No cycle counts for s390 appear in the seeds; the cost model has no s390 weights.
   costs: {},

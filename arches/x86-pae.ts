@@ -9,18 +9,21 @@
 //  - pmd_read_atomic(): "ret = *tmp; if (ret) { smp_rmb(); ret |= (pmdval_t)*(tmp + 1) << 32; }"
 //  - ptep_get_lockless(): "do { pte.pte_low = ptep->pte_low; smp_rmb(); pte.pte_high =
 //    ptep->pte_high; smp_rmb(); } while (unlikely(pte.pte_low != ptep->pte_low));"
-//  - READ_ONCE() of a pmd_t (GUP-fast's gup_pmd_range()): two 32-bit loads (core/page/pgtable.ts
-//    readOnce64, selected by declarePteLowHigh).
+//  - READ_ONCE() of a pmd_t (GUP-fast's gup_pmd_range()): two 32-bit loads (core/model/page/pgtable.ts
+//    read_once64, selected by declarePteLowHigh).
 //  - native_ptep_get_and_clear(): arch_atomic64_xchg() (a CMPXCHG8B loop: atomic);
 //    native_set_pmd(): set_64bit() (CMPXCHG8B: atomic).
 // No PCID on 32-bit: CR3 writes flush the previous mm's TLB entries (as the x86 model assumes).
-import type { ArchPlugin } from './types.ts';
-import type { StepRegistry } from '../core/hooks.ts';
-import type { Kernel, Ctx } from '../core/kernel.ts';
-import { x86 } from './x86.ts';
+import {
+  H, NEXT, YIELD, callAgain, again, page,
+  type ArchPlugin, type StepRegistry, type Kernel, type Ctx,
+} from '../core/model/index.ts';
+import { x86, X86_STATE } from './x86.ts';
 import { inSwitchMm } from './lib.ts';
-import { declarePteLowHigh, noteStored, fmtEntry, entryName, ptLo, NONE, type Entry } from '../core/page/state.ts';
-import { loadHalf, storeHalf, lowHighLoop, storeEntry, xchg64 } from '../core/page/pgtable.ts';
+
+declare module '../core/model/fns.ts' {
+  interface KernelSteps { 'pmd_read_atomic.low_then_high': true; 'ptep_get_lockless.low_high_loop': true }
+}
 
 /** smp_wmb()/smp_rmb() are barrier() on x86 (TSO keeps store and load order): compiler-only. */
 function smp_barrier(k: Kernel, x: Ctx, what: string) {
@@ -29,65 +32,79 @@ function smp_barrier(k: Kernel, x: Ctx, what: string) {
 
 export function registerPaePgtable(r: StepRegistry) {
   // static inline void native_set_pte(pte_t *ptep, pte_t pte)
-  r.replace('set_pte_at', 'native_set_pte', function* (k, x, f) {
-    const e: Entry = f.e;
-    noteStored(k, f.a, e);
-    storeHalf(k, x, f.a + 1, e.hi); // ptep->pte_high = pte.pte_high;
-    yield 0;
-    smp_barrier(k, x, 'smp_wmb');
-    storeHalf(k, x, f.a, e.lo); // ptep->pte_low = pte.pte_low;
-    if (k.tracing) k.tr(x, `set_pte ${entryName(k, f.a)} = ${fmtEntry(k, e)}`);
-    yield 0;
+  // Resume point 1: after the high half.
+  r.replace('set_pte_at', 'native_set_pte', (k, x, f, pc) => {
+    const e = f.e;
+    if (pc === 1) {
+      smp_barrier(k, x, 'smp_wmb');
+      page.storeHalf(k, x, f.a, e.lo); // ptep->pte_low = pte.pte_low;
+      if (k.tracing) k.tr(x, `set_pte ${page.entryName(k, f.a)} = ${page.fmtEntry(k, e)}`);
+      return YIELD;
+    }
+    page.noteStored(k, f.a, e);
+    page.storeHalf(k, x, f.a + 1, e.hi); // ptep->pte_high = pte.pte_high;
+    return again(1);
   });
   // static inline void native_pmd_clear(pmd_t *pmd)
-  r.replace('pmd_clear', 'native_pmd_clear', function* (k, x, f) {
-    noteStored(k, f.a, NONE);
-    storeHalf(k, x, f.a, 0); // *tmp = 0;
-    yield 0;
-    smp_barrier(k, x, 'smp_wmb');
-    storeHalf(k, x, f.a + 1, 0); // *(tmp + 1) = 0;
-    yield 0;
+  // Resume point 1: after the low half.
+  r.replace('pmd_clear', 'native_pmd_clear', (k, x, f, pc) => {
+    if (pc === 1) {
+      smp_barrier(k, x, 'smp_wmb');
+      page.storeHalf(k, x, f.a + 1, 0); // *(tmp + 1) = 0;
+      return YIELD;
+    }
+    page.noteStored(k, f.a, page.NONE);
+    page.storeHalf(k, x, f.a, 0); // *tmp = 0;
+    return again(1);
   });
   // native_ptep_get_and_clear() (CONFIG_SMP):
   //   res.pte = (pteval_t)arch_atomic64_xchg((atomic64_t *)ptep, 0);   (a CMPXCHG8B loop)
-  r.replace('ptep_get_and_clear', 'native_ptep_get_and_clear', function* (k, x, f) {
-    f.ret = xchg64(k, x, f.vma.pt + ptLo(f.i));
-    yield 0;
+  r.replace('ptep_get_and_clear', 'native_ptep_get_and_clear', (k, x, f) => {
+    f.ret = page.xchg64(k, x, page.vmaAt(k, f.vma).pt + page.ptLo(f.i));
+    return YIELD;
   });
   // native_set_pmd(): set_64bit((unsigned long long *)(pmdp), native_pmd_val(pmd));   (CMPXCHG8B)
-  r.replace('set_pmd', 'native_set_pmd', function* (k, x, f) {
-    storeEntry(k, x, f.a, f.e, 'set_pmd');
-    yield 0;
+  r.replace('set_pmd', 'native_set_pmd', (k, x, f) => {
+    page.storeEntry(k, x, f.a, f.e, 'set_pmd');
+    return YIELD;
   });
   // static inline pmd_t native_pmdp_get_and_clear(pmd_t *pmdp)
   //   /* xchg acts as a barrier before setting of the high bits */
   //   res.pmd_low = xchg(&orig->pmd_low, 0); res.pmd_high = orig->pmd_high; orig->pmd_high = 0;
-  r.replace('pmdp_get_and_clear', 'native_pmdp_get_and_clear', function* (k, x, f) {
-    noteStored(k, f.a, NONE);
+  // Resume point 1: after the xchg of the low half.
+  r.replace('pmdp_get_and_clear', 'native_pmdp_get_and_clear', (k, x, f, pc) => {
+    if (pc === 1) {
+      const hi = page.loadHalf(k, x, f.a + 1);
+      page.storeHalf(k, x, f.a + 1, 0);
+      f.ret = { lo: f.ret.lo, hi };
+      return YIELD;
+    }
+    page.noteStored(k, f.a, page.NONE);
     const lo = k.m.read(x.cpu, f.a);
     k.cmpxchg(x, f.a, lo, 0); // xchg
-    yield 0;
-    const hi = loadHalf(k, x, f.a + 1);
-    storeHalf(k, x, f.a + 1, 0);
-    f.ret = { lo, hi };
-    yield 0;
+    f.ret = { lo, hi: 0 };
+    return again(1);
   });
   // static inline pmd_t pmd_read_atomic(pmd_t *pmdp): "If the low part is null, we must not read
   // the high part or we can end up with a partial pmd."
-  r.replace('pmd_read_atomic', 'READ_ONCE', function* (k, x, f) {
-    const lo = loadHalf(k, x, f.a);
-    yield 0;
-    let hi = 0;
-    if (lo) {
+  // Resume point 1: after the low half.
+  r.replace('pmd_read_atomic', 'READ_ONCE', (k, x, f, pc) => {
+    if (pc === 1) {
+      const lo = f.ret.lo;
+      if (!lo) return NEXT;
       smp_barrier(k, x, 'smp_rmb');
-      hi = loadHalf(k, x, f.a + 1);
-      yield 0;
+      f.ret = { lo, hi: page.loadHalf(k, x, f.a + 1) };
+      return YIELD;
     }
-    f.ret = { lo, hi };
+    f.ret = { lo: page.loadHalf(k, x, f.a), hi: 0 };
+    return again(1);
   }, 'low_then_high');
   // #ifdef CONFIG_GUP_GET_PTE_LOW_HIGH  static inline pte_t ptep_get_lockless(pte_t *ptep)
-  r.replace('ptep_get_lockless', 'ptep_get', function* (k, x, f) {
-    f.ret = yield* lowHighLoop(k, x, f.a);
+  // Resume point 1: after the loop (the low_high_loop helper).
+  r.replace('ptep_get_lockless', 'ptep_get', (k, x, f, pc) => {
+    if (pc === 1) { f.ret = k.ret(x, H.low_high_loop).ret; return NEXT; }
+    k.call(x, H.low_high_loop).a = f.a;
+    return callAgain(1);
   }, 'low_high_loop');
 }
 
@@ -106,6 +123,7 @@ export const x86Pae: ArchPlugin = {
   syncCore: 'iret',
   wantIrqsOffActivateMm: false,
   tlbFlush: 'ipi',
+  state: X86_STATE,
   hwLoadedMm: x86.hwLoadedMm,
   mayWalk: x86.mayWalk,
   loadedMm: x86.loadedMm,
@@ -114,7 +132,7 @@ export const x86Pae: ArchPlugin = {
   apply(r, k) {
     x86.apply(r, k);
     registerPaePgtable(r);
-    declarePteLowHigh(k);
+    page.declarePteLowHigh(k);
   },
   boot(k) {
     x86.boot!(k);

@@ -4,8 +4,7 @@
 // on the LRU. folio_lock_anon_vma_read() trusts the anon_vma only while the page is mapped;
 // delayed-rmap-v2 kept the page mapped (mapcount) until tlb_finish_mmu(), after free_pgtables()
 // had freed the anon_vma.
-import { defineScenario } from '../core/model/index.ts';
-import { pages } from '../core/page/index.ts';
+import { defineScenario, pages } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'delayed-rmap-anon-vma',

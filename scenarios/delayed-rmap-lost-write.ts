@@ -5,8 +5,7 @@
 // Before delayed-rmap/04, zap_pte_range() drops the page's rmap before the TLB flush: the flusher
 // then cleans the page without taking the page-table lock, and writes through the writer's stale,
 // writable+dirty TLB entry are lost.
-import { defineScenario } from '../core/model/index.ts';
-import { pages } from '../core/page/index.ts';
+import { defineScenario, pages } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'delayed-rmap-lost-write',

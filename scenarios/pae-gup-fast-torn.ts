@@ -5,8 +5,7 @@
 // mapping, which clears the PMD (free_pgtables() -> pmd_clear()) and frees the PTE page after
 // the TLB flush. On 32-bit PAE the PMD is two 32-bit halves: before pae-lockless/07,
 // gup_pmd_range() reads it with READ_ONCE(), two loads that can straddle pmd_clear()'s two stores.
-import { defineScenario } from '../core/model/index.ts';
-import { pages } from '../core/page/index.ts';
+import { defineScenario, pages } from '../core/model/index.ts';
 
 export default defineScenario({
   name: 'pae-gup-fast-torn',

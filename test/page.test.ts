@@ -1,14 +1,13 @@
-// The page-level model (core/page): its oracles on broken kernels, the delayed-rmap follow-up's
+// The page-level model (core/model/page): its oracles on broken kernels, the delayed-rmap follow-up's
 // batching, the explorer finding and replaying Nadav Amit's race, and bisect over pae-lockless.
 import { describe, it, expect } from 'vitest';
 import { cli, scenario, exploreWith } from './helpers.ts';
-import { parseConfigString, resolveConfig, buildKernel } from '../core/config.ts';
-import { runOnce } from '../core/engine.ts';
-import { Rng } from '../core/explore.ts';
-import { defineScenario, type ScenarioDef } from '../core/scenario.ts';
+import { parseConfigString, resolveConfig, buildKernel } from '../core/lab/config.ts';
+import { runOnce } from '../core/model/engine.ts';
+import { Rng } from '../core/model/drivers/explore.ts';
+import { defineScenario, pages, pgOf, type ScenarioDef } from '../core/model/index.ts';
+// (bisect and test/helpers.ts's cli/exploreWith are ported with the CLI, separately)
 import { bisect } from '../core/bisect.ts';
-import { pages } from '../core/page/index.ts';
-import { pgOf } from '../core/page/state.ts';
 
 /** Random schedules of sc under config: the oracles reported, and k.counters summed. */
 async function sample(sc: ScenarioDef, config: string, runs: number) {

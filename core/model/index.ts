@@ -1,5 +1,9 @@
 // The model's public API: what arch plugins, patches, scenarios and user modules import
 // (`import { definePatch, H, ... } from 'lazymm'`). The model imports nothing outside core/model.
+// The page model first: it registers with the baseline (BASELINE_PARTS), so the baseline must be
+// evaluated before its body runs, which only an import of the page model that comes first ensures
+// (the baseline imports it too: a cycle, whose other entry would find BASELINE_PARTS uninitialized).
+export * as page from './page/index.ts';
 import './baseline/index.ts';
 
 export {
@@ -39,5 +43,6 @@ export {
   lazyMmuPendingAdd, lazyMmuPendingDone, xenLazyMode, XEN_LAZY_NONE, XEN_LAZY_MMU, XEN_LAZY_CPU,
 } from './baseline/lazy_mmu.ts';
 export { tlbFlushMm, tlbFlushMmAll, PAGE_TLB } from './page/tlb.ts';
+export { pages, PageBuilder, pgOf, type FileOpts, type MmapOpts } from './page/index.ts';
 export { QUIESCENCE_CHECKS, ORACLES } from './oracles.ts';
 export { sid, str as strOf } from './strings.ts';

@@ -4,7 +4,7 @@
 // Changes nothing in the model: page_zap_pte_rmap() is page_remove_rmap() for a small,
 // non-compound page ("I'm *claiming* that the attached patch is semantically identical"), which
 // is the only form the model's page_remove_rmap() has.
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'delayed-rmap-v2/01',

@@ -2,7 +2,7 @@
 // Seed: seeds/002_a22f6d6eeee8c674.txt L2960-3075 (part of the simplification series).
 // Changes nothing in the model (see 01): anon and file pages share page_zap_pte_rmap() again,
 // the "righteous additional simplification" Hugh later asks to revert (L4699-4720).
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'delayed-rmap-v2/03',

@@ -2,7 +2,7 @@
 // mm-unstable, then dropped): delay the mapcount decrement of every zapped page to the batch free.
 // It fixed Nadav's PoC ("I ran the tests with the patches and there are no failures", L3184) but
 // Hugh Dickins found the anon_vma use-after-free (seeds/002_a22f6d6eeee8c674.txt L4636-4720).
-import type { SeriesDef } from '../../core/series/types.ts';
+import type { SeriesDef } from '../../core/model/index.ts';
 import p01 from './01-introduce-simplified-page-remove-rmap.ts';
 import p02 from './02-inline-simpler-page-remove-file-rmap.ts';
 import p03 from './03-re-unify-page-zap-rmap.ts';

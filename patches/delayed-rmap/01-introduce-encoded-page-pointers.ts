@@ -3,8 +3,8 @@
 // Changes nothing in the model: it adds the encode_page()/encoded_page_flags()/encoded_page_ptr()
 // helpers (exported here for 02-05) and the __aligned(sizeof(unsigned long)) struct page that
 // frees two low pointer bits; the model allocates struct pages 4-aligned throughout
-// (core/page/state.ts allocPage), so the bits are free with or without this patch.
-import { definePatch } from '../../core/series/types.ts';
+// (core/model/page/state.ts allocPage), so the bits are free with or without this patch.
+import { definePatch } from '../../core/model/index.ts';
 
 /** #define ENCODE_PAGE_BITS 3ul ("We only really have two guaranteed bits in general") */
 export const ENCODE_PAGE_BITS = 3;

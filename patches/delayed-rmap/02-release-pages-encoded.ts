@@ -4,8 +4,7 @@
 // ("I have walked the array of encoded pages and done everything the extra bits tell me to do,
 // now release it all"); on plain page pointers, which is all it is given until 03, that is the
 // identity, so the model behaves the same.
-import { definePatch } from '../../core/series/types.ts';
-import { put_page } from '../../core/page/mm.ts';
+import { definePatch, page } from '../../core/model/index.ts';
 import { encoded_page_ptr } from './01-introduce-encoded-page-pointers.ts';
 
 export default definePatch({
@@ -21,9 +20,6 @@ export default definePatch({
     //   struct encoded_page **encoded = arg.encoded_pages;
     //   /* Turn any of the argument types into a folio */
     //   folio = page_folio(encoded_page_ptr(encoded[i]));
-    r.replace('release_pages', 'folio_put_testzero', function* (k, x, f) {
-      const encoded: number[] = f.pages;
-      for (let i = 0; i < f.nr; i++) yield* put_page(k, x, encoded_page_ptr(encoded[i]));
-    });
+    r.replace('release_pages', 'folio_put_testzero', page.releasePages(encoded_page_ptr));
   },
 });

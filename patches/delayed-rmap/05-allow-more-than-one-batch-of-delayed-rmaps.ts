@@ -5,8 +5,7 @@
 // Delayed rmaps may sit in the local batch and in the one active batch after it: tlb_next_batch()
 // refuses a new batch only once the active batch is not the local one, and tlb_flush_rmaps()
 // walks both (and now checks tlb->delayed_rmap itself). Fewer forced flushes, same ordering.
-import { definePatch } from '../../core/series/types.ts';
-import type { Batch } from '../../core/page/zap.ts';
+import { definePatch, H, NEXT, RET, callAgain, goTo } from '../../core/model/index.ts';
 import { tlb_flush_rmap_batch } from './04-delay-page-remove-rmap.ts';
 
 export default definePatch({
@@ -21,20 +20,33 @@ export default definePatch({
     if (k.arch.mmuGather === 'immediate') return; // s390's stubs are untouched
     //   /* Limit batching if we have delayed rmaps pending */
     //   if (tlb->delayed_rmap && tlb->active != &tlb->local) return false;
-    r.replace('tlb_next_batch', 'delayed_rmap', (_k, _x, f) => {
-      if (f.tlb.delayed_rmap && f.tlb.active !== f.tlb.local) { f.ret = false; f.ret_early = true; }
+    r.replace('tlb_next_batch', 'delayed_rmap', (k, x, f) => {
+      const tlb = k.at(x, H.mmu_gather, f.tlb);
+      if (!tlb.delayed_rmap || tlb.active === 0) return NEXT;
+      f.ret = false;
+      return RET;
     });
     // void tlb_flush_rmaps(struct mmu_gather *tlb, struct vm_area_struct *vma)
     //   if (!tlb->delayed_rmap) return;
     //   tlb_flush_rmap_batch(&tlb->local, vma);
     //   if (tlb->active != &tlb->local) tlb_flush_rmap_batch(tlb->active, vma);
     //   tlb->delayed_rmap = 0;
-    r.replace('tlb_flush_rmaps', 'active_batch', function* (k, x, f) {
-      const tlb = f.tlb;
-      if (!tlb.delayed_rmap) return;
-      yield* tlb_flush_rmap_batch(k, x, tlb.local as Batch, f.vma);
-      if (tlb.active !== tlb.local) yield* tlb_flush_rmap_batch(k, x, tlb.active as Batch, f.vma);
-      tlb.delayed_rmap = 0;
+    // Resume points: 1 after the local batch, 2 after the active one.
+    r.replace('tlb_flush_rmaps', 'active_batch', (k, x, f, pc) => {
+      const tlb = k.at(x, H.mmu_gather, f.tlb);
+      switch (pc) {
+        case 0:
+          if (!tlb.delayed_rmap) return NEXT;
+          tlb_flush_rmap_batch(k, x, f.tlb, 0, f.vma);
+          return callAgain(1);
+        case 1:
+          if (tlb.active === 0) return goTo(2);
+          tlb_flush_rmap_batch(k, x, f.tlb, tlb.active, f.vma);
+          return callAgain(2);
+        default:
+          tlb.delayed_rmap = 0;
+          return NEXT;
+      }
     }, 'local_and_active_batch');
   },
 });

@@ -3,7 +3,7 @@
 // Changes nothing in the model: it rewrites the CONFIG_GUP_GET_PTE_LOW_HIGH comment ("For walking
 // the pagetables without holding any locks..." instead of "only to be used in the
 // get_user_pages_fast() implementation"); the code is untouched.
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'pae-lockless/01',

@@ -2,7 +2,7 @@
 // Seed: not in the seed, which holds only 01 (L1-40); the subject and content are from the LKML posting of 2022-10-22, reference/delayed-rmap.md §3 [ext].
 // Changes nothing in the model: SuperH's 3-level pmd_t gets the same low/high split; no SH arch
 // is modelled (it is there so that 04's generic pmdp_get_lockless() builds on SH).
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'pae-lockless/03',

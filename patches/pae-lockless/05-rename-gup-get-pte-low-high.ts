@@ -1,8 +1,8 @@
 // pae-lockless/05 "mm: Rename GUP_GET_PTE_LOW_HIGH"
 // Seed: not in the seed, which holds only 01 (L1-40); the subject and content are from the LKML posting of 2022-10-22, reference/delayed-rmap.md §3 [ext].
 // Changes nothing in the model: the Kconfig symbol becomes GUP_GET_PXX_LOW_HIGH (mips, sh, x86);
-// the model's flag for it is declarePteLowHigh() (core/page/state.ts).
-import { definePatch } from '../../core/series/types.ts';
+// the model's flag for it is declarePteLowHigh() (core/model/page/state.ts).
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'pae-lockless/05',

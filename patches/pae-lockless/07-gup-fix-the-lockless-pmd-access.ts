@@ -4,10 +4,8 @@
 // READ_ONCE(*pmdp), which "can do the wrong thing" on i386-PAE: two loads that straddle a
 // pmd_clear() return the low half of the old entry with the high half of none. "patch #7 was the
 // whole purpose of me doing these patches" (the cover letter).
-import { definePatch } from '../../core/series/types.ts';
-import type { PgVma } from '../../core/page/state.ts';
-import { checkTorn } from '../../core/page/pgtable.ts';
-import { H4 } from './04-fix-pmd-read-atomic.ts';
+import { definePatch, H, NEXT, callAgain, page } from '../../core/model/index.ts';
+import './04-fix-pmd-read-atomic.ts';
 
 export default definePatch({
   id: 'pae-lockless/07',
@@ -19,12 +17,16 @@ export default definePatch({
   seed: 'not in seeds/002_a22f6d6eeee8c674.txt (only 01 is); reference/delayed-rmap.md §3',
   apply(r) {
     //   pmd_t pmd = pmdp_get_lockless(pmdp);
-    r.replace('gup_pmd_range', 'READ_ONCE', function* (k, x, f) {
-      const v: PgVma = f.vma;
-      const lf = { a: v.pmd, ret: null as unknown };
-      yield k.invoke(H4.pmdp_get_lockless, lf);
-      f.pmd = lf.ret;
-      checkTorn(k, x, v.pmd, f.pmd, 'gup_pmd_range()');
+    // Resume point 1: after pmdp_get_lockless().
+    r.replace('gup_pmd_range', 'READ_ONCE', (k, x, f, pc) => {
+      const v = page.vmaAt(k, f.vma);
+      if (pc === 1) {
+        f.pmd = k.ret(x, H.pmdp_get_lockless).ret;
+        page.checkTorn(k, x, v.pmd, f.pmd, 'gup_pmd_range()');
+        return NEXT;
+      }
+      k.call(x, H.pmdp_get_lockless).a = v.pmd;
+      return callAgain(1);
     }, 'pmdp_get_lockless');
   },
 });

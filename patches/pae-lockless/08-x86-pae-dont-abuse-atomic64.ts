@@ -3,9 +3,7 @@
 // native_ptep_get_and_clear() does its own try_cmpxchg64() loop instead of arch_atomic64_xchg()
 // ("PAE implies CX8"): the same CMPXCHG8B loop, the same atomic exchange; nothing changes in the
 // model.
-import { definePatch } from '../../core/series/types.ts';
-import { ptLo } from '../../core/page/state.ts';
-import { xchg64, pteLowHigh } from '../../core/page/pgtable.ts';
+import { definePatch, YIELD, page } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'pae-lockless/08',
@@ -16,11 +14,11 @@ export default definePatch({
   effect: 'none',
   seed: 'not in seeds/002_a22f6d6eeee8c674.txt (only 01 is); reference/delayed-rmap.md §3',
   apply(r, k) {
-    if (!pteLowHigh(k)) return;
+    if (!page.pteLowHigh(k)) return;
     //   pte_t old = *ptep; do { } while (!try_cmpxchg64(&ptep->pte, &old.pte, 0)); return old;
-    r.replace('ptep_get_and_clear', 'native_ptep_get_and_clear', function* (k, x, f) {
-      f.ret = xchg64(k, x, f.vma.pt + ptLo(f.i));
-      yield 0;
+    r.replace('ptep_get_and_clear', 'native_ptep_get_and_clear', (k, x, f) => {
+      f.ret = page.xchg64(k, x, page.vmaAt(k, f.vma).pt + page.ptLo(f.i));
+      return YIELD;
     });
   },
 });

@@ -4,9 +4,7 @@
 // exchange, pxx_xchg64() (a CMPXCHG8B loop), instead of an xchg of the low half followed by a
 // plain read and clear of the high half. (The built-in scenarios have no huge PMD, so nothing
 // calls pmdp_get_and_clear() yet.)
-import { definePatch } from '../../core/series/types.ts';
-import { ld64, NONE } from '../../core/page/state.ts';
-import { storeEntry, pteLowHigh } from '../../core/page/pgtable.ts';
+import { definePatch, YIELD, page } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'pae-lockless/10',
@@ -17,12 +15,12 @@ export default definePatch({
   effect: 'behaviour',
   seed: 'not in seeds/002_a22f6d6eeee8c674.txt (only 01 is); reference/delayed-rmap.md §3',
   apply(r, k) {
-    if (!pteLowHigh(k)) return;
+    if (!page.pteLowHigh(k)) return;
     //   return pxx_xchg64(pmd, pmdp, 0ULL);
-    r.replace('pmdp_get_and_clear', 'native_pmdp_get_and_clear', function* (k, x, f) {
-      f.ret = ld64(k, x, f.a);
-      storeEntry(k, x, f.a, NONE, 'pmdp_get_and_clear');
-      yield 0;
+    r.replace('pmdp_get_and_clear', 'native_pmdp_get_and_clear', (k, x, f) => {
+      f.ret = page.ld64(k, x, f.a);
+      page.storeEntry(k, x, f.a, page.NONE, 'pmdp_get_and_clear');
+      return YIELD;
     });
   },
 });

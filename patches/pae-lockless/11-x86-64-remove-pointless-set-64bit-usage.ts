@@ -2,7 +2,7 @@
 // Seed: not in the seed, which holds only 01 (L1-40); the subject and content are from the LKML posting of 2022-10-22, reference/delayed-rmap.md §3 [ext].
 // Changes nothing in the model: on x86_64 set_64bit() was a plain store (UML's set_pud/set_pmd,
 // the Intel IRQ-remapping fallback); a 64-bit entry is already one store there.
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'pae-lockless/11',

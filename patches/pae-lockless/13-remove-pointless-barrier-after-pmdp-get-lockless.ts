@@ -3,7 +3,7 @@
 // Changes nothing in the model: drops the compiler barrier() after pmdp_get_lockless() in
 // mm/hmm.c and mm/vmscan.c ("pmdp_get_lockless() should itself imply any ordering required");
 // the model has neither caller, and a compiler barrier changes no access.
-import { definePatch } from '../../core/series/types.ts';
+import { definePatch } from '../../core/model/index.ts';
 
 export default definePatch({
   id: 'pae-lockless/13',

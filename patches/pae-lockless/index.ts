@@ -2,7 +2,7 @@
 // peterz/queue.git x86/mm.pae). Seed: seeds/002_a22f6d6eeee8c674.txt holds 01 (L1-40) and the
 // thread it started; 02-13 are from the LKML posting (reference/delayed-rmap.md §3).
 // scenarios/pae-gup-fast-torn.ts is the race the series fixes on the x86-pae arch (07).
-import type { SeriesDef } from '../../core/series/types.ts';
+import type { SeriesDef } from '../../core/model/index.ts';
 import p01 from './01-update-ptep-get-lockless-comment.ts';
 import p02 from './02-x86-pae-make-pmd-t-similar-to-pte-t.ts';
 import p03 from './03-sh-make-pmd-t-similar-to-pte-t.ts';

@@ -10,6 +10,7 @@ import { registerCurrentMm } from './current_mm.ts';
 import { registerHotplug } from './hotplug.ts';
 import { registerIpi } from './ipi.ts';
 import { registerSyscalls, opIn } from './syscalls.ts';
+import '../page/index.ts'; // the page-level model (BASELINE_PARTS; its steps do nothing in a scenario without pages)
 import * as L from '../layout.ts';
 
 /** Kernel entry points whose bodies the arch plugins supply (empty where an arch has none). */
