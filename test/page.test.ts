@@ -7,7 +7,7 @@ import { runOnce } from '../core/model/engine.ts';
 import { Rng } from '../core/model/drivers/explore.ts';
 import { defineScenario, pages, pgOf, type ScenarioDef } from '../core/model/index.ts';
 // (bisect and test/helpers.ts's cli/exploreWith are ported with the CLI, separately)
-import { bisect } from '../core/bisect.ts';
+import { bisect } from '../core/lab/bisect.ts';
 
 /** Random schedules of sc under config: the oracles reported, and k.counters summed. */
 async function sample(sc: ScenarioDef, config: string, runs: number) {

@@ -1,10 +1,7 @@
 // The model's public API: what arch plugins, patches, scenarios and user modules import
 // (`import { definePatch, H, ... } from 'lazymm'`). The model imports nothing outside core/model.
-// The page model first: it registers with the baseline (BASELINE_PARTS), so the baseline must be
-// evaluated before its body runs, which only an import of the page model that comes first ensures
-// (the baseline imports it too: a cycle, whose other entry would find BASELINE_PARTS uninitialized).
-export * as page from './page/index.ts';
 import './baseline/index.ts';
+export * as page from './page/index.ts';
 
 export {
   fns, frameExt, labelledFns, helperFns, alias, struct, int, ptr, task, fnid, bool, str, entry, cpus, args,
@@ -35,9 +32,7 @@ export { syncCoreEvent, membarrierWriteCheck, membarrierAccessCheck, membarrierI
 export { writeTaskMm, irqOff, irqOn } from './baseline/current_mm.ts';
 export { checkMmdropContext, cpuList } from './baseline/refcount.ts';
 export { opIn } from './baseline/syscalls.ts';
-export { BASELINE_PARTS } from './baseline/index.ts';
-// Lazy MMU mode (a baseline part: importing it registers it in BASELINE_PARTS, so it must be
-// imported after ./baseline/index.ts, never by it: a module it imports runs before it).
+export { BASELINE_PARTS } from './parts.ts';
 export {
   LAZY_MMU, LM, lazyMmuEnter, lazyMmuLeave, preemptDisable, preemptEnable, lazyMmuRun, lazyMmuState,
   lazyMmuPendingAdd, lazyMmuPendingDone, xenLazyMode, XEN_LAZY_NONE, XEN_LAZY_MMU, XEN_LAZY_CPU,

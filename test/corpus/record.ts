@@ -1,12 +1,13 @@
 // Records the trace corpus: for every built-in scenario, every configuration in its `expect`, and
 // seeds 1..20 of `lazymm run --seed N`, the rendered trace, the violations, the schedule and the
-// counters. Run against the commit whose behaviour is to be preserved:
-//   npx tsx test/corpus/record.ts > /tmp/corpus.json && gzip -9 ...
+// counters:  npx tsx test/corpus/record.ts > corpus.json, then brotli-compress it (load.ts).
+// The committed corpus (traces-aec4cbe.json.br) was recorded with this script at aec4cbe, on that
+// commit's API (core/config.ts, core/engine.ts, core/explore.ts, core/trace.ts: the same calls).
 import { SCENARIOS } from '../../scenarios/index.ts';
-import { parseConfigString, resolveConfig, buildKernel } from '../../core/config.ts';
-import { runOnce, encodeSchedule } from '../../core/engine.ts';
-import { Rng } from '../../core/explore.ts';
-import { renderTrace } from '../../core/trace.ts';
+import { parseConfigString, resolveConfig, buildKernel } from '../../core/lab/config.ts';
+import { runOnce, encodeSchedule } from '../../core/model/engine.ts';
+import { Rng } from '../../core/model/drivers/explore.ts';
+import { renderTrace } from '../../core/model/trace.ts';
 
 const out: unknown[] = [];
 for (const sc of SCENARIOS) {

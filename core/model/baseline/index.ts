@@ -10,7 +10,11 @@ import { registerCurrentMm } from './current_mm.ts';
 import { registerHotplug } from './hotplug.ts';
 import { registerIpi } from './ipi.ts';
 import { registerSyscalls, opIn } from './syscalls.ts';
-import '../page/index.ts'; // the page-level model (BASELINE_PARTS; its steps do nothing in a scenario without pages)
+import { BASELINE_PARTS } from '../parts.ts';
+// The parts registered after the baseline's own functions, in this order: the page-level model
+// (its steps do nothing in a scenario without pages), then lazy MMU mode (v6.14 callers and rules).
+import '../page/index.ts';
+import './lazy_mmu.ts';
 import * as L from '../layout.ts';
 
 /** Kernel entry points whose bodies the arch plugins supply (empty where an arch has none). */
@@ -34,9 +38,6 @@ declare module '../fns.ts' {
   interface KernelSteps { 'user_access.mmu_walk': 'baseline' }
 }
 
-/** Other model parts registered with the baseline (the page model, lazy MMU mode): their modules
- *  push here when imported. */
-export const BASELINE_PARTS: ((r: StepRegistry) => void)[] = [];
 
 export function registerBaseline(r: StepRegistry, _k: Kernel) {
   registerRefcount(r);
@@ -65,4 +66,5 @@ export function registerBaseline(r: StepRegistry, _k: Kernel) {
 }
 
 BASELINE.register = registerBaseline;
+export { BASELINE_PARTS };
 export { int };

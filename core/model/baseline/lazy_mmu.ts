@@ -44,7 +44,7 @@ import {
 import { H, STATE_PARTS, ModelError, TS_RUNNABLE, TS_SLEEPING, type Kernel, type Ctx } from '../kernel.ts';
 import { clearRecord, type RecordView } from '../records.ts';
 import { opFns } from '../program.ts';
-import { BASELINE_PARTS } from './index.ts';
+import { BASELINE_PARTS } from '../parts.ts';
 import { opIn } from './syscalls.ts';
 
 /** The lazy MMU mode hooks an arch with the mode implements (arches/lazy-mmu.ts describes them):

@@ -6,7 +6,7 @@ import { int, ptr, NEXT, CALL, FUSE, FUSE_CALL, callAgain, fuseCallAgain } from 
 import { H, type Kernel, type Ctx } from '../kernel.ts';
 import { opFns } from '../program.ts';
 import { QUIESCENCE_CHECKS } from '../oracles.ts';
-import { BASELINE_PARTS } from '../baseline/index.ts';
+import { BASELINE_PARTS } from '../parts.ts';
 import { opIn } from '../baseline/syscalls.ts';
 import * as L from '../layout.ts';
 import { vmaByName, fileByName, pageData, lruPage, type PgVma } from './state.ts';
