@@ -9,7 +9,7 @@ import { explore } from '../../model/drivers/explore.ts';
 import { shortCoverage, type Coverage } from '../../model/drivers/coverage.ts';
 import { SCENARIOS } from '../../../scenarios/index.ts';
 import { UsageError, UntestableError } from '../errors.ts';
-import type { ScenarioDef, Expectation } from '../../model/index.ts';
+import { primaryViolation, type ScenarioDef, type Expectation, type Violation } from '../../model/index.ts';
 import { DEFAULT_MAX_STEPS } from './run.ts';
 
 export interface VerifyRow {
@@ -47,13 +47,15 @@ export async function verifyExpectation(sc: ScenarioDef, e: Expectation, budget:
     throw x;
   }
   const maxSteps = sc.maxSteps ?? DEFAULT_MAX_STEPS;
-  let res = explore(k, sc, { strategy: 'verify', budget, seed: 1, maxSteps });
   const wantViolation = e.verdict === 'sometimes' || e.verdict === 'violation';
+  // A stated oracle is the signature: another report on the way does not settle the expectation.
+  const match = e.oracle ? (v: Violation) => v.oracle === e.oracle : undefined;
+  let res = explore(k, sc, { strategy: 'verify', budget, seed: 1, maxSteps, match });
   if (!res.violations.length && res.coverage.kind !== 'verified' && (wantViolation || e.verdict === 'clean')) {
     // the state space is larger than the budget: the scenario's own search
-    res = explore(k, sc, { strategy: sc.strategy ?? 'dfs', budget: sc.budget ?? 3000, seed: 1, maxSteps });
+    res = explore(k, sc, { strategy: sc.strategy ?? 'dfs', budget: sc.budget ?? 3000, seed: 1, maxSteps, match });
   }
-  const v = res.violations[0];
+  const v = (match && res.violations.find(match)) || primaryViolation(res.violations);
   if (v) return row('sometimes', res.coverage, { oracle: v.oracle, message: v.message, schedule: v.schedule });
   return row(res.coverage.kind === 'verified' ? 'never' : 'unknown', res.coverage);
 }

@@ -18,7 +18,7 @@
 import {
   startRun, enabledEvents, execEvent, finishRun, enabledBuf, RunawayError, type RunResult,
 } from '../engine.ts';
-import type { Kernel } from '../kernel.ts';
+import type { Kernel, Violation } from '../kernel.ts';
 import { hash64, Vec, type Snapshot, type Region } from '../state.ts';
 import type { ScenarioDef } from '../scenario.ts';
 import { VectorTable } from './intern.ts';
@@ -41,6 +41,9 @@ export interface VerifyOptions {
   /** stop when it returns true (interrupted: checked every 4096 transitions) */
   stop?: () => boolean;
   progress?: (states: number, transitions: number) => void;
+  /** only a violation this accepts ends a branch as a counterexample; an execution with other,
+   *  non-fatal violations goes on (a fatal one ends the branch without a counterexample) */
+  match?: (v: Violation) => boolean;
 }
 
 export interface VerifyResult {
@@ -213,13 +216,16 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
   /** The current state is reached: is it new (then push it), a revisit worth exploring again, or
    *  a dead end / violation? */
   const arrive = (sleep: Map<number, Int32Array>, parent: Int32Array | null) => {
-    if (k.violationCount !== 0) { report(); return; }
+    if (k.violationCount !== 0) {
+      if (matched()) { report(); return; }
+      if (k.fatal) return;
+    }
     const n = enabledEvents(k, buf);
     if (n === 0) {
       // a final state: the quiescence oracles, once per distinct state
       if (!visited.visit(k, parent).fresh) return;
       finishRun(k, sc);
-      if (k.violationCount !== 0) report();
+      if (k.violationCount !== 0 && matched()) report();
       else addCounters();
       return;
     }
@@ -250,6 +256,8 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
     if (stack.length > o.maxSteps)
       throw new RunawayError(`scenario '${sc.name}' exceeded the step budget of ${o.maxSteps} steps in one execution (runaway program?)`);
   };
+  const match = o.match;
+  const matched = () => match === undefined || k.violations.some(match);
   const addCounters = () => {
     const cs = k.counters;
     for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
