@@ -43,7 +43,8 @@ export class VectorTable {
     this.off[id] = this.used;
     this.len[id] = n;
     this.hashes[id] = h;
-    this.used += n;
+    // even offsets: equals2() reads a vector two words at a time through a Float64Array view
+    this.used += n + (n & 1);
     this.insert(id, h);
     if (this.size * 4 > this.slots.length) this.rehash();
     this.added = true;
@@ -58,6 +59,23 @@ export class VectorTable {
     for (let i = 0; i < n; i++) if (a[o + i] !== v[from + i]) return false;
     return true;
   }
+  /** equals(), two words at a time: `v2` is a Float64Array over v's buffer (v at offset 0). A
+   *  double compares equal to a different bit pattern only for +0/-0, and unequal to the same
+   *  pattern only for NaN: both cases fall back to the words. */
+  equals2(id: number, v: Int32Array, v2: Float64Array, n: number): boolean {
+    if (this.len[id] !== n) return false;
+    const a = this.arena;
+    if (this.arena2.buffer !== a.buffer) this.arena2 = new Float64Array(a.buffer, 0, a.length >> 1);
+    const a2 = this.arena2, o = this.off[id], o2 = o >> 1, m = n >> 1;
+    for (let i = 0; i < m; i++) {
+      const x = a2[o2 + i];
+      if (x !== v2[i] || x === 0) {
+        if (a[o + 2 * i] !== v[2 * i] || a[o + 2 * i + 1] !== v[2 * i + 1]) return false;
+      }
+    }
+    return (n & 1) === 0 || a[o + n - 1] === v[n - 1];
+  }
+  private arena2 = new Float64Array(0);
   length(id: number): number { return this.len[id]; }
   /** Where the vector with this id starts in words() (valid until the next intern). */
   offset(id: number): number { return this.off[id]; }
@@ -86,6 +104,7 @@ export class VectorTable {
     this.hashes = g(this.hashes);
   }
   private growArena(min: number) {
+    min += 1;
     let c = this.arena.length * 2;
     while (c < min) c *= 2;
     const b = new Int32Array(c);

@@ -148,8 +148,15 @@ class Visited {
   /** the last visit found a new state */
   fresh = false;
   readonly regions: Region[];
+  /** per component: 0 plain words, 1 append-only (compared by length), 2 canonical form */
+  private readonly kinds: Int8Array;
+  /** per component: a Float64Array over its words, for equals2() (rebuilt when it reallocates) */
+  private views: Float64Array[];
   constructor(k: Kernel, readonly storage: Storage, readonly log2: number) {
     this.regions = k.runState.regions.filter((r) => r.opts.key);
+    this.kinds = Int8Array.from(this.regions, (r) => (r.opts.canon ? 2 : r.opts.appendOnly ? 1 : 0));
+    for (const r of this.regions) if (!r.opts.canon && !(r.a instanceof Int32Array)) throw new Error(`internal: key region '${r.name}' is not Int32 words`);
+    this.views = this.regions.map(() => new Float64Array(0));
     if (storage === 'bitstate') this.bits = new Uint32Array(1 << Math.max(0, log2 - 5));
     for (let i = 0; i < this.regions.length; i++) this.comps.push(new VectorTable());
   }
@@ -166,24 +173,33 @@ class Visited {
    *  changed at all), no hashing. */
   visit(k: Kernel, parent: Int32Array | null): number {
     if (this.storage === 'exact') {
-      const regions = this.regions, nc = regions.length, ids = this.last;
+      const regions = this.regions, nc = regions.length, ids = this.last, kinds = this.kinds;
       for (let i = 0; i < nc; i++) {
         const r = regions[i];
         const t = this.comps[i];
+        const kind = kinds[i];
         let v: Int32Array, n: number;
-        if (r.opts.canon) {
+        if (kind === 2) {
           const s = this.scratch;
           s.n = 0;
-          r.opts.canon(s);
+          r.opts.canon!(s);
           v = s.a;
           n = s.n;
+          if (parent !== null && t.equals(parent[i], v, 0, n)) { ids[i] = parent[i]; continue; }
         } else {
           v = r.a as Int32Array;
           n = r.live();
-        }
-        if (parent !== null) {
-          const pid = parent[i];
-          if (r.opts.appendOnly ? t.length(pid) === n : t.equals(pid, v, 0, n)) { ids[i] = pid; continue; }
+          if (parent !== null) {
+            const pid = parent[i];
+            if (kind === 1) {
+              // an append-only region whose length did not change cannot have changed
+              if (t.length(pid) === n) { ids[i] = pid; continue; }
+            } else {
+              let v2 = this.views[i];
+              if (v2.buffer !== v.buffer) { v2 = new Float64Array(v.buffer, 0, v.length >> 1); this.views[i] = v2; }
+              if (t.equals2(pid, v, v2, n)) { ids[i] = pid; continue; }
+            }
+          }
         }
         ids[i] = t.intern(v, 0, n);
       }
@@ -294,9 +310,9 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
   let againN = -1; // -1: a new state, explore all that do not sleep
 
   /** Push the current state (its sleep set already in frames[sp]) as a frame to expand. */
-  const push = (id: number) => {
+  const push = (id: number, n: number) => {
     const f = frames[sp];
-    const n = enabledEvents(k, f.enabled);
+    for (let i = 0; i < n; i++) f.enabled[i] = buf[i];
     f.n = n;
     let count = 0;
     for (let i = 0; i < n; i++) {
@@ -313,7 +329,7 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
     if (count === 0) return;
     // a snapshot only where the search will come back for a second event
     f.snap = count > 1 ? (pool[sp] = k.snapshot(pool[sp])) : null;
-    if (storage === 'exact') f.comps.set(visited.last.subarray(0, nc));
+    if (storage === 'exact') for (let i = 0; i < nc; i++) f.comps[i] = visited.last[i];
     f.next = 0;
     f.doneN = 0;
     f.first = true;
@@ -341,7 +357,7 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
       return;
     }
     const id = visited.visit(k, parent);
-    if (visited.fresh) { againN = -1; push(id); return; }
+    if (visited.fresh) { againN = -1; push(id, n); return; }
     if (!por || storage !== 'exact') return;
     // Godefroid: explore what slept the first time and does not now; the stored set becomes the
     // intersection (compacted in place: it only ever shrinks).
@@ -358,7 +374,7 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
       } else again[againN++] = e;
     }
     a[at] = keep;
-    if (againN !== 0) push(id);
+    if (againN !== 0) push(id, n);
   };
 
   /** frames[sp], made ready to receive a sleep set */
