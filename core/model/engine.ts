@@ -303,6 +303,13 @@ export function evToken(e: number): string {
 }
 
 /** "0*3.1.i1.f0" : events, run-length encoded. */
+/** Name the schedule that reached an error inside a search, so it can be replayed (run --schedule):
+ *  a model limit or a runaway found by the exhaustive search is otherwise hard to reproduce. */
+export function atSchedule(e: unknown, events: ArrayLike<number>, n = events.length): unknown {
+  if (e instanceof Error && !e.message.includes(' (reached by schedule ')) e.message += ` (reached by schedule '${encodeSchedule(Array.from({ length: n }, (_, i) => events[i]))}')`;
+  return e;
+}
+
 export function encodeSchedule(events: number[]): string {
   const out: string[] = [];
   for (let i = 0; i < events.length; ) {

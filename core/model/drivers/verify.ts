@@ -20,7 +20,7 @@
 // interned (an event's footprint becomes an id, and the independence of two ids is cached), and a
 // sleep set is a short list of (event, footprint id) pairs.
 import {
-  startRun, enabledEvents, execEvent, finishRun, enabledBuf, RunawayError, type RunResult,
+  startRun, enabledEvents, execEvent, finishRun, enabledBuf, RunawayError, atSchedule, type RunResult,
 } from '../engine.ts';
 import type { Kernel, Violation } from '../kernel.ts';
 import { hash64, Vec, type Snapshot, type Region } from '../state.ts';
@@ -415,10 +415,10 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
         path.length = sp - 1;
       }
       k.fpn = 0;
+      path[sp - 1] = e;
       execEvent(k, e);
       transitions++;
       if (found !== null) extra++;
-      path[sp - 1] = e;
       const child = nextFrame();
       if (por) {
         // the child's sleep set: what slept here, and the siblings already explored, if
@@ -447,6 +447,8 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
       complete: complete && storage === 'exact', states: visited.size, transitions, depth, found, storage,
       missProbability: visited.missProbability(), bytes: visited.bytes, interrupted, counters,
     };
+  } catch (e) {
+    throw atSchedule(e, path);
   } finally {
     k.fpOn = false;
   }
