@@ -17,7 +17,10 @@ export function sweepTextPlot(s: Sweep, metric: string, mode: YScale = 'auto', w
   for (const [ser, dc] of [[A, 0], [B, 1]] as const) {
     for (const p of ser) {
       const c = col(p.x) + dc;
-      if (p.sd > 0) for (let r = row(p.mean + p.sd); r <= row(p.mean - p.sd); r++) put(r, c, ':', false);
+      if (p.sd <= 0) continue;
+      // the rows whose height lies within mean +- sd
+      const f0 = p.mean - p.sd > 0 || !ya.log ? ya.f(p.mean - p.sd) : 0, f1 = ya.f(p.mean + p.sd);
+      for (let r = 0; r < height; r++) { const f = (height - 1 - r) / (height - 1); if (f >= f0 && f <= f1) put(r, c, ':', false); }
     }
   }
   for (const [ser, ch, dc] of [[A, 'a', 0], [B, 'b', 1]] as const) for (const p of ser) put(row(p.mean), col(p.x) + dc, ch);
