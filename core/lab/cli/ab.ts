@@ -126,7 +126,7 @@ export async function cmdAb(argv: string[]): Promise<number> {
     o.push('', ...sweepTable(sweep, metric).map((l) => '  ' + l));
     const ratios = points.map((pt) => { const h = pt.metrics.find((m) => m.name === metric); return h && h.a.mean > 0 ? `${(h.b.mean / h.a.mean).toFixed(2)}x@${pt.cpus}` : `-@${pt.cpus}`; });
     o.push(`  ${metric} b/a: ${ratios.join(' ')}`);
-    o.push('', ...sweepTextPlot(sweep, metric, yScale).map((l) => '  ' + l));
+    o.push('', ...sweepTextPlot(sweep, metric, yScale).map((l) => (l ? '  ' + l : '')));
   }
   o.push('', `hottest lines at ${last.cpus} CPUs (RMW/s, transfers/s):`);
   for (const side of ['a', 'b'] as const)
