@@ -1,5 +1,4 @@
 // lazymm run / lazymm explore
-import fs from 'node:fs';
 import { parseArgs, intFlag, loadScenario, configJson, describeConfig, progressFor } from './common.ts';
 import { resolveConfig, buildKernel } from '../config.ts';
 import { explore, replay, minimizeAndTrace, Rng, STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
@@ -8,7 +7,7 @@ import { runOnce, encodeSchedule, decodeSchedule, type Chooser } from '../../mod
 import { primaryViolation, type Violation } from '../../model/index.ts';
 import { renderTrace } from '../../model/trace.ts';
 import { UsageError } from '../errors.ts';
-import { traceFormat, writeExecution } from '../render/index.ts';
+import { traceFormat, writeExecution, writeText } from '../render/index.ts';
 import { violationWhere } from '../render/view.ts';
 import { scenarioRef, replayCommand, shq } from './replay.ts';
 
@@ -69,7 +68,7 @@ export async function cmdRun(argv: string[]): Promise<number> {
   const vs = res.violations.map((v) => ({ ...v, schedule }));
   const replayArgs = replayArgsOf(argv);
   if (p.flags.has('--trace')) {
-    if (format === 'text') fs.writeFileSync(p.flags.get('--trace')!, trace.join('\n') + '\n');
+    if (format === 'text') writeText(p.flags.get('--trace')!, trace.join('\n') + '\n');
     else writeExecution(p.flags.get('--trace')!, format, k, sc, res.events, schedule, maxSteps, { scenario: ref, config: describeConfig(r), replay: replayCommand(ref, replayArgs, schedule) });
   }
   const seed = p.flags.has('--schedule') ? null : intFlag(p, '--seed', 1);

@@ -29,7 +29,11 @@ export function renderExecution(format: TraceFormat, k: Kernel, sc: ScenarioDef,
 }
 
 export function writeExecution(file: string, format: TraceFormat, k: Kernel, sc: ScenarioDef, events: number[], schedule: string, maxSteps: number, meta: RecordMeta) {
-  const text = renderExecution(format, k, sc, events, schedule, maxSteps, meta);
+  writeText(file, renderExecution(format, k, sc, events, schedule, maxSteps, meta));
+}
+
+/** Write a trace file; a path that cannot be written is bad input (exit 2). */
+export function writeText(file: string, text: string) {
   try {
     fs.writeFileSync(file, text);
   } catch (e) {
