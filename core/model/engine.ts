@@ -209,13 +209,13 @@ export function execEvent(k: Kernel, e: number) {
       f.from = irqImage[I_FROM];
       k.fw[x.id].set(irqImage.subarray(I_ARGS, I_ARGS + IPI_ARGW), k.fieldOffset[H.__irq].get('args')!);
       if (k.fpOn) k.fpAdd(-1);
-      if (k.tracing) k.tr(x, `<IRQ> ${k.hookName(fn)} from cpu${Math.floor(irqImage[I_FROM] / 3)}`);
+      if (k.tracing) k.tr(x, `<IRQ> ${k.hookName(fn)} from cpu${Math.floor(irqImage[I_FROM] / 3)}`, 'irq', undefined, irqImage[I_FROM]);
       break;
     }
     case EV_FLUSH: {
       const a = k.m.drainOne(c);
       if (k.fpOn) k.fpAdd(a * 2 + 1);
-      if (k.tracing) k.trace.push({ cpu: c, level: cpu.level, step: 'store buffer', text: `commit ${k.m.nameOf(a)} = ${k.fmt(a, k.m.mem[a])}` });
+      if (k.tracing) k.trace.push({ cpu: c, level: cpu.level, step: 'store buffer', text: `commit ${k.m.nameOf(a)} = ${k.fmt(a, k.m.mem[a])}`, op: 'commit', addr: a, irqsOff: cpu.irqsOff });
       break;
     }
     case EV_NMI: {
@@ -228,7 +228,7 @@ export function execEvent(k: Kernel, e: number) {
       f.fn = H.nmi;
       f.from = -1;
       if (k.fpOn) k.fpAdd(-1);
-      if (k.tracing) k.tr(x, '<NMI>');
+      if (k.tracing) k.tr(x, '<NMI>', 'nmi');
       break;
     }
   }

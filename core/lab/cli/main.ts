@@ -11,11 +11,11 @@ import { cmdVerify } from './verify.ts';
 
 const USAGE = `usage:
   lazymm list    patches|series|arches|scenarios|hooks [config] [--json]
-  lazymm run     <scenario> [config] [--seed N | --schedule S] [--json] [--trace FILE]
-  lazymm explore <scenario> [config] [--strategy random|pct|dfs|verify] [--budget N] [--seed N] [--json]
+  lazymm run     <scenario> [config] [--seed N | --schedule S] [--json] [--trace FILE [--trace-format text|perfetto|ftrace|html]]
+  lazymm explore <scenario> [config] [--strategy random|pct|dfs|verify] [--budget N] [--seed N] [--json] [--trace FILE [--trace-format F]]
   lazymm verify  [SCENARIO|REGEX ...] [--budget STATES] [--json]
   lazymm bisect  <scenario> --series ID [config] [--budget N] [--metric NAME] [--json]
-  lazymm ab      <scenario> --a CONFIG --b CONFIG [--cpus LIST] [--runs N] [--json]
+  lazymm ab      <scenario> --a CONFIG --b CONFIG [--cpus LIST] [--runs N] [--out DIR] [--log-y|--linear-y] [--json]
   lazymm new-arch <name>
 config: --arch NAME --cpus N --apply SPEC --without ID --set NAME=VALUE --drop-step NAME --force`;
 
