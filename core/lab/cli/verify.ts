@@ -1,8 +1,8 @@
 // lazymm verify [NAME|REGEX ...] [--budget STATES] [--json]: every built-in scenario's stated
 // expectations, checked and summarized the way herd7 summarizes litmus tests. An expectation
 // 'never'/'clean' is checked by the exhaustive search (verified, or sampled when the state space
-// is larger than the budget, which the table says); 'sometimes'/'violation' by the exhaustive
-// search too, then by the scenario's own strategy if the budget ran out first.
+// is larger than the budget, which the table says); 'sometimes'/'violation' by the scenario's own
+// search, then by the exhaustive one if that found nothing.
 import { parseArgs, intFlag, progressFor } from './common.ts';
 import { resolveConfig, buildKernel, parseConfigString } from '../config.ts';
 import { explore } from '../../model/drivers/explore.ts';
@@ -56,10 +56,15 @@ export async function verifyExpectation(sc: ScenarioDef, e: Expectation, budget:
   const match = e.oracle ? (v: Violation) => v.oracle === e.oracle : undefined;
   let res;
   try {
-    res = explore(k, sc, { strategy: 'verify', budget, seed: 1, maxSteps, match });
-    if (!res.violations.length && res.coverage.kind !== 'verified' && (wantViolation || e.verdict === 'clean')) {
-      // the state space is larger than the budget: the scenario's own search
-      res = explore(k, sc, { strategy: sc.strategy ?? 'dfs', budget: sc.budget ?? 3000, seed: 1, maxSteps, match });
+    // A violation is shown by any search that finds it: the scenario's own (fast on large spaces,
+    // where a depth-first exhaustive search can spend its whole budget in one corner) first.
+    if (wantViolation) res = explore(k, sc, { strategy: sc.strategy ?? 'dfs', budget: sc.budget ?? 3000, seed: 1, maxSteps, match });
+    if (!res?.violations.length) {
+      res = explore(k, sc, { strategy: 'verify', budget, seed: 1, maxSteps, match });
+      if (!res.violations.length && res.coverage.kind !== 'verified' && e.verdict === 'clean') {
+        // the state space is larger than the budget: the scenario's own search, as its expectation says
+        res = explore(k, sc, { strategy: sc.strategy ?? 'dfs', budget: sc.budget ?? 3000, seed: 1, maxSteps, match });
+      }
     }
   } catch (x) {
     if (!(x instanceof ModelError || x instanceof RunawayError)) throw x;
