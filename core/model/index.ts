@@ -41,3 +41,12 @@ export { tlbFlushMm, tlbFlushMmAll, PAGE_TLB } from './page/tlb.ts';
 export { pages, PageBuilder, pgOf, type FileOpts, type MmapOpts } from './page/index.ts';
 export { QUIESCENCE_CHECKS, ORACLES } from './oracles.ts';
 export { sid, str as strOf } from './strings.ts';
+export { optionValueError, optionValues, BOOL_WORDS, type OptionDecl } from './options.ts';
+
+import { MEMORY_MODEL_OPTIONS, type OptionDecl } from './options.ts';
+import { MEMBARRIER_OPTIONS } from './baseline/membarrier.ts';
+import { ACTIVATE_MM_OPTIONS } from './baseline/current_mm.ts';
+import { LAZY_MMU_OPTIONS } from './baseline/lazy_mmu.ts';
+import { GATHER_OPTIONS } from './page/zap.ts';
+/** The model's own parameters (arches, patches, scenarios and machine profiles declare theirs). */
+export const MODEL_OPTIONS: readonly OptionDecl[] = [...MEMORY_MODEL_OPTIONS, ...MEMBARRIER_OPTIONS, ...ACTIVATE_MM_OPTIONS, ...LAZY_MMU_OPTIONS, ...GATHER_OPTIONS];

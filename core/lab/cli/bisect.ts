@@ -1,5 +1,5 @@
 // lazymm bisect <scenario> --series ID [config] [--budget N] [--metric NAME] [--json]
-import { parseArgs, intFlag, loadScenario, progressFor } from './common.ts';
+import { intFlag, loadScenario, progressFor, type Parsed } from './common.ts';
 import { bisect, type BisectStep } from '../bisect.ts';
 import { UsageError } from '../errors.ts';
 import { findSeries } from '../series.ts';
@@ -16,8 +16,7 @@ function line(s: BisectStep): string {
   return `  ${s.spec.padEnd(16)} ${v}  ${what}${t}`;
 }
 
-export async function cmdBisect(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--series', '--budget', '--seed', '--strategy', '--metric', '--runs'], ['--json']);
+export async function cmdBisect(p: Parsed): Promise<number> {
   const sc = p.flags.has('--metric') ? null : await loadScenario(p.positional[0]);
   const seriesId = p.flags.get('--series');
   if (!seriesId) throw new UsageError('bisect needs --series ID (see: lazymm list series)');
@@ -79,7 +78,7 @@ export async function cmdBisect(argv: string[]): Promise<number> {
     const end = at >= 0 ? at + 1 : c.trace.length;
     o.push(...c.trace.slice(Math.max(0, end - 20), end).map((l) => '  ' + l));
     if (end < c.trace.length) o.push(`  ... (${c.trace.length - end} more lines: see the replay)`);
-    o.push(`  replay: lazymm run ${sc!.name}${replayArgsOf(argv)}${applyArgs} --schedule '${c.violation.schedule}'`);
+    o.push(`  replay: lazymm run ${sc!.name}${replayArgsOf(p.words)}${applyArgs} --schedule '${c.violation.schedule}'`);
   }
   o.push('', `${res.steps.length} configurations in ${secs.toFixed(2)} s`);
   process.stdout.write(o.join('\n') + '\n');

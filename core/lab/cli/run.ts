@@ -1,7 +1,7 @@
 // lazymm run / lazymm explore
 import fs from 'node:fs';
-import { parseArgs, intFlag, loadScenario, configJson, describeConfig, progressFor } from './common.ts';
-import { resolveConfig, buildKernel } from '../config.ts';
+import { intFlag, loadScenario, configJson, describeConfig, progressFor, type Parsed } from './common.ts';
+import { resolveConfig, buildKernel, type ConfigWords } from '../config.ts';
 import { explore, replay, minimizeAndTrace, Rng, STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
 import { describeCoverage, type Coverage } from '../../model/drivers/coverage.ts';
 import { runOnce, encodeSchedule, decodeSchedule, type Chooser } from '../../model/engine.ts';
@@ -26,20 +26,21 @@ function printViolations(vs: Violation[], trace: string[], scenario: string, rep
   process.stdout.write(out.join('\n') + '\n');
 }
 
-export function replayArgsOf(argv: string[]): string {
-  const cfgFlags = new Set(['--arch', '--cpus', '--apply', '--without', '--set', '--drop-step']);
+/** The config words again, as flags a replay line repeats. */
+export function replayArgsOf(w: ConfigWords): string {
   const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (cfgFlags.has(argv[i])) { out.push(argv[i], argv[i + 1]); i++; }
-    else if (argv[i] === '--force') out.push('--force');
-  }
+  if (w.arch !== undefined) out.push('--arch', w.arch);
+  if (w.cpus !== undefined) out.push('--cpus', String(w.cpus));
+  for (const x of w.apply) out.push('--apply', x);
+  for (const x of w.without) out.push('--without', x);
+  for (const x of w.set) out.push('--set', x);
+  for (const x of w.dropSteps) out.push('--drop-step', x);
+  if (w.force) out.push('--force');
   return out.length ? ' ' + out.join(' ') : '';
 }
 
-export async function cmdRun(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--seed', '--schedule', '--trace'], ['--json']);
+export async function cmdRun(p: Parsed): Promise<number> {
   const sc = await loadScenario(p.positional[0]);
-  if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
   if (p.flags.has('--seed') && p.flags.has('--schedule')) throw new UsageError('give --seed or --schedule, not both');
   const r = await resolveConfig(p.words, sc);
   const k = buildKernel(r);
@@ -68,7 +69,7 @@ export async function cmdRun(argv: string[]): Promise<number> {
     }, null, 2) + '\n');
   } else {
     process.stdout.write(`run ${sc.name}: ${describeConfig(r)}\n`);
-    if (vs.length) printViolations(vs, trace, sc.name, replayArgsOf(argv));
+    if (vs.length) printViolations(vs, trace, sc.name, replayArgsOf(p.words));
     else process.stdout.write(`no violation in this one schedule (${res.steps} steps; ${describeCoverage(coverage)})\nschedule: ${schedule}\n`);
   }
   return vs.length ? 1 : 0;
@@ -77,10 +78,8 @@ export async function cmdRun(argv: string[]): Promise<number> {
 /** Default state budget of the exhaustive search (states stored). */
 export const VERIFY_BUDGET = 5_000_000;
 
-export async function cmdExplore(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--strategy', '--budget', '--seed', '--preemptions', '--storage', '--bitstate-bits'], ['--json', '--shortest']);
+export async function cmdExplore(p: Parsed): Promise<number> {
   const sc = await loadScenario(p.positional[0]);
-  if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
   const strategy = (p.flags.get('--strategy') ?? sc.strategy ?? 'dfs') as Strategy;
   if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (${STRATEGIES.join(', ')})`);
   const storage = (p.flags.get('--storage') ?? 'exact') as 'exact' | 'hash-compact' | 'bitstate';
@@ -115,7 +114,7 @@ export async function cmdExplore(argv: string[]): Promise<number> {
     const size = v ? `${v.states} states stored, ${v.transitions} transitions, depth ${v.depth}, ${(v.bytes / 1048576).toFixed(1)} MiB` : `${res.schedulesExplored} schedules, ${res.steps} steps`;
     if (res.violations.length) {
       process.stdout.write(`found after ${size} (${secs.toFixed(2)} s)\n\n`);
-      printViolations(res.violations, res.trace, sc.name, replayArgsOf(argv));
+      printViolations(res.violations, res.trace, sc.name, replayArgsOf(p.words));
     } else {
       process.stdout.write(`no violation: ${describeCoverage(res.coverage)}\n  ${size}, ${secs.toFixed(2)} s\n`);
       if (res.coverage.kind === 'sampled' && strategy === 'verify') process.stdout.write(`  the search stopped at the budget of ${budget} states (--budget N raises it)\n`);
