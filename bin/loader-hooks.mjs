@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
-/** @type {{ api: Record<string, string>, redirect: Record<string, string> }} */
-let data = { api: {}, redirect: {} };
+/** @type {{ api: Record<string, string>, redirect: Record<string, string>, root: string }} */
+let data = { api: {}, redirect: {}, root: 'file:///nonexistent/' };
 
 export function initialize(d) {
   data = d;
@@ -42,6 +42,12 @@ export async function load(url, context, next) {
     const source = await readFile(file, 'utf8');
     const r = await esbuild.transform(source, { loader: 'ts', format: 'esm', target: 'node20', sourcefile: file, sourcemap: 'inline' });
     return { format: 'module', source: r.code, shortCircuit: true };
+  }
+  // a user's .js/.mjs outside any package: an ES module (it default-exports its scenario or
+  // plugin), whatever a loader earlier in the chain (tsx, when the CLI runs from the sources) guesses
+  if (url.startsWith('file:') && /\.m?js$/.test(url) && !url.includes('/node_modules/') && !url.startsWith(data.root)) {
+    const source = await readFile(fileURLToPath(url), 'utf8');
+    if (/^\s*(import|export)\b/m.test(source)) return { format: 'module', source, shortCircuit: true };
   }
   return next(url, context);
 }

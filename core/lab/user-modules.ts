@@ -23,7 +23,7 @@ function hook() {
   const redirect: Record<string, string> = COMPILED
     ? { [new URL('core/model/index.ts', ROOT_URL).href]: apiUrl(), [new URL('arches/index.ts', ROOT_URL).href]: apiUrl('arches') }
     : {};
-  register(new URL('bin/loader-hooks.mjs', ROOT_URL).href, { data: { api, redirect } });
+  register(new URL('bin/loader-hooks.mjs', ROOT_URL).href, { data: { api, redirect, root: ROOT_URL } });
 }
 
 /** Import a user's module and return its default export. `what` names it in messages. */
