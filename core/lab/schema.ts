@@ -129,7 +129,8 @@ function firstIssue(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]], p
     const key = (item as { key: unknown }).key;
     where += typeof key === 'number' ? `[${key}]` : `${where ? '.' : ''}${String(key)}`;
   }
-  const msg = /^Invalid key: Expected never/.test(i.message) ? 'unknown field' : i.message;
+  const msg = /^Invalid key: Expected never/.test(i.message) ? 'unknown field'
+    : /^Invalid key: .* but received undefined$/.test(i.message) ? 'missing (required)' : i.message;
   return `${where ? `${where}: ` : ''}${msg}`;
 }
 
