@@ -104,7 +104,7 @@ export const VERBS: VerbSpec[] = [
       JSON_FLAG, ...CONFIG_FLAGS,
     ],
     examples: [
-      'lazymm explore lazy-exit --arch x86 --strategy verify',
+      'lazymm explore kthread-use-mm --arch x86 --strategy verify',
       'lazymm explore lazy-switch-exit --arch x86 --apply lazy-mm --budget 2000',
       'lazymm explore lazy-exit --drop-step context_switch.mmgrab_lazy',
     ],
@@ -116,7 +116,7 @@ export const VERBS: VerbSpec[] = [
     synopsis: 'verify [SCENARIO|REGEX ...] [--budget STATES] [--json]',
     positionals: { name: 'scenario', min: 0, max: Infinity, complete: 'scenario' },
     flags: [BUDGET('states per expectation (default 2000000)'), JSON_FLAG],
-    examples: ['lazymm verify lazy-exit', "lazymm verify 'lazy-.*' --budget 100000"],
+    examples: ['lazymm verify litmus-sb', "lazymm verify 'litmus-.*' --budget 100000"],
     details: 'Exit 1 when a verdict contradicts its stated expectation.',
     load: () => import('./verify.ts').then((m) => m.cmdVerify),
   },
