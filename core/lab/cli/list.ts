@@ -1,13 +1,7 @@
 // lazymm list patches|series|arches|scenarios|workloads|hooks|options
-import { loadScenario, configJson, type Parsed } from './common.ts';
-import { resolveConfig, buildKernel } from '../config.ts';
-import { allSeries, allPatches } from '../series.ts';
-import { ARCHES } from '../../../arches/index.ts';
-import { SCENARIOS } from '../../../scenarios/index.ts';
-import { HOOK_NAMES } from '../../model/index.ts';
+// Each list loads only what it lists (list scenarios is part of the start-up budget).
+import type { Parsed } from './args.ts';
 import { UsageError } from '../errors.ts';
-import { WORKLOADS } from '../../../scenarios/perf/index.ts';
-import { allOptions, optionsFor } from '../options.ts';
 import { LIST_WHAT } from './verbs.ts';
 
 const out = (s: unknown, json: boolean) => process.stdout.write((json ? JSON.stringify(s, null, 2) : String(s)) + '\n');
@@ -21,12 +15,16 @@ export async function cmdList(p: Parsed): Promise<number> {
     throw new UsageError(`list ${what} takes no config words (they select the kernel of list hooks and list options)`);
   switch (what) {
     case 'workloads': {
+      const { WORKLOADS } = await import('../../../scenarios/perf/index.ts');
       const workloads = WORKLOADS.map((s) => ({ name: s.name, description: s.description, cpus: s.cpus }));
       if (json) out({ workloads }, true);
       else out(workloads.map((s) => `${s.name.padEnd(26)} ${s.description}`).join('\n'), false);
       return 0;
     }
     case 'options': {
+      const { allOptions, optionsFor } = await import('../options.ts');
+      const { loadScenario } = await import('./common.ts');
+      const { resolveConfig } = await import('../config.ts');
       // with config words: the options of that configuration; else every declared option
       let opts = allOptions();
       if (configGiven) {
@@ -48,18 +46,21 @@ export async function cmdList(p: Parsed): Promise<number> {
       return 0;
     }
     case 'patches': {
+      const { allPatches } = await import('../series.ts');
       const patches = allPatches().map((x) => ({ id: x.id, series: x.series, index: x.index, title: x.title, requires: x.requires, effect: x.effect, seed: x.seed }));
       if (json) out({ patches }, true);
       else out(patches.map((x) => `${x.id.padEnd(16)} ${x.effect === 'none' ? '(none)' : '      '} ${x.title}${x.requires.length ? `   [requires ${x.requires.join(', ')}]` : ''}`).join('\n'), false);
       return 0;
     }
     case 'series': {
+      const { allSeries } = await import('../series.ts');
       const series = allSeries().map((s) => ({ id: s.id, title: s.title, author: s.author, date: s.date, base: s.base, patches: s.patches.length }));
       if (json) out({ series }, true);
       else out(series.map((s) => `${s.id.padEnd(14)} ${String(s.patches).padStart(2)} patches  v${s.base.padEnd(7)} ${s.author}, "${s.title}" (${s.date})`).join('\n'), false);
       return 0;
     }
     case 'arches': {
+      const { ARCHES } = await import('../../../arches/index.ts');
       const arches = ARCHES.map((a) => ({
         name: a.name, description: a.description, kernels: a.kernels, mmCpumaskExact: a.mmCpumaskExact,
         flushIpisReachLazy: a.flushIpisReachLazy, exitShootsLazies: a.exitShootsLazies, asids: a.asids,
@@ -70,12 +71,16 @@ export async function cmdList(p: Parsed): Promise<number> {
       return 0;
     }
     case 'scenarios': {
+      const { SCENARIOS } = await import('../../../scenarios/index.ts');
       const scenarios = SCENARIOS.map((s) => ({ name: s.name, description: s.description, cpus: s.cpus, memoryModel: s.memoryModel ?? 'sc' }));
       if (json) out({ scenarios }, true);
       else out(scenarios.map((s) => `${s.name.padEnd(26)} ${s.description}`).join('\n'), false);
       return 0;
     }
     case 'hooks': {
+      const { loadScenario, configJson } = await import('./common.ts');
+      const { resolveConfig, buildKernel } = await import('../config.ts');
+      const { HOOK_NAMES } = await import('../../model/index.ts');
       const sc = p.flags.has('--scenario') ? await loadScenario(p.flags.get('--scenario')) : undefined;
       const r = await resolveConfig(p.words, sc);
       const k = buildKernel(r);
