@@ -15,13 +15,20 @@ import { VERBS } from '../core/lab/cli/verbs.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DOCS = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
 
-/** Commands, as written, with the file they are in. */
+/** Commands shown failing: a `$ lazymm ...` line followed by a `lazymm: ...` message (exit 2). */
+const SHOWN_FAILING = new Set<string>();
+
+/** Commands, as written. */
 export function extractCommands(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(/```[^\n]*\n([\s\S]*?)```/g)) {
-    for (const line of m[1].split('\n')) {
+    const lines = m[1].split('\n');
+    for (const [i, line] of lines.entries()) {
       const c = /(?:^|&&\s*|^\$\s*)(?:npx )?(lazymm\s.*)$/.exec(line.trim());
-      if (c) out.push(c[1].trim());
+      if (!c) continue;
+      const cmd = c[1].replace(/\s+#.*$/, '').trim();
+      out.push(cmd);
+      if (line.trim().startsWith('$') && lines[i + 1]?.startsWith('lazymm: ')) SHOWN_FAILING.add(cmd);
     }
   }
   for (const m of text.replace(/```[\s\S]*?```/g, '').matchAll(/`(?:npx )?(lazymm\s[^`]+)`/g)) out.push(m[1].replace(/\s+/g, ' ').trim());
@@ -29,11 +36,11 @@ export function extractCommands(text: string): string[] {
 }
 
 /** A synopsis or a sentence fragment, not a command to paste. */
-const isSynopsis = (c: string) => /[<[|]/.test(c.replace(/\s\|\s*(tail|head|grep)\b.*$/, '')) || /\s(\.\.\.|N|X|NAME|ID|SPEC|CONFIG|VERB|REGEX)(\s|$)/.test(c);
+const isSynopsis = (c: string) => /[<[|]/.test(c.replace(/\s\|\s*(tail|head|grep)\b.*$/, '').replace(/\s>\s*\S+$/, '')) || /\s(\.\.\.|N|X|NAME|ID|SPEC|CONFIG|VERB|REGEX)(\s|$)/.test(c);
 
-/** Shell words of a command: quotes kept together, a trailing pipe dropped. */
+/** Shell words of a command: quotes kept together, a trailing pipe or redirection dropped. */
 function argv(c: string): string[] {
-  const s = c.replace(/\s\|\s*(tail|head|grep)\b.*$/, '');
+  const s = c.replace(/\s\|\s*(tail|head|grep)\b.*$/, '').replace(/\s>\s*\S+$/, '');
   return [...s.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]).slice(1);
 }
 
@@ -49,14 +56,21 @@ const SKIP: Record<string, string> = {
   "lazymm run kthread-borrow.ts --arch x86 --schedule '0*22.f0*3.1*6.0*8.f0*4.1*3'": 'the same (test/user-modules.test.ts replays a schedule of it)',
 };
 
-/** run/explore: the exit code the text implies (1: it shows a violation). */
-const EXPECT: Record<string, 0 | 1> = {
+/** run/explore: the exit code the text implies (1: it shows a violation; 2: it shows the refusal). */
+const EXPECT: Record<string, 0 | 1 | 2> = {
   'lazymm explore lazy-flush-exit --apply lazy-mm --without lazy-mm/21 --force': 1, // "22 without 21?": a use-after-free
   'lazymm explore membarrier-ppc-switch --arch powerpc --apply lazy-mm:1-6': 1, // finding 7: -> [warn]
   'lazymm explore kthread-exec-flush --apply lazy-mm:1-21': 1, // finding 8: WARN_ON_ONCE(current->mm)
   'lazymm explore hotplug-lazy-mmput --arch x86': 1, // finding 9: -> [lifetime]
   'lazymm explore lazy-exit --arch x86 --apply shoot-lazies --set MMU_LAZY_TLB_REFCOUNT=n --set MMU_LAZY_TLB_SHOOTDOWN=n --force': 1, // finding 10: -> [kasan]
   'lazymm explore kthread-use-mm --arch x86 --strategy verify': 0, // verified clean
+  'lazymm explore lazy-exit --arch x86 --strategy verify': 0, // docs/cli.md: the start-up bench's end-to-end run, clean
+  'lazymm explore lazy-exit --budget 0': 2, // docs/cli.md: shown refused
+  'lazymm run lazy-exit --arch x86 --arch powerpc': 2,
+  'lazymm run lazy-exit --budget 3': 2,
+  'lazymm run lazy-exit --set membarrier_checker=Strict': 2,
+  'lazymm run lazy-exit --set no_such=1': 2,
+  'lazymm run lazy-exit --set powerpc_tlbie=n': 2,
   'lazymm explore lazy-switch-exit --arch x86 --apply lazy-mm --budget 2000': 1, // 22's use-after-free
   'lazymm explore lazy-exit --drop-step context_switch.mmgrab_lazy': 1, // "is this mmgrab needed?": yes
   'lazymm run lazy-exit --seed 3': 0,
@@ -85,7 +99,7 @@ function override(a: string[]): string[] {
     return [...b, ...SHORT];
   }
   if (verb === 'verify') return a.length > 1 ? withFlag(a, '--budget', '20000') : ['verify', 'litmus-sb', '--budget', '20000'];
-  if (verb === 'explore' && EXPECT[`lazymm ${a.join(' ')}`] === 0 && !a.includes('--budget') && !a.includes('verify')) return withFlag(a, '--budget', '200');
+  if (verb === 'explore' && EXPECT[`lazymm ${a.join(' ')}`] === 0 && !a.includes('--budget')) return withFlag(a, '--budget', a.includes('verify') ? '20000' : '200');
   return a;
 }
 
@@ -107,9 +121,11 @@ for (const [file, all] of SOURCES) {
       it(c, async () => {
         const verb = a[0];
         if (verb === 'run' || verb === 'explore') expect(EXPECT, `add '${c}' to EXPECT with the exit code its text implies`).toHaveProperty([c]);
-        const want = verb === 'run' || verb === 'explore' ? EXPECT[c] : 0;
+        const want = verb === 'run' || verb === 'explore' ? EXPECT[c] : SHOWN_FAILING.has(c) ? 2 : 0;
+        if (SHOWN_FAILING.has(c)) expect(want, `${c} is shown failing`).toBe(2);
         const r = await cli(...override(a));
-        expect(r.err.replace(/^lazymm: note: .*\n/gm, ''), `${c}: stderr`).toBe('');
+        if (want === 2) expect(r.err.trim().split('\n'), `${c}: one line`).toHaveLength(1);
+        else expect(r.err.replace(/^lazymm: note: .*\n/gm, ''), `${c}: stderr`).toBe('');
         expect(r.code, `${c}: exit code`).toBe(want);
       });
     }

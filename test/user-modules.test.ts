@@ -108,9 +108,13 @@ describe('module kinds and shapes, outside the checkout (bin/lazymm.mjs)', () =>
   write('b.mjs', scen('plain-mjs', "[{ op: 'touch' }]"));
   write('c.mts', `import { defineScenario } from 'lazymm';\nimport { prog } from './prog';\nexport default defineScenario(${scen('mts', 'prog').slice('export default '.length).trimEnd().replace(/;$/, '')});\n`);
   write('prog.ts', "import type { Op } from 'lazymm';\nexport const prog: Op[] = [{ op: 'touch' }, { op: 'exit' }];\n");
+  // a package.json that says CommonJS does not make a .ts scenario CommonJS
+  fs.mkdirSync(path.join(dir, 'cjs'));
+  write('cjs/package.json', '{ "type": "commonjs" }\n');
+  write('cjs/s.ts', `import { defineScenario } from 'lazymm';\nexport default defineScenario(${scen('in-cjs-package', "[{ op: 'touch' }]").slice('export default '.length).trimEnd().replace(/;$/, '')});\n`);
   write('arch.ts', "import { x86 } from 'lazymm/arches';\nexport default { ...x86, name: 'my-x86', description: 'x86, as a user arch' };\n");
-  for (const f of ['a.js', 'b.mjs', 'c.mts']) {
-    it(`a scenario as ${f.slice(2)} loads and runs`, () => {
+  for (const f of ['a.js', 'b.mjs', 'c.mts', 'cjs/s.ts']) {
+    it(`a scenario as ${f} loads and runs`, () => {
       const r = lazymm(dir, ['run', f, '--json']);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);

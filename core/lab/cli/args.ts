@@ -49,7 +49,7 @@ export function checkValue(f: FlagSpec, v: string): string {
  * Parse `argv` (the words after the verb) for `spec`. `context` names where the words came from
  * in messages (ab's --a/--b strings).
  */
-export function parseVerbArgs(spec: Pick<VerbSpec, 'name' | 'flags' | 'positionals'>, argv: string[], context = ''): Parsed {
+export function parseVerbArgs(spec: Pick<VerbSpec, 'name' | 'flags' | 'positionals'>, argv: string[], context = '', setOverrides = false): Parsed {
   const byName = new Map(spec.flags.map((f) => [f.name, f]));
   const where = context ? ` in ${context}` : spec.name ? ` for '${spec.name}'` : '';
   const hint = spec.name ? ` (see: lazymm ${spec.name} --help)` : '';
@@ -95,7 +95,7 @@ export function parseVerbArgs(spec: Pick<VerbSpec, 'name' | 'flags' | 'positiona
     seen.add(t.name);
     if (f.type === 'boolean') { p.bools.add(`--${f.name}`); if (f.name === 'force') p.words.force = true; continue; }
     const v = checkValue(f, t.value ?? '');
-    if (CONFIG_NAMES.has(f.name) && !(spec.name === 'ab' && f.name === 'cpus')) addConfigWord(p.words, f.name, v, where);
+    if (CONFIG_NAMES.has(f.name) && !(spec.name === 'ab' && f.name === 'cpus')) addConfigWord(p.words, f.name, v, where, setOverrides);
     else if (f.repeatable) p.lists.set(`--${f.name}`, [...(p.lists.get(`--${f.name}`) ?? []), v]);
     else p.flags.set(`--${f.name}`, v);
   }
@@ -108,7 +108,7 @@ export function parseVerbArgs(spec: Pick<VerbSpec, 'name' | 'flags' | 'positiona
   return p;
 }
 
-function addConfigWord(w: ConfigWords, name: string, v: string, where: string) {
+function addConfigWord(w: ConfigWords, name: string, v: string, where: string, setOverrides: boolean) {
   switch (name) {
     case 'arch': w.arch = v; break;
     case 'cpus': w.cpus = Number(v); break;
@@ -116,7 +116,9 @@ function addConfigWord(w: ConfigWords, name: string, v: string, where: string) {
     case 'without': w.without.push(v); break;
     case 'set': {
       const key = v.slice(0, v.indexOf('='));
-      if (w.set.some((s) => s.startsWith(`${key}=`))) throw new UsageError(`--set ${key} given twice${where}`);
+      const i = w.set.findIndex((s) => s.startsWith(`${key}=`));
+      if (i >= 0 && !setOverrides) throw new UsageError(`--set ${key} given twice${where}`);
+      if (i >= 0) w.set.splice(i, 1);
       w.set.push(v);
       break;
     }
@@ -124,8 +126,10 @@ function addConfigWord(w: ConfigWords, name: string, v: string, where: string) {
   }
 }
 
-/** Config words in one string (ab's --a/--b, a scenario's expectations): the config flags only. */
+/** Config words in one string (ab's --a/--b, a scenario's expectations, code that composes a
+ *  configuration): the config flags only. A later --set of the same name replaces an earlier one
+ *  here (composition: defaults, then what overrides them); on the command line it is refused. */
 export function parseConfigWords(s: string): ConfigWords {
   const argv = s.trim().split(/\s+/).filter(Boolean);
-  return parseVerbArgs({ name: '', flags: CONFIG_FLAGS, positionals: { name: '', min: 0, max: 0 } }, argv, `configuration "${s}"`).words;
+  return parseVerbArgs({ name: '', flags: CONFIG_FLAGS, positionals: { name: '', min: 0, max: 0 } }, argv, `configuration "${s}"`, true).words;
 }
