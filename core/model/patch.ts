@@ -40,3 +40,19 @@ export interface SeriesDef {
 export function definePatch(p: PatchDef): PatchDef {
   return p;
 }
+
+/** A user's plugin (`lazymm --apply ./my-plugin.ts`): applied after the series' patches, in the
+ *  order of the --apply flags; `list hooks` names `id` as the owner of what it changes. */
+export interface PluginDef {
+  id: string;
+  title?: string;
+  requires?: string[];
+  effect?: 'none' | 'behaviour';
+  seed?: string;
+  options?: OptionDecl[];
+  apply(r: StepRegistry, k: Kernel): void;
+}
+
+export function definePlugin(p: PluginDef): PluginDef {
+  return p;
+}
