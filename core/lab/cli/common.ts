@@ -1,4 +1,4 @@
-// Shared CLI plumbing: flag parsing, scenario loading, progress on stderr, output.
+// Shared CLI plumbing: scenario loading, progress on stderr, config in output (parsing: args.ts).
 import { UsageError } from '../errors.ts';
 import type { Resolved } from '../config.ts';
 import type { Parsed } from './args.ts';
