@@ -4,7 +4,7 @@
 // Budgets are made small where a full run would take minutes (OVERRIDES says how, per verb); the
 // exit code stays the one the text implies: run/explore commands say theirs in EXPECT (1 where the
 // text shows a violation), every other verb exits 0.
-import { describe, it, expect, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { cli } from './helpers.ts';
 import { VERBS } from '../core/lab/cli/verbs.ts';
 
+const VERB_NAMES = new Set([...VERBS.map((v) => v.name), '--help', '--version', '-h']);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DOCS = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
 
@@ -26,7 +27,7 @@ export function extractCommands(text: string): string[] {
     for (const [i, line] of lines.entries()) {
       const c = /(?:^|&&\s*|^\$\s*)(?:npx )?(lazymm\s.*)$/.exec(line.trim());
       if (!c) continue;
-      const cmd = c[1].replace(/\s+#.*$/, '').trim();
+      const cmd = c[1].replace(/\s+#.*$/, '').replace(/\s+/g, ' ').trim();
       out.push(cmd);
       if (line.trim().startsWith('$') && lines[i + 1]?.startsWith('lazymm: ')) SHOWN_FAILING.add(cmd);
     }
@@ -35,8 +36,9 @@ export function extractCommands(text: string): string[] {
   return [...new Set(out)];
 }
 
-/** A synopsis or a sentence fragment, not a command to paste. */
-const isSynopsis = (c: string) => /[<[|]/.test(c.replace(/\s\|\s*(tail|head|grep)\b.*$/, '').replace(/\s>\s*\S+$/, '')) || /\s(\.\.\.|N|X|NAME|ID|SPEC|CONFIG|VERB|REGEX)(\s|$)/.test(c);
+/** A synopsis or a sentence fragment ("lazymm has bisected this issue to:", report text), not a
+ *  command to paste. */
+const isSynopsis = (c: string) => !VERB_NAMES.has(c.split(/\s+/)[1]) || /[<[|]/.test(c.replace(/\s\|\s*(tail|head|grep)\b.*$/, '').replace(/\s>\s*\S+$/, '')) || /\s(\.\.\.|N|X|NAME|ID|SPEC|CONFIG|VERB|REGEX)(\s|$)/.test(c);
 
 /** Shell words of a command: quotes kept together, a trailing pipe or redirection dropped. */
 function argv(c: string): string[] {
@@ -73,6 +75,11 @@ const EXPECT: Record<string, 0 | 1 | 2> = {
   'lazymm run lazy-exit --set powerpc_tlbie=n': 2,
   'lazymm explore lazy-switch-exit --arch x86 --apply lazy-mm --budget 2000': 1, // 22's use-after-free
   'lazymm explore lazy-exit --drop-step context_switch.mmgrab_lazy': 1, // "is this mmgrab needed?": yes
+  'lazymm explore lazy-switch-exit --arch x86 --apply lazy-mm --trace lse.json --trace-format perfetto': 1, // docs/traces-and-reports.md: the counterexample's trace
+  'lazymm explore lazy-switch-exit --arch x86 --apply lazy-mm --trace lse.html --trace-format html': 1,
+  'lazymm explore lazy-switch-exit --arch x86 --apply lazy-mm --trace lse.txt --trace-format ftrace': 1,
+  "lazymm run lazy-switch-exit --arch x86 --apply lazy-mm --schedule '1*56.0*40.1' --trace lse.json --trace-format perfetto": 1,
+  'lazymm explore litmus-membarrier --arch x86 --drop-step ipi_mb.smp_mb --trace lm.txt --trace-format ftrace': 1,
   'lazymm run lazy-exit --seed 3': 0,
   'lazymm run lazy-switch-exit --arch x86 --apply lazy-mm --json': 0,
 };
@@ -103,7 +110,10 @@ function override(a: string[]): string[] {
   return a;
 }
 
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+// files the commands write (--trace lse.json, --out plots) go to a temporary directory
+const cwd = process.cwd();
+beforeAll(() => process.chdir(tmp));
+afterAll(() => { process.chdir(cwd); fs.rmSync(tmp, { recursive: true, force: true }); });
 
 // the files, and the examples `lazymm VERB --help` prints
 const SOURCES: [string, string[]][] = [

@@ -72,7 +72,12 @@ export class Progress {
     process.stderr.write(`\r${this.label}: ${text}  (${((now - this.start) / 1000).toFixed(1)} s)\x1b[K`);
   }
   done() {
+    this.clear();
+  }
+  /** Erase the progress line (before printing a result line on a terminal). */
+  clear() {
     if (this.shown) process.stderr.write('\r\x1b[K');
+    this.shown = false;
   }
 }
 

@@ -61,6 +61,8 @@ const JSON_FLAG: FlagSpec = { name: 'json', type: 'boolean', help: 'print one JS
 const SEED: FlagSpec = { name: 'seed', type: 'int', arg: 'N', min: 0, max: UINT32_MAX, help: 'random seed (default 1)' };
 const BUDGET = (what: string): FlagSpec => ({ name: 'budget', type: 'int', arg: 'N', min: 1, max: Number.MAX_SAFE_INTEGER, help: what });
 export const STRATEGY_NAMES = ['random', 'pct', 'dfs', 'verify'] as const;
+/** render/index.ts TRACE_FORMATS (not imported: this table must stay light) */
+export const TRACE_FORMAT_NAMES = ['text', 'perfetto', 'ftrace', 'html'] as const;
 export const LIST_WHAT = ['patches', 'series', 'arches', 'scenarios', 'workloads', 'hooks', 'options'] as const;
 
 export const VERBS: VerbSpec[] = [
@@ -77,12 +79,13 @@ export const VERBS: VerbSpec[] = [
   {
     name: 'run',
     summary: 'run one execution (seeded random, or a replayed schedule) and show its trace on a violation',
-    synopsis: 'run <scenario> [config] [--seed N | --schedule S] [--json] [--trace FILE]',
+    synopsis: 'run <scenario> [config] [--seed N | --schedule S] [--json] [--trace FILE [--trace-format text|perfetto|ftrace|html]]',
     positionals: { name: 'scenario', min: 1, max: 1, complete: 'scenario' },
     flags: [
       SEED,
       { name: 'schedule', type: 'string', arg: 'S', help: 'replay this schedule (printed by run/explore/bisect)' },
       { name: 'trace', type: 'string', arg: 'FILE', help: 'write the whole trace to FILE', complete: 'file' },
+      { name: 'trace-format', type: 'string', arg: 'F', choices: TRACE_FORMAT_NAMES, help: 'format of --trace: text (default), perfetto (Chrome trace-event JSON), ftrace (trace-cmd report lines), html (one self-contained page)' },
       JSON_FLAG, ...CONFIG_FLAGS,
     ],
     examples: ['lazymm run lazy-exit --seed 3', 'lazymm run lazy-switch-exit --arch x86 --apply lazy-mm --json'],
@@ -91,7 +94,7 @@ export const VERBS: VerbSpec[] = [
   {
     name: 'explore',
     summary: 'search interleavings for a violation (random, PCT, bounded DFS or exhaustive verify)',
-    synopsis: 'explore <scenario> [config] [--strategy random|pct|dfs|verify] [--budget N] [--seed N] [--json]',
+    synopsis: 'explore <scenario> [config] [--strategy random|pct|dfs|verify] [--budget N] [--seed N] [--json] [--trace FILE [--trace-format F]]',
     positionals: { name: 'scenario', min: 1, max: 1, complete: 'scenario' },
     flags: [
       { name: 'strategy', type: 'string', arg: 'S', choices: STRATEGY_NAMES, help: 'search strategy (default: the scenario\'s, else dfs)' },
@@ -101,6 +104,8 @@ export const VERBS: VerbSpec[] = [
       { name: 'storage', type: 'string', arg: 'KIND', choices: ['exact', 'hash-compact', 'bitstate'], help: 'verify: visited-state storage (default exact)' },
       { name: 'bitstate-bits', type: 'int', arg: 'N', min: 8, max: 34, help: 'verify --storage bitstate: log2 of the bit table (default 30)' },
       { name: 'shortest', type: 'boolean', help: 'verify: keep searching for the shortest counterexample' },
+      { name: 'trace', type: 'string', arg: 'FILE', help: 'write the counterexample\'s trace to FILE', complete: 'file' },
+      { name: 'trace-format', type: 'string', arg: 'F', choices: TRACE_FORMAT_NAMES, help: 'format of --trace: text (default), perfetto (Chrome trace-event JSON), ftrace (trace-cmd report lines), html (one self-contained page)' },
       JSON_FLAG, ...CONFIG_FLAGS,
     ],
     examples: [
@@ -144,7 +149,7 @@ export const VERBS: VerbSpec[] = [
   {
     name: 'ab',
     summary: 'compare two configurations on a workload with the timing simulator (LKP-style table)',
-    synopsis: 'ab <workload> --a CONFIG --b CONFIG [config] [--cpus LIST] [--runs N] [--seed N] [--out DIR] [--json]',
+    synopsis: 'ab <workload> --a CONFIG --b CONFIG [config] [--cpus LIST] [--runs N] [--seed N] [--out DIR] [--log-y|--linear-y] [--json]',
     positionals: { name: 'workload', min: 1, max: 1, complete: 'workload' },
     flags: [
       { name: 'a', type: 'string', arg: 'CONFIG', dashValue: true, help: 'configuration A, config words in one quoted string ("--arch x86")' },
@@ -153,6 +158,8 @@ export const VERBS: VerbSpec[] = [
       { name: 'runs', type: 'int', arg: 'N', min: 1, max: 10000, help: 'seeded runs per side (default 3)' },
       SEED,
       { name: 'out', type: 'string', arg: 'DIR', help: 'where a sweep writes its CSV and SVG (default .)', complete: 'dir' },
+      { name: 'log-y', type: 'boolean', help: 'sweep plot: logarithmic y axis (default: when the values span more than 10x)' },
+      { name: 'linear-y', type: 'boolean', help: 'sweep plot: linear y axis' },
       JSON_FLAG,
       ...CONFIG_FLAGS.filter((f) => f.name !== 'cpus'),
     ],
