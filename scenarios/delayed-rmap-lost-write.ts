@@ -12,6 +12,11 @@ export default defineScenario({
   description: 'P.writer keeps writing a dirty shared file page while P.zapper MADV_DONTNEEDs (zap=munmap: munmaps) it and W writes the file back and drops it (msync, fadvise DONTNEED; cleaner=reclaim: kswapd)',
   cpus: { default: 3, min: 3, max: 4 },
   params: { zap: 'madvise_dontneed', cleaner: 'writeback' },
+  options: [
+    { name: 'pages', type: 'int', min: 1, max: 512, default: '4', help: 'pages of the shared file (page 0 is the checked one)' },
+    { name: 'cleaner', type: 'enum', values: ['writeback', 'reclaim'], default: 'writeback', help: 'who cleans the page: writeback (a second process msyncs and drops the page cache, the PoC\'s flushing_process) or reclaim (kswapd)' },
+    { name: 'zap', type: 'enum', values: ['madvise_dontneed', 'munmap'], default: 'madvise_dontneed', help: 'how the remap thread zaps the mapping' },
+  ],
   strategy: 'random',
   budget: 1500,
   setup(b) {

@@ -37,8 +37,9 @@ export interface Chooser {
   choose(enabled: Int32Array, n: number, last: number, depth: number): number;
 }
 
-export class RunawayError extends Error {}
-export class ScheduleError extends Error {}
+// defined with the other errors (errors.ts) so the CLI can recognize them without loading the engine
+import { RunawayError, ScheduleError } from './errors.ts';
+export { RunawayError, ScheduleError };
 
 export interface RunOptions {
   maxSteps: number;

@@ -4,6 +4,7 @@ import type { Kernel, Params } from './kernel.ts';
 import type { Op } from './program.ts';
 import { newMm, newTask } from './baseline/boot.ts';
 import * as L from './layout.ts';
+import type { OptionDecl } from './options.ts';
 
 export interface Expectation {
   /** config words, as on the command line: "--apply lazy-mm --without lazy-mm/21 --force" */
@@ -26,6 +27,8 @@ export interface ScenarioDef {
   memoryModel?: 'sc' | 'tso';
   /** model parameters this scenario sets by default (a --set overrides) */
   params?: Params;
+  /** the parameters this scenario's setup() reads (b.param): --set accepts them for it */
+  options?: OptionDecl[];
   /** default exploration strategy and schedule budget for explore/bisect */
   strategy?: 'random' | 'pct' | 'dfs';
   budget?: number;

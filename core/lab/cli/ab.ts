@@ -3,9 +3,10 @@
 // an LKP-style comparison. A CPU list (--cpus 1,2,4,...,192) sweeps and writes a CSV and an SVG.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs, intFlag, loadScenario, progressFor, compactIds } from './common.ts';
+import { intFlag, loadScenario, progressFor, compactIds, type Parsed } from './common.ts';
 import { parseConfigString, type ConfigWords } from '../config.ts';
 import { UsageError } from '../errors.ts';
+import { MODULE_EXT } from '../user-modules.ts';
 import { findWorkload, WORKLOADS } from '../../../scenarios/perf/index.ts';
 import type { ScenarioDef } from '../../model/index.ts';
 import { abPoint, lkpTable, headline, sweepCsv, parseCpuList, fmtNum, type AbPoint } from '../timing/ab.ts';
@@ -20,7 +21,7 @@ import '../timing/metric-bisect.ts'; // sets METRIC_BISECT.run (lazymm bisect --
 export async function loadWorkload(name: string | undefined): Promise<ScenarioDef> {
   const w = name ? findWorkload(name) : undefined;
   if (w) return w;
-  if (name && /\.(ts|js|mjs)$/.test(name)) return loadScenario(name);
+  if (name && MODULE_EXT.test(name)) return loadScenario(name);
   if (name) {
     try { return await loadScenario(name); } catch { /* fall through to the workload message */ }
   }
@@ -39,23 +40,17 @@ function merge(common: ConfigWords, side: ConfigWords): ConfigWords {
   };
 }
 
-export async function cmdAb(argv: string[]): Promise<number> {
-  // --cpus takes a list here, which the config parser would refuse: take it out first.
-  const args = argv.slice();
+export async function cmdAb(p: Parsed): Promise<number> {
+  // --cpus takes a list here (a sweep), not the config word's one number
   let cpuList: number[] | null = null;
-  const ci = args.indexOf('--cpus');
-  if (ci >= 0) {
-    const v = args[ci + 1];
-    if (v === undefined) throw new UsageError('--cpus needs a value');
-    try { cpuList = parseCpuList(v); } catch (e) { throw new UsageError((e as Error).message); }
+  const cv = p.flags.get('--cpus');
+  if (cv !== undefined) {
+    try { cpuList = parseCpuList(cv); } catch (e) { throw new UsageError((e as Error).message); }
     if (!cpuList.length || cpuList[cpuList.length - 1] > MAX_TIMING_CPUS) throw new UsageError(`--cpus: 1 to ${MAX_TIMING_CPUS} CPUs`);
-    args.splice(ci, 2);
   }
-  const p = parseArgs(args, ['--a', '--b', '--runs', '--seed', '--out'], ['--json', '--log-y', '--linear-y']);
   if (p.bools.has('--log-y') && p.bools.has('--linear-y')) throw new UsageError('give --log-y or --linear-y, not both');
   const yScale: YScale = p.bools.has('--log-y') ? 'log' : p.bools.has('--linear-y') ? 'linear' : 'auto';
   const sc = await loadWorkload(p.positional[0]);
-  if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
   if (!p.flags.has('--a') || !p.flags.has('--b')) throw new UsageError('ab needs --a CONFIG and --b CONFIG (e.g. --a "--arch x86" --b "--arch x86 --apply lazy-mm")');
   const wa = merge(p.words, parseConfigString(p.flags.get('--a')!));
   const wb = merge(p.words, parseConfigString(p.flags.get('--b')!));
@@ -92,7 +87,7 @@ export async function cmdAb(argv: string[]): Promise<number> {
     // names carry the workload, both configurations and the sweep: two sweeps never collide
     const dir = p.flags.get('--out') ?? '.';
     fs.mkdirSync(dir, { recursive: true });
-    const base = path.join(dir, sweepBaseName(sweep, replayArgsOf(args)));
+    const base = path.join(dir, sweepBaseName(sweep, replayArgsOf(p.words)));
     files = { csv: `${base}.csv`, svg: `${base}.svg`, txt: `${base}.txt` };
     fs.writeFileSync(files.csv, sweepCsv(points));
     fs.writeFileSync(files.svg, sweepSvg(sweep, metric, yScale));

@@ -1,5 +1,5 @@
 // lazymm bisect <scenario> --series ID [config] [--budget N] [--metric NAME] [--json]
-import { parseArgs, intFlag, loadScenario, progressFor, describeConfig, configJson } from './common.ts';
+import { intFlag, loadScenario, progressFor, describeConfig, configJson, type Parsed } from './common.ts';
 import { bisect } from '../bisect.ts';
 import { resolveConfig, buildKernel, type ConfigWords } from '../config.ts';
 import { recordRun } from '../render/record.ts';
@@ -15,8 +15,7 @@ import { replayArgsOf, DEFAULT_MAX_STEPS } from './run.ts';
 import { METRIC_BISECT } from './metric-hook.ts';
 import { STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
 
-export async function cmdBisect(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--series', '--budget', '--seed', '--strategy', '--metric', '--runs'], ['--json']);
+export async function cmdBisect(p: Parsed): Promise<number> {
   const sc = p.flags.has('--metric') ? null : await loadScenario(p.positional[0]);
   const seriesId = p.flags.get('--series');
   if (!seriesId) throw new UsageError('bisect needs --series ID (see: lazymm list series)');
@@ -56,7 +55,7 @@ export async function cmdBisect(argv: string[]): Promise<number> {
     strategyText: strategy === 'auto'
       ? `verify (exhaustive, up to 1000000 states), else ${fallback} with ${budget} schedules`
       : strategy === 'verify' ? `verify (exhaustive, up to ${budget} states)` : `${strategy}, ${budget} schedules per configuration, seed ${seed}`,
-    replayArgs: replayArgsOf(argv),
+    replayArgs: replayArgsOf(p.words),
   };
   if (res.counterexample) meta.log = await counterexampleLog(sc!, p.words, res.counterexample.spec, res.counterexample.violation.schedule!);
   if (json) {

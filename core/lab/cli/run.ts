@@ -1,6 +1,6 @@
 // lazymm run / lazymm explore
-import { parseArgs, intFlag, loadScenario, configJson, describeConfig, progressFor } from './common.ts';
-import { resolveConfig, buildKernel } from '../config.ts';
+import { intFlag, loadScenario, configJson, describeConfig, progressFor, type Parsed } from './common.ts';
+import { resolveConfig, buildKernel, type ConfigWords } from '../config.ts';
 import { explore, replay, minimizeAndTrace, Rng, STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
 import { describeCoverage, type Coverage } from '../../model/drivers/coverage.ts';
 import { runOnce, encodeSchedule, decodeSchedule, type Chooser } from '../../model/engine.ts';
@@ -29,25 +29,24 @@ function printViolations(vs: Violation[], trace: string[], scenario: string, rep
   process.stdout.write(out.join('\n') + '\n');
 }
 
-export function replayArgsOf(argv: string[]): string {
-  const cfgFlags = new Set(['--arch', '--cpus', '--apply', '--without', '--set', '--drop-step']);
+/** The config words again, as flags a replay line repeats (values quoted for the shell). */
+export function replayArgsOf(w: ConfigWords): string {
   const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const eq = argv[i].indexOf('=');
-    if (argv[i].startsWith('--') && eq > 0 && cfgFlags.has(argv[i].slice(0, eq))) out.push(argv[i].slice(0, eq), shq(argv[i].slice(eq + 1)));
-    else if (cfgFlags.has(argv[i])) { out.push(argv[i], shq(argv[i + 1])); i++; }
-    else if (argv[i] === '--force') out.push('--force');
-  }
+  if (w.arch !== undefined) out.push('--arch', shq(w.arch));
+  if (w.cpus !== undefined) out.push('--cpus', String(w.cpus));
+  for (const x of w.apply) out.push('--apply', shq(x));
+  for (const x of w.without) out.push('--without', shq(x));
+  for (const x of w.set) out.push('--set', shq(x));
+  for (const x of w.dropSteps) out.push('--drop-step', shq(x));
+  if (w.force) out.push('--force');
   return out.length ? ' ' + out.join(' ') : '';
 }
 
-export async function cmdRun(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--seed', '--schedule', '--trace', '--trace-format'], ['--json']);
+export async function cmdRun(p: Parsed): Promise<number> {
   const format = traceFormat(p.flags.get('--trace-format'));
   if (p.flags.has('--trace-format') && !p.flags.has('--trace')) throw new UsageError('--trace-format needs --trace FILE');
   const sc = await loadScenario(p.positional[0]);
   const ref = scenarioRef(p.positional[0]!, sc);
-  if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
   if (p.flags.has('--seed') && p.flags.has('--schedule')) throw new UsageError('give --seed or --schedule, not both');
   const r = await resolveConfig(p.words, sc);
   const k = buildKernel(r);
@@ -66,7 +65,7 @@ export async function cmdRun(argv: string[]): Promise<number> {
   schedule = encodeSchedule(res.events);
   const trace = renderTrace(k, k.trace);
   const vs = res.violations.map((v) => ({ ...v, schedule }));
-  const replayArgs = replayArgsOf(argv);
+  const replayArgs = replayArgsOf(p.words);
   if (p.flags.has('--trace')) {
     if (format === 'text') writeText(p.flags.get('--trace')!, trace.join('\n') + '\n');
     else writeExecution(p.flags.get('--trace')!, format, k, sc, res.events, schedule, maxSteps, { scenario: ref, config: describeConfig(r), replay: replayCommand(ref, replayArgs, schedule) });
@@ -89,13 +88,11 @@ export async function cmdRun(argv: string[]): Promise<number> {
 /** Default state budget of the exhaustive search (states stored). */
 export const VERIFY_BUDGET = 5_000_000;
 
-export async function cmdExplore(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--strategy', '--budget', '--seed', '--preemptions', '--storage', '--bitstate-bits', '--trace', '--trace-format'], ['--json', '--shortest']);
+export async function cmdExplore(p: Parsed): Promise<number> {
   const format = traceFormat(p.flags.get('--trace-format'));
   if (p.flags.has('--trace-format') && !p.flags.has('--trace')) throw new UsageError('--trace-format needs --trace FILE');
   const sc = await loadScenario(p.positional[0]);
   const ref = scenarioRef(p.positional[0]!, sc);
-  if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
   const strategy = (p.flags.get('--strategy') ?? sc.strategy ?? 'dfs') as Strategy;
   if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (${STRATEGIES.join(', ')})`);
   const storage = (p.flags.get('--storage') ?? 'exact') as 'exact' | 'hash-compact' | 'bitstate';
@@ -116,7 +113,7 @@ export async function cmdExplore(argv: string[]): Promise<number> {
   });
   prog.done();
   const secs = (performance.now() - t0) / 1000;
-  const replayArgs = replayArgsOf(argv);
+  const replayArgs = replayArgsOf(p.words);
   if (p.flags.has('--trace')) {
     // the counterexample: the minimized schedule, replayed with tracing
     const pv = primaryViolation(res.violations);

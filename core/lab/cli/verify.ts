@@ -3,7 +3,7 @@
 // 'never'/'clean' is checked by the exhaustive search (verified, or sampled when the state space
 // is larger than the budget, which the table says); 'sometimes'/'violation' by the scenario's own
 // search, then by the exhaustive one if that found nothing.
-import { parseArgs, intFlag, progressFor } from './common.ts';
+import { intFlag, progressFor, type Parsed } from './common.ts';
 import { resolveConfig, buildKernel, parseConfigString } from '../config.ts';
 import { explore } from '../../model/drivers/explore.ts';
 import { shortCoverage, type Coverage } from '../../model/drivers/coverage.ts';
@@ -75,8 +75,7 @@ export async function verifyExpectation(sc: ScenarioDef, e: Expectation, budget:
   return row(res.coverage.kind === 'verified' ? 'never' : 'unknown', res.coverage);
 }
 
-export async function cmdVerify(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--budget'], ['--json']);
+export async function cmdVerify(p: Parsed): Promise<number> {
   const budget = intFlag(p, '--budget', 2_000_000);
   const pick = p.positional.map((s) => new RegExp(`^(?:${s})$`));
   const scenarios = SCENARIOS.filter((s) => !pick.length || pick.some((re) => re.test(s.name)));
