@@ -42,8 +42,10 @@ export const C_CURR = 0, C_IDLE = 1, C_IRQS_OFF = 2, C_RQ_LOCKED = 3, C_RCU_WATC
   // membarrier checker (baseline/membarrier.ts): event-relative flags instead of a global clock
   C_F_SINCE_INV = 14, C_F_THIS_EVENT = 15, C_ACCESS_THIS_EVENT = 16, C_F_SINCE_ACCESS = 17,
   C_LAST_ACCESS_MM = 18, C_UNFENCED = 19, C_SKIPPED = 20, C_ACCESSED = 21, C_NEED_SYNC = 22,
-  C_IPI_LEN = 23;
-export const CW = 24;
+  C_IPI_LEN = 23,
+  // stop_machine (baseline/hotplug.ts): the multi_stop_data queued to this CPU's stopper (0: none)
+  C_STOP_WORK = 24;
+export const CW = 25;
 
 // Task: identity (set at setup), scheduler state, the references a program holds, registers.
 export const T_REF = 0, T_NAME = 1, T_KTHREAD = 2, T_IDLE = 3, T_CPU = 4, T_PROG = 5, T_PC = 6,
@@ -89,7 +91,7 @@ const VW = 4; // violation: oracle, message, cpu, step (string ids)
 
 /** Wait conditions a context can block on (engine.ts evaluates them). */
 export const W_NONE = 0, W_UP_REQ = 1, W_HAS_WORK = 2, W_IPIS = 3, W_CPU_DEAD = 4, W_CPU_ONLINE = 5,
-  W_ZERO_OR_DEAD = 6, W_ZERO = 7, W_NONNEG = 8, W_NE_OR_POS = 9;
+  W_ZERO_OR_DEAD = 6, W_ZERO = 7, W_NONNEG = 8, W_NE_OR_POS = 9, W_NE = 10, W_RQ_EMPTY = 11;
 
 const LEVEL_NAMES = ['task', 'irq', 'nmi'];
 const FATAL_ORACLES = new Set(['kasan', 'lifetime']);
@@ -281,6 +283,9 @@ export class CpuView {
   /** use_temporary_mm() in effect */
   get tempMm(): number { return this.a[this.b + C_TEMP_MM]; }
   set tempMm(v: number) { this.a[this.b + C_TEMP_MM] = v; }
+  /** stop_machine: the multi_stop_data address queued to this CPU's stopper (0: no work) */
+  get stopWork(): number { return this.a[this.b + C_STOP_WORK]; }
+  set stopWork(v: number) { this.a[this.b + C_STOP_WORK] = v; }
   /** IPIs queued for this CPU */
   get pendingLen(): number { return this.a[this.b + C_IPI_LEN]; }
   /** the contexts (task, hardirq, NMI) of this CPU */
