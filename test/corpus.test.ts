@@ -36,6 +36,8 @@ function everySeedAndSampler(configs: string[], why: string): Record<string, str
  *  scenario|config|strategy -> why). */
 export const CHANGED: Record<string, string> = {
   ...everySeedAndSampler(HOTPLUG_CONFIGS, 'hotplug through stop_machine (issue 12): cpu_down() pushes the dying CPU\'s tasks away and runs take_cpu_down() on it inside multi_cpu_stop(), every other CPU held there with IRQs off; the runs have the stopper\'s events and a different order'),
+  ...everySeedAndSampler(['lazy-mmu-nesting|--arch x86-xen-pv'], 'kernel-versioned baseline (issue 12): plain --arch x86-xen-pv is v5.16, which has no generic set_ptes() (v6.6) and no PAGEMAP_SCAN (v6.7): nothing nests; the v6.14 runs are --kernel 6.14'),
+  'lazy-mmu-nesting|--arch x86-xen-pv|dfs': 'kernel-versioned baseline (issue 12): v5.16 has no nesting path, the verdict is clean',
 };
 
 const kernels = new Map<string, Kernel>();

@@ -4,12 +4,15 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { ARCHES } from '../../arches/index.ts';
-import { Kernel, type ArchPlugin, type KernelConfig, type Params, type PatchDef, type ScenarioDef } from '../model/index.ts';
+import { Kernel, BASELINE_KERNEL, type ArchPlugin, type KernelConfig, type Params, type PatchDef, type ScenarioDef } from '../model/index.ts';
 import { allSeries, parseSpec } from './series.ts';
 import { UsageError, UntestableError } from './errors.ts';
 
 export interface ConfigWords {
   arch?: string;
+  /** --kernel VERSION: the kernel modelled (default: the applied series' base, else v5.16 or the
+   *  arch's oldest kernel) */
+  kernel?: string;
   cpus?: number;
   apply: string[];
   without: string[];
@@ -30,6 +33,13 @@ export function takeConfigFlag(argv: string[], i: number, w: ConfigWords): numbe
   };
   switch (a) {
     case '--arch': w.arch = val(); return 2;
+    case '--kernel': {
+      const v = val();
+      const ver = semver.valid(semver.coerce(v.replace(/^v/, '')));
+      if (!ver || !/^v?\d+(\.\d+){1,2}$/.test(v)) throw new UsageError(`--kernel takes a version such as 6.14 or v5.16.0, not '${v}'`);
+      w.kernel = ver;
+      return 2;
+    }
     case '--cpus': {
       const v = val();
       if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--cpus takes a positive number, not '${v}'`);
@@ -122,6 +132,9 @@ export async function resolveConfig(w: ConfigWords, sc?: ScenarioDef, limits: { 
     if (ordered.some((p) => p.series === s.id) && !semver.satisfies(s.base, arch.kernels))
       throw new UntestableError(`series ${s.id} (base v${s.base}) does not apply to arch ${arch.name} (models ${arch.kernels})`);
   }
+  const kernel = configKernel(w, arch, ordered);
+  if (!semver.satisfies(kernel, arch.kernels))
+    throw new UntestableError(`kernel v${kernel} is not modelled by arch ${arch.name} (models ${arch.kernels})`);
   const params: Params = { ...(sc?.params ?? {}) };
   for (const kv of w.set) {
     const eq = kv.indexOf('=');
@@ -138,9 +151,24 @@ export async function resolveConfig(w: ConfigWords, sc?: ScenarioDef, limits: { 
   if (memoryModel !== 'sc' && memoryModel !== 'tso') throw new UsageError(`memory_model must be sc or tso, not '${memoryModel}'`);
   const all = ordered.concat(user);
   return {
-    cfg: { arch, cpus, patches: all, params, dropSteps: w.dropSteps, memoryModel },
+    cfg: { arch, cpus, patches: all, params, dropSteps: w.dropSteps, memoryModel, kernel },
     patchIds: all.map((p) => p.id),
   };
+}
+
+/** The kernel a configuration models: --kernel; else the base of the series applied (the newest,
+ *  if several); else the baseline's v5.16, or the oldest kernel the arch models if that is
+ *  later (s390, x86-pae) or earlier only (x86-4.18). */
+export function configKernel(w: ConfigWords, arch: ArchPlugin, patches: PatchDef[]): string {
+  if (w.kernel) return w.kernel;
+  let base: string | null = null;
+  for (const s of allSeries()) {
+    if (!patches.some((p) => p.series === s.id)) continue;
+    if (!base || semver.gt(s.base, base)) base = s.base;
+  }
+  if (base) return base;
+  if (semver.satisfies(BASELINE_KERNEL, arch.kernels)) return BASELINE_KERNEL;
+  return semver.minVersion(arch.kernels)?.version ?? BASELINE_KERNEL;
 }
 
 /** Build the kernel; a plugin or --drop-step that fails is reported by name. */

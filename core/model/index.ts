@@ -18,7 +18,7 @@ export {
   type KernelConfig, type Params, type Violation, type TraceLine, type TimingHooks, type StatePart,
 } from './kernel.ts';
 export { NULL, Memory, type ObjInfo } from './memory.ts';
-export { StepRegistry, StepError, type StepPosition } from './registry.ts';
+export { StepRegistry, StepError, BASELINE_KERNEL, type StepPosition } from './registry.ts';
 export { type RecordSchema, type RecordView } from './records.ts';
 export { type Entry } from './entry.ts';
 export * as L from './layout.ts';

@@ -6,7 +6,7 @@
 // follows.
 import { Memory, NULL, type ObjInfo } from './memory.ts';
 import { RunState, type Region, type Snapshot, type Vec } from './state.ts';
-import { createHooks, StepRegistry, StepError } from './registry.ts';
+import { createHooks, StepRegistry, StepError, BASELINE_KERNEL } from './registry.ts';
 import {
   FN_DECLS, H, HOOK_NAMES, type AnyStep, type FnDecl, type FnId, type FnName, type Frame, type Kind,
 } from './fns.ts';
@@ -27,6 +27,9 @@ export interface KernelConfig {
   params: Params;
   dropSteps: string[];
   memoryModel: 'sc' | 'tso';
+  /** the kernel version modelled (semver, e.g. '6.14.0'): code paths with a `kernels` range
+   *  outside it are not registered. Default: BASELINE_KERNEL (v5.16). */
+  kernel?: string;
 }
 
 /** An error in the model or a plugin's use of it (bad address, stack overflow, an access without a
@@ -459,7 +462,7 @@ export class Kernel {
     this.params = cfg.params;
     this.tso = cfg.memoryModel === 'tso';
     this.hooks = createHooks();
-    this.registry = new StepRegistry(this.hooks);
+    this.registry = new StepRegistry(this.hooks, cfg.kernel ?? BASELINE_KERNEL);
     if (!BASELINE.register) throw new Error('internal: the baseline is not loaded');
     BASELINE.register(this.registry, this);
     this.registry.owner = `arch:${cfg.arch.name}`;

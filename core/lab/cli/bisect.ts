@@ -7,6 +7,7 @@ import { replayArgsOf, DEFAULT_MAX_STEPS } from './run.ts';
 import { METRIC_BISECT } from './metric-hook.ts';
 import { STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
 import { describeCoverage } from '../../model/drivers/coverage.ts';
+import { BASELINE_KERNEL } from '../../model/index.ts';
 
 function line(s: BisectStep): string {
   const v = s.verdict === 'bad' ? 'BAD ' : s.verdict === 'good' ? 'good' : 'skip';
@@ -58,7 +59,9 @@ export async function cmdBisect(argv: string[]): Promise<number> {
   const how = strategy === 'auto'
     ? `verify (exhaustive, up to 1000000 states), else ${fallback} with ${budget} schedules`
     : strategy === 'verify' ? `verify (exhaustive, up to ${budget} states)` : `${strategy}, ${budget} schedules per configuration, seed ${seed}`;
-  o.push(`bisect ${sc!.name} over ${seriesId} (${series.patches.length} patches): ${how}`);
+  // the kernel is named when it is not the baseline's v5.16 (every configuration is built on it)
+  const onKernel = res.kernel !== BASELINE_KERNEL ? ` on v${res.kernel}` : '';
+  o.push(`bisect ${sc!.name} over ${seriesId} (${series.patches.length} patches)${onKernel}: ${how}`);
   for (const s of res.steps) o.push(line(s));
   if (res.result) {
     const verb = res.result.direction === 'fixes' ? 'the violation disappears' : 'the violation appears';
@@ -72,7 +75,7 @@ export async function cmdBisect(argv: string[]): Promise<number> {
   }
   if (res.counterexample) {
     const c = res.counterexample;
-    const applyArgs = c.spec === '(none)' ? '' : ` --apply ${c.spec}`;
+    const applyArgs = c.spec === '(none)' ? (onKernel && !argv.includes('--kernel') ? ` --kernel ${res.kernel}` : '') : ` --apply ${c.spec}`;
     o.push('', `counterexample (${c.spec}): [${c.violation.oracle}] ${c.violation.message}`);
     // The lines leading to where the violation was raised (not simply the end of the trace).
     const at = c.trace.findIndex((l) => l.includes('!! '));

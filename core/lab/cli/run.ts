@@ -27,7 +27,7 @@ function printViolations(vs: Violation[], trace: string[], scenario: string, rep
 }
 
 export function replayArgsOf(argv: string[]): string {
-  const cfgFlags = new Set(['--arch', '--cpus', '--apply', '--without', '--set', '--drop-step']);
+  const cfgFlags = new Set(['--arch', '--kernel', '--cpus', '--apply', '--without', '--set', '--drop-step']);
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (cfgFlags.has(argv[i])) { out.push(argv[i], argv[i + 1]); i++; }
