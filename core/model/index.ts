@@ -40,4 +40,8 @@ export {
 export { tlbFlushMm, tlbFlushMmAll, PAGE_TLB } from './page/tlb.ts';
 export { pages, PageBuilder, pgOf, type FileOpts, type MmapOpts } from './page/index.ts';
 export { QUIESCENCE_CHECKS, ORACLES } from './oracles.ts';
+export {
+  refGet, refPut, refTake, refAdd, refsOf, refsConsistent, hand, held, pin, danglingOracle,
+  REF_COUNT, REF_USERS, OWN_SHARED, OWN_PERM, type RefRules,
+} from './ownership.ts';
 export { sid, str as strOf } from './strings.ts';

@@ -14,9 +14,14 @@ export interface TapMeta {
   owner: string; // "baseline", "arch:x86", "lazy-mm/16", "user:/path/plugin.ts"
   step: string; // "mmgrab_lazy"
   fn: AnyStep;
+  /** the step traces label their lines with (default: its own name) */
+  traceAs?: string;
 }
 
-export interface StepPosition<F extends string> { before?: StepOf<F>; after?: StepOf<F> }
+/** Where a step goes; `traceAs`: label its trace lines as another step of the function (a
+ *  statement split out of a step so that --drop-step can remove it, whose trace still reads as
+ *  the branch it belongs to). */
+export interface StepPosition<F extends string> { before?: StepOf<F>; after?: StepOf<F>; traceAs?: StepOf<F> }
 
 /** Build a frozen object of fresh tapable hooks, one per kernel function. */
 export function createHooks(): Readonly<Record<string, SyncHookT>> {
@@ -60,7 +65,7 @@ export class StepRegistry {
     const h = this.hook(hook);
     if (this.find(hook, step) >= 0) throw new StepError(`${hook}.${step} already exists`);
     const name = this.tapName(this.owner, hook, step);
-    this.meta.set(name, { owner: this.owner, step, fn: fn as AnyStep });
+    this.meta.set(name, { owner: this.owner, step, fn: fn as AnyStep, traceAs: pos.traceAs });
     let before: string | undefined;
     if (pos.before) {
       const i = this.find(hook, pos.before);
@@ -81,7 +86,9 @@ export class StepRegistry {
     if (i < 0) throw new StepError(`${this.owner}: no step ${hook}.${step} to replace`);
     const oldName = h.taps[i].name;
     const name = this.tapName(this.owner, hook, newStep);
-    this.meta.set(name, { owner: this.owner, step: newStep, fn: fn as AnyStep });
+    // a new body for the same step keeps the step's trace label
+    const traceAs = newStep === step ? this.meta.get(oldName)!.traceAs : undefined;
+    this.meta.set(name, { owner: this.owner, step: newStep, fn: fn as AnyStep, traceAs });
     // tapable interceptors apply to already-registered taps as well as future ones.
     h.intercept({ register: (tap) => (tap.name === oldName ? { ...tap, name } : tap) });
   }
@@ -108,15 +115,17 @@ export class StepRegistry {
   }
 
   /** Compile every hook into arrays of step functions for the engine. */
-  compile(): { fns: AnyStep[][]; names: string[][] } {
+  compile(): { fns: AnyStep[][]; names: string[][]; labels: string[][] } {
     const fns: AnyStep[][] = [];
     const names: string[][] = [];
+    const labels: string[][] = [];
     for (const n of HOOK_NAMES) {
       const taps = this.hooks[n]?.taps ?? [];
       fns.push(taps.map((t) => this.meta.get(t.name)!.fn));
       names.push(taps.map((t) => this.meta.get(t.name)!.step));
+      labels.push(taps.map((t) => { const m = this.meta.get(t.name)!; return m.traceAs ?? m.step; }));
     }
-    return { fns, names };
+    return { fns, names, labels };
   }
 }
 

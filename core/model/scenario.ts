@@ -4,6 +4,7 @@ import type { Kernel, Params } from './kernel.ts';
 import type { Op } from './program.ts';
 import { newMm, newTask } from './baseline/boot.ts';
 import * as L from './layout.ts';
+import { refAdd, pin, REF_COUNT, REF_USERS } from './ownership.ts';
 
 export interface Expectation {
   /** config words, as on the command line: "--apply lazy-mm --without lazy-mm/21 --force" */
@@ -77,8 +78,11 @@ export class ScenarioBuilder {
     const mm = this.k.mmByName(o.mm);
     const started = o.started !== false;
     this.checkCpu(name, o.cpu);
-    newTask(this.k, name, { kthread: false, cpu: o.cpu, mm: started ? mm : 0, prog: o.prog, started });
-    if (started) this.k.m.mem[mm + L.MM_USERS]++;
+    const t = newTask(this.k, name, { kthread: false, cpu: o.cpu, mm: started ? mm : 0, prog: o.prog, started });
+    if (started) {
+      this.k.m.mem[mm + L.MM_USERS]++;
+      refAdd(this.k, mm, REF_USERS, t.ref + L.T_MM, 'setup');
+    }
   }
 
   /** A kernel thread. `pins`: mms it holds an mm_count reference on from the start (mmgrab'd
@@ -89,6 +93,7 @@ export class ScenarioBuilder {
     for (const p of o.pins ?? []) {
       this.k.m.mem[this.k.mmByName(p) + L.MM_COUNT]++;
       t.pin(this.k.mmByName(p));
+      refAdd(this.k, this.k.mmByName(p), REF_COUNT, pin(t.tid), 'setup (pin)');
     }
   }
 

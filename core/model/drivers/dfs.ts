@@ -3,7 +3,7 @@
 // snapshot of the declared state taken where it forked, not replayed from boot; the executions,
 // their order and their count are the same as a replay-based search would give.
 import {
-  startRun, enabledEvents, execEvent, finishRun, enabledBuf, RunawayError, type RunResult,
+  startRun, enabledEvents, execEvent, finishRun, enabledBuf, stepBudget, type RunResult,
 } from '../engine.ts';
 import type { Kernel } from '../../model/kernel.ts';
 import type { Snapshot } from '../state.ts';
@@ -119,8 +119,7 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
           fps[depth] = k.fp.slice(0, k.fpn);
           if (k.checkers.length !== 0) for (const ch of k.checkers) ch(k, e);
           last = e;
-          if (events.length >= o.maxSteps && !k.fatal)
-            throw new RunawayError(`scenario '${sc.name}' exceeded the step budget of ${o.maxSteps} steps in one execution (runaway program?)`);
+          if (events.length >= o.maxSteps && !k.fatal) stepBudget(k, sc, o.maxSteps);
         }
         finishRun(k, sc);
         explored++;
@@ -128,7 +127,7 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
         const cs = k.counters;
         for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
         if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
-        if (k.violationCount !== 0) {
+        if (k.found()) {
           return { found: { violations: k.violations, steps: events.length, events: events.slice() }, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
         }
         // Backtrack to the deepest node with an untried alternative within the bound.

@@ -2,7 +2,7 @@
 // preemption bound + sleep-set partial-order reduction, branches restored from snapshots). On a
 // violation, the schedule is shortened and replayed with tracing to give a minimal readable trace.
 import { runOnce, encodeSchedule, decodeSchedule, ScheduleError, evToken, type Chooser, type RunResult } from '../engine.ts';
-import { primaryViolation, type Kernel, type Violation } from '../kernel.ts';
+import { primaryViolation, type Kernel, type Violation, type ViolationMatch } from '../kernel.ts';
 import type { ScenarioDef } from '../scenario.ts';
 import { renderTrace } from '../trace.ts';
 import { dfsExplore } from './dfs.ts';
@@ -28,6 +28,9 @@ export interface ExploreOptions {
   shortestBudget?: number;
   /** checked between schedules / every few thousand transitions: true stops the search */
   stop?: () => boolean;
+  /** the signature looked for (bisect --match/--oracle): executions whose reports do not match it
+   *  go on (multi-shot) and the search goes on past them. Default: any violation. */
+  match?: ViolationMatch | null;
   progress?: (explored: number, budget: number) => void;
 }
 
@@ -112,6 +115,16 @@ class PctChooser implements Chooser {
 // ---- the explorer -------------------------------------------------------------------------------
 
 export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreResult {
+  const match = o.match ?? null;
+  k.interest = match;
+  try {
+    return exploreWith(k, sc, o, match);
+  } finally {
+    k.interest = null;
+  }
+}
+
+function exploreWith(k: Kernel, sc: ScenarioDef, o: ExploreOptions, match: ViolationMatch | null): ExploreResult {
   let r: { found: RunResult | null; schedulesExplored: number; steps: number; complete: boolean; counters: Record<string, number> };
   let coverage: Coverage;
   let verify: ExploreResult['verify'];
@@ -153,12 +166,12 @@ export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreR
       const cs = k.counters;
       for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
       if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
-      if (run.violations.length) { found = run; break; }
+      if (k.found()) { found = run; break; }
     }
     r = { found, schedulesExplored: explored, steps, complete: false, counters };
     coverage = { kind: interrupted ? 'interrupted' : 'sampled', states: null, transitions: null, schedules: explored, bound: null, strategy: o.strategy, seed: o.seed };
   }
-  const m = r.found ? minimizeAndTrace(k, sc, r.found.events, primaryViolation(r.found.violations)!, o.maxSteps) : { violations: [], trace: [] };
+  const m = r.found ? minimizeAndTrace(k, sc, r.found.events, primaryViolation(r.found.violations, match)!, o.maxSteps, match) : { violations: [], trace: [] };
   return { ...m, schedulesExplored: r.schedulesExplored, steps: r.steps, complete: r.complete, counters: r.counters, coverage, verify, interrupted };
 }
 
@@ -168,14 +181,15 @@ export function replay(k: Kernel, sc: ScenarioDef, schedule: string, maxSteps: n
   return runOnce(k, sc, new ReplayChooser(events), { maxSteps, trace });
 }
 
-function sameBug(a: Violation, vs: Violation[]): boolean {
-  const b = primaryViolation(vs);
+/** The same headline (with a signature: the same first matching report). */
+function sameBug(a: Violation, vs: Violation[], match: ViolationMatch | null): boolean {
+  const b = primaryViolation(vs, match);
   return !!b && a.oracle === b.oracle && a.message === b.message;
 }
 
 /** Shorten the schedule: drop whole runs of events (lenient replay fills in with the
  *  non-preemptive default) while the same violation is still reported. */
-export function minimizeAndTrace(k: Kernel, sc: ScenarioDef, events: number[], v: Violation, maxSteps: number): { violations: Violation[]; trace: string[] } {
+export function minimizeAndTrace(k: Kernel, sc: ScenarioDef, events: number[], v: Violation, maxSteps: number, match: ViolationMatch | null = null): { violations: Violation[]; trace: string[] } {
   let best = events.slice();
   let improved = true;
   let tries = 0;
@@ -192,7 +206,7 @@ export function minimizeAndTrace(k: Kernel, sc: ScenarioDef, events: number[], v
       tries++;
       const cand = best.slice(0, runs[r][0]).concat(best.slice(runs[r][1]));
       const res = runOnce(k, sc, new ReplayChooser(cand, true), { maxSteps });
-      if (sameBug(v, res.violations) && res.events.length <= best.length && switches(res.events) < switches(best)) {
+      if (sameBug(v, res.violations, match) && res.events.length <= best.length && switches(res.events) < switches(best)) {
         best = res.events;
         improved = true;
         break;

@@ -213,13 +213,14 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
   /** The current state is reached: is it new (then push it), a revisit worth exploring again, or
    *  a dead end / violation? */
   const arrive = (sleep: Map<number, Int32Array>, parent: Int32Array | null) => {
-    if (k.violationCount !== 0) { report(); return; }
+    if (k.found()) { report(); return; }
+    if (k.fatal) return; // the execution stopped (report cap, or the model cannot go on past a report)
     const n = enabledEvents(k, buf);
     if (n === 0) {
       // a final state: the quiescence oracles, once per distinct state
       if (!visited.visit(k, parent).fresh) return;
       finishRun(k, sc);
-      if (k.violationCount !== 0) report();
+      if (k.found()) report();
       else addCounters();
       return;
     }
@@ -245,6 +246,8 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
     if (f) push(f);
   };
   const push = (f: Frame) => {
+    // past a KASAN/lifetime report an execution may spin on freed memory: it ends at the budget
+    if (stack.length >= o.maxSteps && k.hasFatal) return;
     stack.push(f);
     if (stack.length > depth) depth = stack.length;
     if (stack.length > o.maxSteps)
