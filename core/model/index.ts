@@ -15,7 +15,7 @@ export {
   STATE_PARTS, IPI_ARGW,
   TS_RUNNABLE, TS_RUNNING, TS_SLEEPING, TS_WAITING, TS_DEAD,
   W_NONE, W_UP_REQ, W_HAS_WORK, W_IPIS, W_CPU_DEAD, W_CPU_ONLINE, W_ZERO_OR_DEAD, W_ZERO, W_NONNEG, W_NE_OR_POS,
-  type KernelConfig, type Params, type Violation, type TraceLine, type TimingHooks, type StatePart,
+  type KernelConfig, type Params, type Violation, type ViolationMatch, type TraceLine, type TimingHooks, type StatePart,
 } from './kernel.ts';
 export { NULL, Memory, type ObjInfo } from './memory.ts';
 export { StepRegistry, StepError, type StepPosition } from './registry.ts';

@@ -44,8 +44,11 @@ const OWN_HAND_MAX = OWN_HELD;
 /** Watched fields (Memory.watch): a store to one may move a reference. */
 export const W_TASK_MM = 1, W_TASK_ACTIVE_MM = 2, W_RQ_PREV_MM = 3, W_RQ_DROP_MM = 4;
 
-export const R_MM = 0, R_KIND = 1, R_OWNER = 2, R_SITE = 3;
-export const RW = 4;
+/** A row: the mm, the kind (mm_count/mm_users), the owner, where it was taken, and for a
+ *  reference in a hand its place in that hand (1: taken first; a function hands on or drops the
+ *  reference it took last: __mmput() drops the users' shared reference, not exit_mm()'s). */
+export const R_MM = 0, R_KIND = 1, R_OWNER = 2, R_SITE = 3, R_SEQ = 4;
+export const RW = 5;
 
 /** Which pointer fields hold a counted reference in the kernel a configuration builds. Set by the
  *  plugin whose diff changes the convention (in its apply()). */
@@ -81,11 +84,23 @@ function resort(k: Kernel) {
   }
 }
 
+const isHand = (ow: number) => ow <= OWN_HAND && ow > OWN_HAND_MAX;
+
+/** The next place in owner's hand (0 if owner is not a hand). */
+function nextSeq(k: Kernel, owner: number): number {
+  if (!isHand(owner)) return 0;
+  const r = k.refR, a = r.a;
+  let s = 0;
+  for (let i = 0; i < r.n / RW; i++) if (a[i * RW + R_OWNER] === owner && a[i * RW + R_SEQ] > s) s = a[i * RW + R_SEQ];
+  return s + 1;
+}
+
 function addRow(k: Kernel, mm: number, kind: number, owner: number, site: number) {
+  const seq = nextSeq(k, owner);
   const r = k.refR;
   r.ensure(r.n + RW);
   const a = r.a, o = r.n;
-  a[o + R_MM] = mm; a[o + R_KIND] = kind; a[o + R_OWNER] = owner; a[o + R_SITE] = site;
+  a[o + R_MM] = mm; a[o + R_KIND] = kind; a[o + R_OWNER] = owner; a[o + R_SITE] = site; a[o + R_SEQ] = seq;
   r.n += RW;
   resort(k);
 }
@@ -96,8 +111,22 @@ function removeRow(k: Kernel, i: number) {
   r.n -= RW;
 }
 
+/** Row i gets a new owner (the caller re-sorts). */
 function setOwner(k: Kernel, i: number, owner: number) {
+  const seq = nextSeq(k, owner);
   k.refR.a[i * RW + R_OWNER] = owner;
+  k.refR.a[i * RW + R_SEQ] = seq;
+}
+
+/** The row of (mm, kind) that x took into its hand last, or -1. */
+function lastInHand(k: Kernel, x: Ctx, mm: number, kind: number): number {
+  const r = k.refR, a = r.a, h = hand(x);
+  let best = -1;
+  for (let i = 0; i < r.n / RW; i++) {
+    const o = i * RW;
+    if (a[o + R_OWNER] === h && a[o + R_MM] === mm && a[o + R_KIND] === kind && (best < 0 || a[o + R_SEQ] > a[best * RW + R_SEQ])) best = i;
+  }
+  return best;
 }
 
 // ---- taking and dropping references --------------------------------------------------------------
@@ -151,13 +180,13 @@ export function refPut(k: Kernel, x: Ctx, mm: number, kind: number, n = 1) {
   if (k.refDirty === x.id + 1) releaseLoose(k, x);
   for (let j = 0; j < n; j++) {
     const r = k.refR, a = r.a, rows = r.n / RW;
-    let pick = -1, loose = -1, any = -1;
-    for (let i = 0; i < rows; i++) {
+    const pick = lastInHand(k, x, mm, kind);
+    let loose = -1, any = -1;
+    for (let i = 0; pick < 0 && i < rows; i++) {
       const o = i * RW;
       if (a[o + R_MM] !== mm || a[o + R_KIND] !== kind) continue;
       const ow = a[o + R_OWNER];
-      if (ow === hand(x)) { pick = i; break; }
-      if (ow <= OWN_HAND && ow > OWN_HAND_MAX) continue; // what another function holds is its own
+      if (isHand(ow)) continue; // what another function holds is its own
       if (any < 0) any = i;
       if (loose < 0 && !ownerHolds(k, mm, kind, ow)) loose = i;
     }
@@ -251,14 +280,18 @@ export function settleRefs(k: Kernel) {
   let moved = releaseLoose(k, x);
   const r = k.refR, a = r.a, h = hand(x);
   let cands: number[] | null = null;
-  for (let i = 0; i < r.n / RW; i++) {
+  // the references x took last find their owners first
+  for (let seq = nextSeq(k, h) - 1; seq > 0; seq--) {
+    let i = 0;
+    for (; i < r.n / RW; i++) if (a[i * RW + R_OWNER] === h && a[i * RW + R_SEQ] === seq) break;
+    if (i === r.n / RW) continue;
     const o = i * RW;
-    if (a[o + R_OWNER] !== h) continue;
     const mm = a[o + R_MM], kind = a[o + R_KIND];
     cands ??= candidates(k, x);
     for (const f of cands) {
       if (k.m.watch[f] === 0 || !fieldCounts(k, f, mm, kind) || owns(k, f, mm, kind)) continue;
       a[o + R_OWNER] = f;
+      a[o + R_SEQ] = 0;
       moved = true;
       break;
     }
@@ -273,7 +306,7 @@ function releaseLoose(k: Kernel, x: Ctx): boolean {
   let moved = false;
   for (let i = 0; i < r.n / RW; i++) {
     const o = i * RW, ow = a[o + R_OWNER];
-    if (ow > 0 && !fieldCounts(k, ow, a[o + R_MM], a[o + R_KIND])) { a[o + R_OWNER] = h; moved = true; }
+    if (ow > 0 && !fieldCounts(k, ow, a[o + R_MM], a[o + R_KIND])) { setOwner(k, i, h); moved = true; }
   }
   if (moved) resort(k);
   return moved;
@@ -310,11 +343,36 @@ export function leakOracle(k: Kernel) {
       const what = `${KIND_NAMES[kind]} reference taken in ${str(a[o + R_SITE])}`;
       lost.set(what, (lost.get(what) ?? 0) + 1);
     }
+    // a reference taken outside mmgrab()/mmget() (a plugin's raw atomic) has no row: with no users
+    // and no pointer left to the mm, nothing can drop it either
+    if (lost.size === 0 && !k.m.dead[mi.ref]) {
+      let rows = 0;
+      for (let i = 0; i < r.n / RW; i++) if (a[i * RW + R_MM] === mi.ref && a[i * RW + R_KIND] === REF_COUNT) rows++;
+      const count = k.peek(mi.ref + L.MM_COUNT);
+      if (count > rows && k.peek(mi.ref + L.MM_USERS) === 0 && !pointedTo(k, mi.ref))
+        lost.set('mm_count reference taken outside mmgrab() (untracked)', count - rows);
+    }
     if (lost.size === 0) continue;
     const refs = [...lost].map(([w, n]) => (n > 1 ? `${w} (x${n})` : w)).join(', ');
     const freed = k.m.dead[mi.ref] ? ' (freed)' : '';
     k.violate('leak', `${mi.name}${freed} leaked: mm_users == ${k.peek(mi.ref + L.MM_USERS)}, mm_count == ${k.peek(mi.ref + L.MM_COUNT)}; no owner holds the ${refs}`, null);
   }
+}
+
+/** Does any task, runqueue or MMU still point at mm? (rq->lazy_mm, a hazard pointer, does not
+ *  count: it never drops anything) */
+function pointedTo(k: Kernel, mm: number): boolean {
+  for (let c = 0; c < k.ncpus; c++) {
+    const rq = k.rq[c];
+    if (k.peek(rq + L.RQ_PREV_MM) === mm || k.peek(rq + L.RQ_DROP_MM) === mm) return true;
+    if (k.arch.hwLoadedMm(k, c) === mm) return true;
+  }
+  for (let i = 0; i < k.taskCount(); i++) {
+    const t = k.tasks[i];
+    if (t.reaped) continue;
+    if (k.peek(t.ref + L.T_ACTIVE_MM) === mm || k.peek(t.ref + L.T_MM) === mm) return true;
+  }
+  return false;
 }
 
 /** Scheduler and MMU pointers to a freed mm (or to the freed pgd of an mm): rq->lazy_mm,

@@ -1,6 +1,6 @@
 // lazymm bisect <scenario> --series ID [config] [--budget N] [--metric NAME] [--json]
-import { parseArgs, intFlag, loadScenario, progressFor } from './common.ts';
-import { bisect, type BisectStep } from '../bisect.ts';
+import { parseArgs, intFlag, loadScenario, progressFor, oracleFlag } from './common.ts';
+import { bisect, describeSignature, type BisectStep } from '../bisect.ts';
 import { UsageError } from '../errors.ts';
 import { findSeries } from '../series.ts';
 import { replayArgsOf, DEFAULT_MAX_STEPS } from './run.ts';
@@ -9,15 +9,17 @@ import { STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
 import { describeCoverage } from '../../model/drivers/coverage.ts';
 
 function line(s: BisectStep): string {
-  const v = s.verdict === 'bad' ? 'BAD ' : s.verdict === 'good' ? 'good' : 'skip';
+  const v = s.verdict === 'bad' ? 'BAD ' : s.verdict === 'good' ? 'good' : s.verdict === 'other' ? 'other' : 'skip';
   // a good verdict always says what it covers: verified, verified within a bound, or sampled
-  const what = s.verdict === 'bad' ? `[${s.violation!.oracle}] ${s.violation!.message}` : s.verdict === 'skip' ? s.reason! : describeCoverage(s.coverage!);
+  const what = s.verdict === 'bad' ? `[${s.violation!.oracle}] ${s.violation!.message}`
+    : s.verdict === 'other' ? `other violation: [${s.violation!.oracle}] ${s.violation!.message}; the signature: ${describeCoverage(s.coverage!).replace(/^no violation: /, '')}`
+    : s.verdict === 'skip' ? s.reason! : describeCoverage(s.coverage!);
   const t = s.seconds !== undefined ? ` (${s.seconds.toFixed(2)} s)` : '';
   return `  ${s.spec.padEnd(16)} ${v}  ${what}${t}`;
 }
 
 export async function cmdBisect(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--series', '--budget', '--seed', '--strategy', '--metric', '--runs'], ['--json']);
+  const p = parseArgs(argv, ['--series', '--budget', '--seed', '--strategy', '--metric', '--runs', '--match', '--oracle'], ['--json']);
   const sc = p.flags.has('--metric') ? null : await loadScenario(p.positional[0]);
   const seriesId = p.flags.get('--series');
   if (!seriesId) throw new UsageError('bisect needs --series ID (see: lazymm list series)');
@@ -29,7 +31,7 @@ export async function cmdBisect(argv: string[]): Promise<number> {
   };
   if (p.flags.has('--metric')) {
     if (!METRIC_BISECT.run) throw new UsageError('--metric needs the timing simulator, which is not built yet');
-    unused(['--budget', '--strategy'], 'a metric bisect runs the timing driver, --runs runs per configuration');
+    unused(['--budget', '--strategy', '--match', '--oracle'], 'a metric bisect runs the timing driver, --runs runs per configuration');
     return METRIC_BISECT.run(p);
   }
   unused(['--runs'], '--runs is for a metric bisect (--metric NAME); this bisect explores --budget schedules per configuration');
@@ -45,6 +47,7 @@ export async function cmdBisect(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const res = await bisect(sc!, seriesId, p.words, {
     strategy, budget, seed, maxSteps: sc!.maxSteps ?? DEFAULT_MAX_STEPS, fallback, verifyBudget: 1_000_000,
+    match: p.flags.get('--match'), oracle: oracleFlag(p.flags.get('--oracle')),
     onStep: (s) => prog.update(`tested ${s.spec}: ${s.verdict}`),
   });
   prog.done();
@@ -59,6 +62,7 @@ export async function cmdBisect(argv: string[]): Promise<number> {
     ? `verify (exhaustive, up to 1000000 states), else ${fallback} with ${budget} schedules`
     : strategy === 'verify' ? `verify (exhaustive, up to ${budget} states)` : `${strategy}, ${budget} schedules per configuration, seed ${seed}`;
   o.push(`bisect ${sc!.name} over ${seriesId} (${series.patches.length} patches): ${how}`);
+  if (res.signature) o.push(`signature ${describeSignature(res.signature)} (${res.signature.from === 'user' ? '--match/--oracle' : 'the headline at the bad end'}): a configuration is BAD if it reports it, other if it reports only something else`);
   for (const s of res.steps) o.push(line(s));
   if (res.result) {
     const verb = res.result.direction === 'fixes' ? 'the violation disappears' : 'the violation appears';

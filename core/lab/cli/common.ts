@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { UsageError } from '../errors.ts';
 import { emptyWords, takeConfigFlag, type ConfigWords, type Resolved } from '../config.ts';
 import { SCENARIOS } from '../../../scenarios/index.ts';
-import type { ScenarioDef } from '../../model/index.ts';
+import { ORACLES, type ScenarioDef } from '../../model/index.ts';
 
 export interface Parsed {
   positional: string[];
@@ -118,4 +118,11 @@ export class Progress {
 
 export function progressFor(p: Parsed, label: string): Progress {
   return new Progress(!p.bools.has('--json') && !!process.stderr.isTTY, label);
+}
+
+/** --oracle NAME: one of the documented oracles. */
+export function oracleFlag(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!ORACLES[v]) throw new UsageError(`--oracle: unknown oracle '${v}' (${Object.keys(ORACLES).join(', ')})`);
+  return v;
 }

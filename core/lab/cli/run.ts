@@ -1,18 +1,19 @@
 // lazymm run / lazymm explore
 import fs from 'node:fs';
-import { parseArgs, intFlag, loadScenario, configJson, describeConfig, progressFor } from './common.ts';
+import { parseArgs, intFlag, loadScenario, configJson, describeConfig, progressFor, oracleFlag } from './common.ts';
 import { resolveConfig, buildKernel } from '../config.ts';
 import { explore, replay, minimizeAndTrace, Rng, STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
 import { describeCoverage, type Coverage } from '../../model/drivers/coverage.ts';
 import { runOnce, encodeSchedule, decodeSchedule, type Chooser } from '../../model/engine.ts';
-import { primaryViolation, type Violation } from '../../model/index.ts';
+import { primaryViolation, type Violation, type ViolationMatch } from '../../model/index.ts';
 import { renderTrace } from '../../model/trace.ts';
 import { UsageError } from '../errors.ts';
+import { matcher } from '../bisect.ts';
 
 export const DEFAULT_MAX_STEPS = 20000;
 
-function printViolations(vs: Violation[], trace: string[], scenario: string, replayArgs: string) {
-  const p = primaryViolation(vs)!;
+function printViolations(vs: Violation[], trace: string[], scenario: string, replayArgs: string, match: ViolationMatch | null = null) {
+  const p = primaryViolation(vs, match)!;
   const out: string[] = [];
   out.push(`VIOLATION [${p.oracle}] ${p.message}`);
   out.push(`  at cpu${p.cpu} in ${p.step}`);
@@ -78,7 +79,7 @@ export async function cmdRun(argv: string[]): Promise<number> {
 export const VERIFY_BUDGET = 5_000_000;
 
 export async function cmdExplore(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--strategy', '--budget', '--seed', '--preemptions', '--storage', '--bitstate-bits'], ['--json', '--shortest']);
+  const p = parseArgs(argv, ['--strategy', '--budget', '--seed', '--preemptions', '--storage', '--bitstate-bits', '--match', '--oracle'], ['--json', '--shortest']);
   const sc = await loadScenario(p.positional[0]);
   if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
   const strategy = (p.flags.get('--strategy') ?? sc.strategy ?? 'dfs') as Strategy;
@@ -92,8 +93,15 @@ export async function cmdExplore(argv: string[]): Promise<number> {
   const budget = intFlag(p, '--budget', strategy === 'verify' ? VERIFY_BUDGET : sc.budget ?? 20000);
   const seed = intFlag(p, '--seed', 1);
   const prog = progressFor(p, `explore ${sc.name}`);
+  // --match/--oracle: look for that signature (other reports do not stop the search)
+  const sigMatch = p.flags.get('--match'), sigOracle = oracleFlag(p.flags.get('--oracle'));
+  if (sigMatch !== undefined) {
+    try { new RegExp(sigMatch); } catch (e) { throw new UsageError(`--match: not a regular expression: ${(e as Error).message}`); }
+  }
+  const match = sigMatch !== undefined || sigOracle !== undefined ? matcher({ oracle: sigOracle ?? null, match: sigMatch ?? null, from: 'user' }) : null;
   const t0 = performance.now();
   const res = explore(k, sc, {
+    match,
     strategy, budget, seed, maxSteps: sc.maxSteps ?? DEFAULT_MAX_STEPS,
     preemptionBound: intFlag(p, '--preemptions', 2),
     storage, bitstateLog2: intFlag(p, '--bitstate-bits', 30), shortestBudget: p.bools.has('--shortest') ? 20 * budget : 0,
@@ -115,7 +123,7 @@ export async function cmdExplore(argv: string[]): Promise<number> {
     const size = v ? `${v.states} states stored, ${v.transitions} transitions, depth ${v.depth}, ${(v.bytes / 1048576).toFixed(1)} MiB` : `${res.schedulesExplored} schedules, ${res.steps} steps`;
     if (res.violations.length) {
       process.stdout.write(`found after ${size} (${secs.toFixed(2)} s)\n\n`);
-      printViolations(res.violations, res.trace, sc.name, replayArgsOf(argv));
+      printViolations(res.violations, res.trace, sc.name, replayArgsOf(argv), match);
     } else {
       process.stdout.write(`no violation: ${describeCoverage(res.coverage)}\n  ${size}, ${secs.toFixed(2)} s\n`);
       if (res.coverage.kind === 'sampled' && strategy === 'verify') process.stdout.write(`  the search stopped at the budget of ${budget} states (--budget N raises it)\n`);

@@ -47,8 +47,10 @@ export interface DfsOptions {
 }
 
 export interface DfsOutcome {
-  /** the first execution that reported a violation */
+  /** the first execution that reported a violation (of the signature, k.interest) */
   found: RunResult | null;
+  /** with a signature: the first execution whose reports do not match it */
+  other?: RunResult | null;
   schedulesExplored: number;
   steps: number;
   /** the whole bounded space was explored */
@@ -59,6 +61,7 @@ export interface DfsOutcome {
 
 export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcome {
   const counters: Record<string, number> = {};
+  let other: RunResult | null = null;
   let explored = 0;
   let steps = 0;
   // Snapshots need every observer of the run to be restorable; the conformance checkers keep
@@ -72,7 +75,7 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
       const stack: Node[] = [];
       const fps: Int32Array[] = [];
       const events: number[] = [];
-      if (explored >= o.budget) return { found: null, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
+      if (explored >= o.budget) return { found: null, other, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
       startRun(k, sc, false);
       let last = -1;
       for (;;) {
@@ -128,8 +131,9 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
         for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
         if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
         if (k.found()) {
-          return { found: { violations: k.violations, steps: events.length, events: events.slice() }, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
+          return { found: { violations: k.violations, steps: events.length, events: events.slice() }, other, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
         }
+        if (other === null && k.violationCount !== 0) other = { violations: k.violations, steps: events.length, events: events.slice() };
         // Backtrack to the deepest node with an untried alternative within the bound.
         let d = stack.length - 1;
         let alt = -1;
@@ -145,8 +149,8 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
           if (alt >= 0) break;
         }
         if (alt < 0) break; // this bound is exhausted
-        if (explored >= o.budget) return { found: null, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
-        if (o.stop?.()) return { found: null, schedulesExplored: explored, steps, complete: false, counters, interrupted: true };
+        if (explored >= o.budget) return { found: null, other, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
+        if (o.stop?.()) return { found: null, other, schedulesExplored: explored, steps, complete: false, counters, interrupted: true };
         const node = stack[d];
         node.chosen = alt;
         stack.length = d + 1;
@@ -169,7 +173,7 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
         last = node.last;
       }
     }
-    return { found: null, schedulesExplored: explored, steps, complete: true, counters, interrupted: false };
+    return { found: null, other, schedulesExplored: explored, steps, complete: true, counters, interrupted: false };
   } finally {
     k.fpOn = false;
   }

@@ -48,6 +48,9 @@ export interface ExploreResult {
   /** verify: states stored, transitions, deepest path, visited-set bytes */
   verify?: { states: number; transitions: number; depth: number; bytes: number; storage: Storage; missProbability?: number };
   interrupted: boolean;
+  /** with a signature (o.match) that was not found: the first execution that reported something
+   *  else, minimized, if any (bisect's 'other violation') */
+  other?: { violations: Violation[]; trace: string[] };
 }
 
 /** xorshift32: tiny, fast and the same on every machine. */
@@ -125,7 +128,7 @@ export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreR
 }
 
 function exploreWith(k: Kernel, sc: ScenarioDef, o: ExploreOptions, match: ViolationMatch | null): ExploreResult {
-  let r: { found: RunResult | null; schedulesExplored: number; steps: number; complete: boolean; counters: Record<string, number> };
+  let r: { found: RunResult | null; other?: RunResult | null; schedulesExplored: number; steps: number; complete: boolean; counters: Record<string, number> };
   let coverage: Coverage;
   let verify: ExploreResult['verify'];
   let interrupted = false;
@@ -135,7 +138,7 @@ function exploreWith(k: Kernel, sc: ScenarioDef, o: ExploreOptions, match: Viola
       shortestBudget: o.shortestBudget, stop: o.stop, progress: o.progress ? (st) => o.progress!(st, o.budget) : undefined,
     });
     interrupted = v.interrupted;
-    r = { found: v.found, schedulesExplored: 0, steps: v.transitions, complete: v.complete, counters: v.counters };
+    r = { found: v.found, other: v.other, schedulesExplored: 0, steps: v.transitions, complete: v.complete, counters: v.counters };
     verify = { states: v.states, transitions: v.transitions, depth: v.depth, bytes: v.bytes, storage: v.storage, missProbability: v.missProbability };
     const exhausted = !v.found && !v.interrupted && v.states < o.budget;
     coverage = {
@@ -154,6 +157,7 @@ function exploreWith(k: Kernel, sc: ScenarioDef, o: ExploreOptions, match: Viola
     let steps = 0;
     let explored = 0;
     let found: RunResult | null = null;
+    let other: RunResult | null = null;
     let kEst = 64;
     const counters: Record<string, number> = {};
     while (explored < o.budget) {
@@ -167,12 +171,14 @@ function exploreWith(k: Kernel, sc: ScenarioDef, o: ExploreOptions, match: Viola
       for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
       if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
       if (k.found()) { found = run; break; }
+      if (other === null && run.violations.length) other = { ...run, events: run.events.slice() };
     }
-    r = { found, schedulesExplored: explored, steps, complete: false, counters };
+    r = { found, other, schedulesExplored: explored, steps, complete: false, counters };
     coverage = { kind: interrupted ? 'interrupted' : 'sampled', states: null, transitions: null, schedules: explored, bound: null, strategy: o.strategy, seed: o.seed };
   }
   const m = r.found ? minimizeAndTrace(k, sc, r.found.events, primaryViolation(r.found.violations, match)!, o.maxSteps, match) : { violations: [], trace: [] };
-  return { ...m, schedulesExplored: r.schedulesExplored, steps: r.steps, complete: r.complete, counters: r.counters, coverage, verify, interrupted };
+  const other = !r.found && r.other ? minimizeAndTrace(k, sc, r.other.events, primaryViolation(r.other.violations)!, o.maxSteps) : undefined;
+  return { ...m, schedulesExplored: r.schedulesExplored, steps: r.steps, complete: r.complete, counters: r.counters, coverage, verify, interrupted, ...(other ? { other } : {}) };
 }
 
 /** Replay a schedule exactly. */

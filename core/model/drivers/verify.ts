@@ -51,6 +51,8 @@ export interface VerifyResult {
   /** the deepest path searched */
   depth: number;
   found: RunResult | null;
+  /** with a signature (k.interest): the first path to reports that do not match it */
+  other: RunResult | null;
   storage: Storage;
   /** hash-compact/bitstate: an upper bound on the probability that a state was missed */
   missProbability?: number;
@@ -187,6 +189,7 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
   let transitions = 0;
   let depth = 0;
   let found: RunResult | null = null;
+  let other: RunResult | null = null;
   let foundAt = Infinity;
   let extra = 0;
   let interrupted = false;
@@ -214,6 +217,7 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
    *  a dead end / violation? */
   const arrive = (sleep: Map<number, Int32Array>, parent: Int32Array | null) => {
     if (k.found()) { report(); return; }
+    if (other === null && k.violationCount !== 0) other = { violations: k.violations, steps: path.length, events: path.slice() };
     if (k.fatal) return; // the execution stopped (report cap, or the model cannot go on past a report)
     const n = enabledEvents(k, buf);
     if (n === 0) {
@@ -221,6 +225,7 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
       if (!visited.visit(k, parent).fresh) return;
       finishRun(k, sc);
       if (k.found()) report();
+      else if (other === null && k.violationCount !== 0) other = { violations: k.violations, steps: path.length, events: path.slice() };
       else addCounters();
       return;
     }
@@ -316,7 +321,7 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
     }
     if (found !== null) complete = false;
     return {
-      complete: complete && storage === 'exact', states: visited.size, transitions, depth, found, storage,
+      complete: complete && storage === 'exact', states: visited.size, transitions, depth, found, other, storage,
       missProbability: visited.missProbability(), bytes: visited.bytes, interrupted, counters,
     };
   } finally {
