@@ -17,7 +17,6 @@ import type { ArchPlugin } from './arch.ts';
 import type { PatchDef } from './patch.ts';
 import type { Op } from './program.ts';
 import type { Entry } from './entry.ts';
-import { RW, type RefRules } from './ownership.ts';
 
 export type Params = Record<string, string>;
 
@@ -91,6 +90,18 @@ const IPI_CAP = 32;
 const G_FATAL = 0, G_NVIOL = 1, G_NWARNED = 2, G_TRACE_LEN = 3, G_NCOUNT = 4, G_HAS_FATAL = 5;
 const GW = 6;
 const VW = 4; // violation: oracle, message, cpu, step (string ids)
+
+/** Reference ownership (ownership.ts): the words of a row of the 'mm references' table. */
+export const REF_RW = 5;
+
+/** Which pointer fields hold a counted mm reference in the kernel a configuration builds
+ *  (ownership.ts). Set by the plugin whose diff changes the convention (in its apply()). */
+export interface RefRules {
+  /** a lazy ->active_mm (kernel thread, exited task) and rq->prev_mm hold an mm_count reference */
+  lazyActiveMm: boolean;
+  /** a kthread in kthread_use_mm() holds an mm_count reference for its ->active_mm == ->mm */
+  usedMm: boolean;
+}
 
 /** Wait conditions a context can block on (engine.ts evaluates them). */
 export const W_NONE = 0, W_UP_REQ = 1, W_HAS_WORK = 2, W_IPIS = 3, W_CPU_DEAD = 4, W_CPU_ONLINE = 5,
@@ -565,7 +576,7 @@ export class Kernel {
     this.violR = this.runState.region('violations', new Int32Array(MAX_VIOLATIONS * VW), 0, { key: true, liveFrom: { from: this.misc, at: G_NVIOL, per: VW } });
     this.warnR = this.runState.region('warned once', new Int32Array(16), 0, { key: true, liveFrom: { from: this.misc, at: G_NWARNED, per: 1 } });
     this.countR = this.runState.region('counters', new Float64Array(64), 0, { key: false });
-    this.refR = this.runState.region('mm references', new Int32Array(16 * RW), 0, { key: true });
+    this.refR = this.runState.region('mm references', new Int32Array(16 * REF_RW), 0, { key: true });
     this.countOrderR = this.runState.region('counter order', new Int32Array(64), 0, { key: false, liveFrom: { from: this.misc, at: G_NCOUNT, per: 1 } });
     this.archState = cfg.arch.state ? declareRecord(this.runState, `arch ${cfg.arch.name}`, cfg.arch.state, nc) : {};
     for (const p of STATE_PARTS) p.declare(this);

@@ -26,7 +26,7 @@
 //
 // State: a table of rows (mm, kind, owner, site), kept sorted, so it is its own canonical form.
 // init_mm is never freed and its references are not tracked.
-import { TS_DEAD, type Kernel, type Ctx } from './kernel.ts';
+import { TS_DEAD, REF_RW, type Kernel, type Ctx, type RefRules } from './kernel.ts';
 import { sid, str } from './strings.ts';
 import * as L from './layout.ts';
 
@@ -48,16 +48,9 @@ export const W_TASK_MM = 1, W_TASK_ACTIVE_MM = 2, W_RQ_PREV_MM = 3, W_RQ_DROP_MM
  *  reference in a hand its place in that hand (1: taken first; a function hands on or drops the
  *  reference it took last: __mmput() drops the users' shared reference, not exit_mm()'s). */
 export const R_MM = 0, R_KIND = 1, R_OWNER = 2, R_SITE = 3, R_SEQ = 4;
-export const RW = 5;
+export const RW = REF_RW;
 
-/** Which pointer fields hold a counted reference in the kernel a configuration builds. Set by the
- *  plugin whose diff changes the convention (in its apply()). */
-export interface RefRules {
-  /** a lazy ->active_mm (kernel thread, exited task) and rq->prev_mm hold an mm_count reference */
-  lazyActiveMm: boolean;
-  /** a kthread in kthread_use_mm() holds an mm_count reference for its ->active_mm == ->mm */
-  usedMm: boolean;
-}
+export type { RefRules };
 
 export const hand = (x: Ctx) => OWN_HAND - x.id;
 export const held = (tid: number) => OWN_HELD - tid;
