@@ -31,6 +31,6 @@ export function scenario(name: string): ScenarioDef {
 export async function exploreWith(sc: ScenarioDef, config: string, o: Partial<{ strategy: 'dfs' | 'random' | 'pct' | 'verify'; budget: number; seed: number; oracle: string }> = {}): Promise<ExploreResult> {
   const r = await resolveConfig(parseConfigString(config), sc);
   const k = buildKernel(r);
-  const match = o.oracle ? (oracle: string) => oracle === o.oracle : null;
+  const match = o.oracle ? (v: { oracle: string }) => v.oracle === o.oracle : null;
   return explore(k, sc, { strategy: o.strategy ?? sc.strategy ?? 'dfs', budget: o.budget ?? sc.budget ?? 3000, seed: o.seed ?? 1, maxSteps: sc.maxSteps ?? 20000, match });
 }

@@ -192,9 +192,10 @@ describe('bisect by signature', () => {
   it('signatures wildcard numbers', () => {
     const s = signatureOf({ oracle: 'lifetime', message: 'pgd of P freed while cpu1\'s CR3 still points to it', cpu: 0, step: '' });
     const m = matcher(s);
-    expect(m('lifetime', 'pgd of P freed while cpu2\'s CR3 still points to it')).toBe(true);
-    expect(m('kasan', 'pgd of P freed while cpu2\'s CR3 still points to it')).toBe(false);
-    expect(m('lifetime', 'page tables of P freed while cpu1 may still walk them')).toBe(false);
+    const v = (oracle: string, message: string) => ({ oracle, message, cpu: 0, step: '' });
+    expect(m(v('lifetime', 'pgd of P freed while cpu2\'s CR3 still points to it'))).toBe(true);
+    expect(m(v('kasan', 'pgd of P freed while cpu2\'s CR3 still points to it'))).toBe(false);
+    expect(m(v('lifetime', 'page tables of P freed while cpu1 may still walk them'))).toBe(false);
   });
   it('hotplug-lazy-mmput --match \'pgd of P freed\' names lazy-mm/16 with no --drop-step; the baseline\'s page-table report is "other"', async () => {
     const r = await bisect(scenario('hotplug-lazy-mmput'), 'lazy-mm', { ...emptyWords(), arch: 'x86' },

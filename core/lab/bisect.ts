@@ -82,7 +82,7 @@ export function signatureOf(v: Violation): Signature {
 
 export function matcher(s: Signature): ViolationMatch {
   const re = s.match !== null ? new RegExp(s.match) : null;
-  return (oracle, message) => (s.oracle === null || oracle === s.oracle) && (re === null || re.test(message));
+  return (v) => (s.oracle === null || v.oracle === s.oracle) && (re === null || re.test(v.message));
 }
 
 export function describeSignature(s: Signature): string {
@@ -156,7 +156,7 @@ export async function bisect(sc: ScenarioDef, seriesId: string, base: ConfigWord
       sig = signatureOf(badEnd.violation!);
       match = matcher(sig);
       const other = badEnd === hi0 ? lo0 : hi0;
-      if (other.verdict === 'bad' && !match(other.violation!.oracle, other.violation!.message)) {
+      if (other.verdict === 'bad' && !match(other.violation!)) {
         // the other end's headline is another bug: look for this one there
         cache.delete(other.k);
         steps.splice(steps.indexOf(other), 1);

@@ -5,7 +5,7 @@
 import {
   startRun, enabledEvents, execEvent, finishRun, enabledBuf, stepBudget, type RunResult,
 } from '../engine.ts';
-import type { Kernel } from '../../model/kernel.ts';
+import type { Kernel } from '../kernel.ts';
 import type { Snapshot } from '../state.ts';
 import type { ScenarioDef } from '../scenario.ts';
 

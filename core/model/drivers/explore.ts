@@ -28,8 +28,9 @@ export interface ExploreOptions {
   shortestBudget?: number;
   /** checked between schedules / every few thousand transitions: true stops the search */
   stop?: () => boolean;
-  /** the signature looked for (bisect --match/--oracle): executions whose reports do not match it
-   *  go on (multi-shot) and the search goes on past them. Default: any violation. */
+  /** the signature looked for (an expectation's oracle, bisect --match/--oracle): only a violation
+   *  it accepts is a counterexample; executions whose reports do not match it count as explored
+   *  (they went on past their reports: multi-shot). Default: any violation. */
   match?: ViolationMatch | null;
   progress?: (explored: number, budget: number) => void;
 }
