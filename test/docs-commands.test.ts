@@ -82,6 +82,8 @@ const EXPECT: Record<string, 0 | 1 | 2> = {
   'lazymm explore litmus-membarrier --arch x86 --drop-step ipi_mb.smp_mb --trace lm.txt --trace-format ftrace': 1,
   'lazymm run lazy-exit --seed 3': 0,
   'lazymm run lazy-switch-exit --arch x86 --apply lazy-mm --json': 0,
+  'lazymm explore lazy-drop-irq --arch x86 --apply lazy-mm:1-21 --oracle context': 1, // finding 6: -> [context]
+  'lazymm explore lazy-drop-irq --arch x86 --apply lazy-mm:1-22 --oracle context --strategy verify': 0, // finding 6: gone with 22
   'lazymm explore exit-lazy-leak --arch x86 --apply lazy-mm:1-15 --strategy verify': 0, // docs/oracles.md: verified clean
   'lazymm explore exit-lazy-leak --arch x86 --apply lazy-mm:1-16 --strategy verify': 1, // the leak naming exit_mm.mmgrab
   'lazymm explore lazy-mm-steal-race --arch x86 --apply lazy-mm:1-20 --drop-step __try_mm_drop_rq_ref.reload_lazy_mm': 1, // [dangling]
