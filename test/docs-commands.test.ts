@@ -87,6 +87,13 @@ const EXPECT: Record<string, 0 | 1 | 2> = {
   'lazymm explore exit-lazy-leak --arch x86 --apply lazy-mm:1-15 --strategy verify': 0, // docs/oracles.md: verified clean
   'lazymm explore exit-lazy-leak --arch x86 --apply lazy-mm:1-16 --strategy verify': 1, // the leak naming exit_mm.mmgrab
   'lazymm explore lazy-mm-steal-race --arch x86 --apply lazy-mm:1-20 --drop-step __try_mm_drop_rq_ref.reload_lazy_mm': 1, // [dangling]
+  // docs/hotplug.md: stop_machine hotplug
+  'lazymm explore cpu-offline-lazy --arch powerpc --apply shoot-lazies --strategy verify': 0, // the false report gone, verified
+  'lazymm explore cpu-offline-lazy --arch powerpc --apply shoot-lazies --cpus 3 --drop-step tlb_flush_mmu.tlb_flush_mmu_free': 1, // 21641bd9a7a7's race
+  'lazymm run cpu-offline-lazy --arch x86 --seed 4 --trace offline.txt': 0,
+  // docs/kernel-versions.md
+  'lazymm explore lazy-mmu-nesting --arch x86 --strategy verify': 0, // v5.16: nothing nests, verified
+  'lazymm explore lazy-mmu-nesting --arch x86 --kernel 6.14': 1, // v6.14: set_ptes() nests
 };
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lazymm-docs-'));

@@ -9,6 +9,7 @@
 // match goes on (multi-shot) and the search goes on past it; a configuration whose only reports
 // do not match is 'other': not the signature (the search treats it as the good side) and not
 // clean either.
+import semver from 'semver';
 import { resolveConfig, buildKernel, type ConfigWords } from './config.ts';
 import { explore, type Strategy } from '../model/drivers/explore.ts';
 import type { Coverage } from '../model/drivers/coverage.ts';
@@ -36,6 +37,8 @@ export interface BisectStep {
 
 export interface BisectResult {
   series: string;
+  /** the kernel every configuration was built on (the series' base unless --kernel) */
+  kernel: string;
   scenario: string;
   steps: BisectStep[];
   result: null | { first: { id: string; title: string }; direction: 'fixes' | 'introduces' };
@@ -111,7 +114,9 @@ export async function bisect(sc: ScenarioDef, seriesId: string, base: ConfigWord
     const hit = cache.get(k);
     if (hit) return hit;
     const spec = k === 0 ? '(none)' : `${seriesId}:1-${k}`;
-    const words: ConfigWords = { ...base, apply: k === 0 ? base.apply : [...base.apply, spec] };
+    // every configuration runs on the series' base kernel (unless --kernel says otherwise): the
+    // one without the series too, so the bisect compares the patches, not two kernels
+    const words: ConfigWords = { ...base, kernel: base.kernel ?? semver.valid(semver.coerce(series.base))!, apply: k === 0 ? base.apply : [...base.apply, spec] };
     let step: BisectStep;
     try {
       const r = await resolveConfig(words, sc);
@@ -146,7 +151,7 @@ export async function bisect(sc: ScenarioDef, seriesId: string, base: ConfigWord
 
   let lo0 = await test(0);
   let hi0 = await test(n);
-  const out: BisectResult = { series: seriesId, scenario: sc.name, steps, result: null };
+  const out: BisectResult = { series: seriesId, kernel: base.kernel ?? semver.valid(semver.coerce(series.base))!, scenario: sc.name, steps, result: null };
   if (lo0.verdict === 'skip' || hi0.verdict === 'skip')
     throw new UntestableError(`cannot test ${lo0.verdict === 'skip' ? 'the configuration without the series' : 'the whole series'}: ${(lo0.verdict === 'skip' ? lo0 : hi0).reason}`);
   if (!sig) {

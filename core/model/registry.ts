@@ -5,6 +5,7 @@
 // engine runs (engine.ts). A plugin inserts (`before`/`after`), replaces (a `register` interceptor
 // rewrites the tap) or removes a step. Every plugin registers the same way, the baseline first.
 import tapable from 'tapable';
+import semver from 'semver';
 import { HOOK_NAMES, H, type FnName, type Frame, type StepOf, type Step, type AnyStep } from './fns.ts';
 
 const { SyncHook } = tapable;
@@ -16,12 +17,24 @@ export interface TapMeta {
   fn: AnyStep;
   /** the step traces label their lines with (default: its own name) */
   traceAs?: string;
+  /** the kernel versions the step exists in (semver range), when not all of them */
+  kernels?: string;
 }
 
 /** Where a step goes; `traceAs`: label its trace lines as another step of the function (a
  *  statement split out of a step so that --drop-step can remove it, whose trace still reads as
  *  the branch it belongs to). */
-export interface StepPosition<F extends string> { before?: StepOf<F>; after?: StepOf<F>; traceAs?: StepOf<F> }
+export interface StepPosition<F extends string> {
+  before?: StepOf<F>;
+  after?: StepOf<F>;
+  traceAs?: StepOf<F>;
+  /** the kernel versions this code path exists in (semver range: '>=6.6.0'). The step is
+   *  registered only if the configuration's kernel is in the range. */
+  kernels?: string;
+}
+
+/** The kernel the baseline describes when a configuration names no other (the base of lazy-mm). */
+export const BASELINE_KERNEL = '5.16.0';
 
 /** Build a frozen object of fresh tapable hooks, one per kernel function. */
 export function createHooks(): Readonly<Record<string, SyncHookT>> {
@@ -37,7 +50,13 @@ export class StepRegistry {
   owner = 'baseline';
   readonly meta = new Map<string, TapMeta>(); // tap name -> meta
 
-  constructor(readonly hooks: Readonly<Record<string, SyncHookT>>) {}
+  /** `kernel`: the configuration's kernel version (semver) */
+  constructor(readonly hooks: Readonly<Record<string, SyncHookT>>, readonly kernel: string = BASELINE_KERNEL) {}
+
+  /** Does the configuration's kernel have the code of `range` (a semver range)? */
+  inKernel(range: string): boolean {
+    return semver.satisfies(this.kernel, range);
+  }
 
   private hook(name: string): SyncHookT {
     const h = (this.hooks as Record<string, SyncHookT>)[name];
@@ -63,9 +82,10 @@ export class StepRegistry {
   /** Insert a step; `before`/`after` name an existing step of the same function. */
   add<F extends FnName>(hook: F, step: string, fn: Step<F>, pos: StepPosition<F> = {}) {
     const h = this.hook(hook);
+    if (pos.kernels !== undefined && !this.inKernel(pos.kernels)) return; // not in this kernel
     if (this.find(hook, step) >= 0) throw new StepError(`${hook}.${step} already exists`);
     const name = this.tapName(this.owner, hook, step);
-    this.meta.set(name, { owner: this.owner, step, fn: fn as AnyStep, traceAs: pos.traceAs });
+    this.meta.set(name, { owner: this.owner, step, fn: fn as AnyStep, traceAs: pos.traceAs, ...(pos.kernels !== undefined ? { kernels: pos.kernels } : {}) });
     let before: string | undefined;
     if (pos.before) {
       const i = this.find(hook, pos.before);
@@ -86,9 +106,12 @@ export class StepRegistry {
     if (i < 0) throw new StepError(`${this.owner}: no step ${hook}.${step} to replace`);
     const oldName = h.taps[i].name;
     const name = this.tapName(this.owner, hook, newStep);
-    // a new body for the same step keeps the step's trace label
-    const traceAs = newStep === step ? this.meta.get(oldName)!.traceAs : undefined;
-    this.meta.set(name, { owner: this.owner, step: newStep, fn: fn as AnyStep, traceAs });
+    // a new body for the same step keeps the step's trace label; the code path it rewrites exists
+    // where it did
+    const old = this.meta.get(oldName)!;
+    const traceAs = newStep === step ? old.traceAs : undefined;
+    const kernels = old.kernels;
+    this.meta.set(name, { owner: this.owner, step: newStep, fn: fn as AnyStep, traceAs, ...(kernels !== undefined ? { kernels } : {}) });
     // tapable interceptors apply to already-registered taps as well as future ones.
     h.intercept({ register: (tap) => (tap.name === oldName ? { ...tap, name } : tap) });
   }
@@ -107,10 +130,10 @@ export class StepRegistry {
   }
 
   /** Step list of a hook in call order. */
-  steps(hook: string): { name: string; owner: string; tap: string }[] {
+  steps(hook: string): { name: string; owner: string; tap: string; kernels?: string }[] {
     return this.hook(hook).taps.map((t) => {
       const m = this.meta.get(t.name)!;
-      return { name: m.step, owner: m.owner, tap: t.name };
+      return { name: m.step, owner: m.owner, tap: t.name, ...(m.kernels !== undefined ? { kernels: m.kernels } : {}) };
     });
   }
 

@@ -14,6 +14,7 @@ import { explore, Rng } from '../../core/model/drivers/explore.ts';
 import { renderTrace } from '../../core/model/trace.ts';
 import type { Kernel } from '../../core/model/index.ts';
 import type { Reason } from './changes.ts';
+import { REWRITTEN } from './rewritten.ts';
 
 const kernels = new Map<string, Kernel>();
 async function kernel(scenario: string, config: string): Promise<Kernel> {
@@ -34,6 +35,7 @@ function reasonsFor(oldVs: { oracle: string; message: string }[], newVs: { oracl
 
 const runs: Record<string, Reason[]> = {};
 for (const e of loadCorpus()) {
+  if (REWRITTEN[`${e.scenario}|${e.config}|${e.seed}`]) continue;
   const sc = SCENARIOS.find((s) => s.name === e.scenario)!;
   const k = await kernel(e.scenario, e.config);
   const rng = new Rng(e.seed);
@@ -49,6 +51,7 @@ for (const e of loadCorpus()) {
 interface ExploreEntry { scenario: string; config: string; strategy: 'dfs' | 'random' | 'pct'; budget: number; schedulesExplored: number; steps: number; complete: boolean; violations: { oracle: string; message: string }[]; trace: string[]; counters: Record<string, number> }
 const explores: Record<string, Reason[]> = {};
 for (const e of loadCorpus('explore-aec4cbe.json.br') as unknown as ExploreEntry[]) {
+  if (REWRITTEN[`${e.scenario}|${e.config}|${e.strategy}`]) continue;
   const sc = SCENARIOS.find((s) => s.name === e.scenario)!;
   const k = await kernel(e.scenario, e.config);
   const r = explore(k, sc, { strategy: e.strategy, budget: e.budget, seed: 1, maxSteps: sc.maxSteps ?? 20000 });
