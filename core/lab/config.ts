@@ -1,12 +1,12 @@
 // Configuration words (--arch, --cpus, --apply, --without, --set, --drop-step, --force) to a
 // KernelConfig. Used by every verb and by --a/--b of ab.
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import semver from 'semver';
-import { ARCHES } from '../../arches/index.ts';
+import { ARCHES, ARCH_PROBLEMS } from '../../arches/index.ts';
 import { Kernel, type ArchPlugin, type KernelConfig, type Params, type PatchDef, type ScenarioDef } from '../model/index.ts';
 import { allSeries, parseSpec } from './series.ts';
 import { UsageError, UntestableError } from './errors.ts';
+import { checkPluginId, importWatched } from './user-code.ts';
 
 export interface ConfigWords {
   arch?: string;
@@ -63,6 +63,7 @@ export function parseConfigString(s: string): ConfigWords {
 
 export function findArch(name: string): ArchPlugin {
   const a = ARCHES.find((x) => x.name === name);
+  if (!a && ARCH_PROBLEMS.has(name)) throw new UsageError(`arch '${name}': ${ARCH_PROBLEMS.get(name)}`);
   if (!a) throw new UsageError(`unknown arch '${name}' (known: ${ARCHES.map((x) => x.name).join(', ')})`);
   return a;
 }
@@ -71,13 +72,13 @@ async function loadUserPlugin(spec: string): Promise<PatchDef> {
   const abs = path.resolve(spec);
   let mod: { default?: Partial<PatchDef> };
   try {
-    mod = await import(pathToFileURL(abs).href);
+    mod = await importWatched(abs, 'plugin');
   } catch (e) {
     throw new UsageError(`plugin '${spec}' does not load: ${(e as Error).message.split('\n')[0]}`);
   }
   const p = mod.default;
   if (!p || typeof p.apply !== 'function') throw new UsageError(`plugin '${spec}' has no default export with an apply() function`);
-  const id = p.id ?? `user:${spec}`;
+  const id = checkPluginId(p.id, spec);
   return { requires: p.requires ?? [], effect: p.effect ?? 'behaviour', seed: p.seed ?? spec, series: 'user', index: 0, title: p.title ?? id, apply: p.apply, id };
 }
 

@@ -3,9 +3,12 @@ import { TIMING_BENCHES } from './timing-benches.ts';
 import { PAGE_BENCHES } from './page-benches.ts';
 import { BISECT_BENCHES } from './bisect-benches.ts';
 import { redesignBench } from './redesign.ts';
+import { fuzzBench } from './fuzz-bench.ts';
 export interface Bench { name: string; run(): Promise<void> }
 export const BENCHES: Bench[] = [
   ...BISECT_BENCHES, ...TIMING_BENCHES, ...PAGE_BENCHES,
   // the declared-state model against the commit before it, both measured in this run
   { name: 'redesign', run: () => redesignBench(3) },
+  // the command line under the fuzz grammar: cases/s and failures (must be 0)
+  { name: 'fuzz', run: fuzzBench },
 ];

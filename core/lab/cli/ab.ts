@@ -1,14 +1,15 @@
 // lazymm ab <workload> --a CONFIG --b CONFIG [--cpus LIST] [--runs N] [--seed N] [--out DIR] [--json]
 // Runs both configurations with the timing driver (core/timing), N seeded runs each, and prints
 // an LKP-style comparison. A CPU list (--cpus 1,2,4,...,192) sweeps and writes a CSV and an SVG.
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, intFlag, loadScenario, progressFor, compactIds } from './common.ts';
 import { parseConfigString, type ConfigWords } from '../config.ts';
 import { UsageError } from '../errors.ts';
+import { checkOutDir, writeAtomic, safeName, inside, digest } from '../outputs.ts';
+import { stopRequested, interruptedExit } from '../interrupt.ts';
 import { findWorkload, WORKLOADS } from '../../../scenarios/perf/index.ts';
 import type { ScenarioDef } from '../../model/index.ts';
-import { abPoint, lkpTable, headline, sweepCsv, sweepSvg, parseCpuList, fmtNum, type AbPoint } from '../timing/ab.ts';
+import { abPointUntil, lkpTable, headline, sweepCsv, sweepSvg, parseCpuList, fmtNum, type AbPoint } from '../timing/ab.ts';
 import { MAX_TIMING_CPUS } from '../timing/measure.ts';
 import { findProfile } from '../../model/drivers/timing/profile.ts';
 import '../timing/metric-bisect.ts'; // sets METRIC_BISECT.run (lazymm bisect --metric)
@@ -58,24 +59,34 @@ export async function cmdAb(argv: string[]): Promise<number> {
   const seed = intFlag(p, '--seed', 1);
   const json = p.bools.has('--json');
   const cpus = cpuList ?? [wa.cpus ?? wb.cpus ?? sc.cpus?.default ?? 8];
+  // A sweep's files: --out checked before the work; names carry the workload (made safe) and a
+  // digest of everything that determines the numbers, so concurrent sweeps never share a file.
+  const sweep = cpuList !== null && cpuList.length > 1;
+  if (!sweep && p.flags.has('--out')) throw new UsageError('--out is for a sweep (--cpus LIST with more than one entry): a single point writes no files');
+  if (sweep) checkOutDir(p.flags.get('--out') ?? '.');
+  const files = sweep ? sweepFiles(p.flags.get('--out') ?? '.', sc.name, [p.flags.get('--a'), p.flags.get('--b'), p.words, cpus, runs, seed]) : null;
   const prog = progressFor(p, `ab ${sc.name}`);
   const t0 = performance.now();
   const points: AbPoint[] = [];
+  let interrupted = false;
   for (const n of cpus) {
-    points.push(await abPoint(sc, wa, wb, n, runs, seed, (side, i) => prog.update(`${n} CPUs: ${side} run ${i + 1}/${runs}`)));
+    // SIGINT/SIGTERM: stop between points (a point is all its runs); the CSV keeps finished points
+    if (stopRequested()) { interrupted = true; break; }
+    const pt = await abPointUntil(sc, wa, wb, n, runs, seed, (side, i) => prog.update(`${n} CPUs: ${side} run ${i + 1}/${runs}`), stopRequested);
+    if (!pt) { interrupted = true; break; }
+    points.push(pt);
+    if (files) writeAtomic(files.csv, sweepCsv(points));
   }
   prog.done();
   const secs = (performance.now() - t0) / 1000;
+  if (!points.length) {
+    process.stdout.write(json ? JSON.stringify({ command: 'ab', scenario: sc.name, runs, seed, interrupted: true, points: 0 }, null, 2) + '\n' : `ab ${sc.name}: interrupted before the first point finished\n`);
+    return interruptedExit(false);
+  }
   const last = points[points.length - 1];
-  let files: { csv: string; svg: string } | null = null;
-  if (points.length > 1) {
-    const dir = p.flags.get('--out') ?? '.';
-    fs.mkdirSync(dir, { recursive: true });
-    const base = path.join(dir, `lazymm-ab-${sc.name}`);
-    files = { csv: `${base}.csv`, svg: `${base}.svg` };
+  if (files) {
     const metric = headline(last.metrics, sc.name);
-    fs.writeFileSync(files.csv, sweepCsv(points));
-    fs.writeFileSync(files.svg, sweepSvg(points, metric, `${sc.name}: ${metric} vs CPUs (${last.machine.a}${last.machine.b !== last.machine.a ? ` / ${last.machine.b}` : ''})`, p.flags.get('--a')!, p.flags.get('--b')!));
+    writeAtomic(files.svg, sweepSvg(points, metric, `${sc.name}: ${metric} vs CPUs (${last.machine.a}${last.machine.b !== last.machine.a ? ` / ${last.machine.b}` : ''})`, p.flags.get('--a')!, p.flags.get('--b')!));
   }
   if (json) {
     process.stdout.write(JSON.stringify({
@@ -88,8 +99,9 @@ export async function cmdAb(argv: string[]): Promise<number> {
       sweep: points.length > 1 ? points.map((pt) => ({ cpus: pt.cpus, metrics: pt.metrics.map(({ name, unit, a, b, change_pct, p: pv }) => ({ name, unit, a, b, change_pct, p: pv })) })) : undefined,
       files: files ?? undefined,
       seconds: Number(secs.toFixed(3)),
+      ...(interrupted ? { interrupted: true } : {}),
     }, null, 2) + '\n');
-    return 0;
+    return interrupted ? interruptedExit(false) : 0;
   }
   const o: string[] = [];
   const param = (w: ConfigWords, name: string, dflt: string) => {
@@ -115,6 +127,14 @@ export async function cmdAb(argv: string[]): Promise<number> {
   o.push('Variance comes only from the seeds (cost jitter, start offsets): the same seed gives the same numbers.');
   if (files) o.push(`wrote ${files.csv} and ${files.svg}`);
   o.push(`${points.length * 2 * runs} timing runs in ${secs.toFixed(2)} s`);
+  if (interrupted) o.push(`interrupted: ${points.length} of ${cpus.length} points finished (a partial result)`);
   process.stdout.write(o.join('\n') + '\n');
-  return 0;
+  return interrupted ? interruptedExit(false) : 0;
+}
+
+/** dir/lazymm-ab-<workload>-<digest>.csv and .svg: inside dir whatever the workload's name says. */
+export function sweepFiles(dir: string, workload: string, determinants: unknown[]): { csv: string; svg: string } {
+  const base = `lazymm-ab-${safeName(workload)}-${digest(workload, ...determinants)}`;
+  for (const ext of ['.csv', '.svg']) inside(dir, base + ext);
+  return { csv: path.join(dir, `${base}.csv`), svg: path.join(dir, `${base}.svg`) };
 }

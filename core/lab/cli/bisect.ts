@@ -2,6 +2,7 @@
 import { parseArgs, intFlag, loadScenario, progressFor } from './common.ts';
 import { bisect, type BisectStep } from '../bisect.ts';
 import { UsageError } from '../errors.ts';
+import { stopRequested, interruptedExit } from '../interrupt.ts';
 import { findSeries } from '../series.ts';
 import { replayArgsOf, DEFAULT_MAX_STEPS } from './run.ts';
 import { METRIC_BISECT } from './metric-hook.ts';
@@ -46,12 +47,14 @@ export async function cmdBisect(argv: string[]): Promise<number> {
   const res = await bisect(sc!, seriesId, p.words, {
     strategy, budget, seed, maxSteps: sc!.maxSteps ?? DEFAULT_MAX_STEPS, fallback, verifyBudget: 1_000_000,
     onStep: (s) => prog.update(`tested ${s.spec}: ${s.verdict}`),
+    stop: stopRequested, // SIGINT/SIGTERM: the steps tested so far, no result
   });
+  const exit = res.interrupted ? interruptedExit(res.steps.some((s) => s.verdict === 'bad')) : 0;
   prog.done();
   const secs = (performance.now() - t0) / 1000;
   if (json) {
     process.stdout.write(JSON.stringify({ command: 'bisect', ...res, strategy, budget, seed, seconds: Number(secs.toFixed(3)) }, null, 2) + '\n');
-    return 0;
+    return exit;
   }
   const series = findSeries(seriesId);
   const o: string[] = [];
@@ -60,7 +63,9 @@ export async function cmdBisect(argv: string[]): Promise<number> {
     : strategy === 'verify' ? `verify (exhaustive, up to ${budget} states)` : `${strategy}, ${budget} schedules per configuration, seed ${seed}`;
   o.push(`bisect ${sc!.name} over ${seriesId} (${series.patches.length} patches): ${how}`);
   for (const s of res.steps) o.push(line(s));
-  if (res.result) {
+  if (res.interrupted) {
+    o.push('', `interrupted: ${res.steps.length} configurations tested before the stop; no result (a partial bisection)`);
+  } else if (res.result) {
     const verb = res.result.direction === 'fixes' ? 'the violation disappears' : 'the violation appears';
     o.push('');
     o.push(`first ${res.result.direction === 'fixes' ? 'good' : 'bad'} patch: ${res.result.first.id} "${res.result.first.title}"`);
@@ -83,5 +88,5 @@ export async function cmdBisect(argv: string[]): Promise<number> {
   }
   o.push('', `${res.steps.length} configurations in ${secs.toFixed(2)} s`);
   process.stdout.write(o.join('\n') + '\n');
-  return 0;
+  return exit;
 }

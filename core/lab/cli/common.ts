@@ -1,8 +1,8 @@
 // Shared CLI plumbing: flag parsing, scenario loading, progress on stderr, output.
 import path from 'node:path';
 import fs from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { UsageError } from '../errors.ts';
+import { importWatched, USER_SCENARIOS } from '../user-code.ts';
 import { emptyWords, takeConfigFlag, type ConfigWords, type Resolved } from '../config.ts';
 import { SCENARIOS } from '../../../scenarios/index.ts';
 import type { ScenarioDef } from '../../model/index.ts';
@@ -54,13 +54,14 @@ export async function loadScenario(nameOrPath: string | undefined): Promise<Scen
   if (!fs.existsSync(abs)) throw new UsageError(`scenario file '${nameOrPath}' does not exist`);
   let mod: { default?: ScenarioDef };
   try {
-    mod = await import(pathToFileURL(abs).href);
+    mod = await importWatched(abs, 'scenario');
   } catch (e) {
     throw new UsageError(`scenario '${nameOrPath}' does not load: ${(e as Error).message.split('\n')[0]}`);
   }
   const sc = mod.default;
   if (!sc || typeof sc.setup !== 'function' || typeof sc.name !== 'string')
     throw new UsageError(`scenario '${nameOrPath}' must default-export defineScenario({ name, description, setup })`);
+  USER_SCENARIOS.set(sc.name, nameOrPath);
   return sc;
 }
 

@@ -1,7 +1,10 @@
 // The lazymm command line. The contract (verbs, flags, exit codes, JSON fields) is in README.md.
 import fs from 'node:fs';
-import { UsageError, UntestableError } from '../errors.ts';
-import { RunawayError, ScheduleError } from '../../model/engine.ts';
+import { isMainThread } from 'node:worker_threads';
+import { UsageError } from '../errors.ts';
+import { report } from './boundary.ts';
+import { takeGlobals } from './globals.ts';
+import { resetUserCode } from '../user-code.ts';
 import { cmdList } from './list.ts';
 import { cmdRun, cmdExplore } from './run.ts';
 import { cmdBisect } from './bisect.ts';
@@ -19,9 +22,13 @@ const USAGE = `usage:
   lazymm new-arch <name>
 config: --arch NAME --cpus N --apply SPEC --without ID --set NAME=VALUE --drop-step NAME --force`;
 
-export async function main(argv: string[]): Promise<number> {
-  const [verb, ...rest] = argv;
+export async function main(argv0: string[]): Promise<number> {
+  let debug = argv0.includes('--debug');
   try {
+    const g = takeGlobals(argv0);
+    debug = g.debug;
+    resetUserCode();
+    const [verb, ...rest] = g.argv;
     switch (verb) {
       case 'list': return await cmdList(rest);
       case 'run': return await cmdRun(rest);
@@ -34,26 +41,21 @@ export async function main(argv: string[]): Promise<number> {
       case '-h':
       case '--help':
         process.stdout.write(USAGE + '\n');
-        return verb === undefined ? 2 : 0;
+        if (verb === undefined) throw new UsageError('missing command (usage above)');
+        return 0;
       default:
         throw new UsageError(`unknown command '${verb}' (try: lazymm --help)`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ScheduleError || e instanceof RunawayError) {
-      process.stderr.write(`lazymm: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof UntestableError) {
-      process.stderr.write(`lazymm: cannot test: ${e.message}\n`);
-      return 125;
-    }
-    throw e;
+    return report(e, debug); // one line and exit 2, 125 or 3 (cli/boundary.ts)
   }
 }
 
-// Run when executed directly (bin/lazymm.mjs imports this module and calls main()).
-if (process.argv[1] && /core[\\/]lab[\\/]cli[\\/]main\.ts$/.test(process.argv[1])) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+// Run when executed directly (`tsx core/lab/cli/main.ts`, npm run lazymm): supervised, as
+// bin/lazymm.mjs runs it.
+if (isMainThread && process.argv[1] && /core[\\/]lab[\\/]cli[\\/]main\.ts$/.test(process.argv[1])) {
+  const { startCli } = await import('./supervise.ts');
+  startCli(process.argv.slice(2));
 }
 
 export function writeOut(s: string) {

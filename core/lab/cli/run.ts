@@ -1,13 +1,14 @@
 // lazymm run / lazymm explore
-import fs from 'node:fs';
 import { parseArgs, intFlag, loadScenario, configJson, describeConfig, progressFor } from './common.ts';
 import { resolveConfig, buildKernel } from '../config.ts';
 import { explore, replay, minimizeAndTrace, Rng, STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
 import { describeCoverage, type Coverage } from '../../model/drivers/coverage.ts';
-import { runOnce, encodeSchedule, decodeSchedule, type Chooser } from '../../model/engine.ts';
+import { runOnce, encodeSchedule, type Chooser } from '../../model/engine.ts';
 import { primaryViolation, type Violation } from '../../model/index.ts';
 import { renderTrace } from '../../model/trace.ts';
 import { UsageError } from '../errors.ts';
+import { checkOutputFile, writeAtomic } from '../outputs.ts';
+import { stopRequested, interruptedExit } from '../interrupt.ts';
 
 export const DEFAULT_MAX_STEPS = 20000;
 
@@ -37,19 +38,20 @@ export function replayArgsOf(argv: string[]): string {
 }
 
 export async function cmdRun(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--seed', '--schedule', '--trace'], ['--json']);
+  const p = parseArgs(argv, ['--seed', '--schedule', '--trace'], ['--json', '--lenient']);
   const sc = await loadScenario(p.positional[0]);
   if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
   if (p.flags.has('--seed') && p.flags.has('--schedule')) throw new UsageError('give --seed or --schedule, not both');
+  if (p.bools.has('--lenient') && !p.flags.has('--schedule')) throw new UsageError('--lenient is an option of --schedule');
+  const traceFile = p.flags.has('--trace') ? checkOutputFile(p.flags.get('--trace')!, '--trace') : null; // before the work
   const r = await resolveConfig(p.words, sc);
   const k = buildKernel(r);
   const maxSteps = sc.maxSteps ?? DEFAULT_MAX_STEPS;
   let res;
   let schedule: string;
   if (p.flags.has('--schedule')) {
-    schedule = p.flags.get('--schedule')!;
-    decodeSchedule(schedule); // validate before running
-    res = replay(k, sc, schedule, maxSteps, true);
+    // checked against the configuration's CPUs and the step budget before anything runs
+    res = replay(k, sc, p.flags.get('--schedule')!, maxSteps, true, p.bools.has('--lenient'));
   } else {
     const rng = new Rng(intFlag(p, '--seed', 1));
     const chooser: Chooser = { choose: (_e, n) => (n === 1 ? 0 : rng.below(n)) };
@@ -58,7 +60,7 @@ export async function cmdRun(argv: string[]): Promise<number> {
   schedule = encodeSchedule(res.events);
   const trace = renderTrace(k, k.trace);
   const vs = res.violations.map((v) => ({ ...v, schedule }));
-  if (p.flags.has('--trace')) fs.writeFileSync(p.flags.get('--trace')!, trace.join('\n') + '\n');
+  if (traceFile) writeAtomic(traceFile, trace.join('\n') + '\n');
   const seed = p.flags.has('--schedule') ? null : intFlag(p, '--seed', 1);
   const coverage: Coverage = { kind: 'sampled', states: null, transitions: null, schedules: 1, bound: null, strategy: seed === null ? 'replay' : 'random', seed };
   if (p.bools.has('--json')) {
@@ -98,6 +100,7 @@ export async function cmdExplore(argv: string[]): Promise<number> {
     preemptionBound: intFlag(p, '--preemptions', 2),
     storage, bitstateLog2: intFlag(p, '--bitstate-bits', 30), shortestBudget: p.bools.has('--shortest') ? 20 * budget : 0,
     progress: (n, b) => prog.update(strategy === 'verify' ? `${n} states` : `${n}/${b} schedules`),
+    stop: stopRequested, // SIGINT/SIGTERM: stop at the next schedule boundary, print what was done
   });
   prog.done();
   const secs = (performance.now() - t0) / 1000;
@@ -106,7 +109,7 @@ export async function cmdExplore(argv: string[]): Promise<number> {
       command: 'explore', scenario: sc.name, config: configJson(r), strategy, seed, budget,
       violations: res.violations, schedulesExplored: res.schedulesExplored, steps: res.steps,
       complete: res.complete, coverage: res.coverage, ...(res.verify ? { verify: res.verify } : {}),
-      metrics: res.counters, trace: res.trace,
+      metrics: res.counters, trace: res.trace, ...(res.interrupted ? { interrupted: true } : {}),
     }, null, 2) + '\n');
   } else {
     const what = strategy === 'verify' ? `verify (stateful exhaustive search, ${storage} visited set)` : `${strategy}, budget ${budget}${strategy === 'dfs' ? `, preemption bound ${intFlag(p, '--preemptions', 2)}` : `, seed ${seed}`}`;
@@ -120,7 +123,9 @@ export async function cmdExplore(argv: string[]): Promise<number> {
       process.stdout.write(`no violation: ${describeCoverage(res.coverage)}\n  ${size}, ${secs.toFixed(2)} s\n`);
       if (res.coverage.kind === 'sampled' && strategy === 'verify') process.stdout.write(`  the search stopped at the budget of ${budget} states (--budget N raises it)\n`);
     }
+    if (res.interrupted) process.stdout.write('interrupted: a partial result (the search stopped at a signal)\n');
   }
+  if (res.interrupted) return interruptedExit(res.violations.length > 0);
   return res.violations.length ? 1 : 0;
 }
 

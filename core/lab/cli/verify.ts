@@ -9,6 +9,7 @@ import { explore } from '../../model/drivers/explore.ts';
 import { shortCoverage, type Coverage } from '../../model/drivers/coverage.ts';
 import { SCENARIOS } from '../../../scenarios/index.ts';
 import { UsageError, UntestableError } from '../errors.ts';
+import { stopRequested, interruptedExit } from '../interrupt.ts';
 import type { ScenarioDef, Expectation } from '../../model/index.ts';
 import { DEFAULT_MAX_STEPS } from './run.ts';
 
@@ -27,7 +28,10 @@ export interface VerifyRow {
 }
 
 /** Check one expectation. */
-export async function verifyExpectation(sc: ScenarioDef, e: Expectation, budget: number): Promise<VerifyRow> {
+export async function verifyExpectation(sc: ScenarioDef, e: Expectation, budget: number): Promise<VerifyRow>;
+/** ... or null if `stop` stopped the search before a verdict. */
+export async function verifyExpectation(sc: ScenarioDef, e: Expectation, budget: number, stop: () => boolean): Promise<VerifyRow | null>;
+export async function verifyExpectation(sc: ScenarioDef, e: Expectation, budget: number, stop?: () => boolean): Promise<VerifyRow | null> {
   const t0 = performance.now();
   const row = (verdict: VerifyRow['verdict'], coverage: Coverage | null, violation?: VerifyRow['violation']): VerifyRow => {
     const wantViolation = e.verdict === 'sometimes' || e.verdict === 'violation';
@@ -47,11 +51,13 @@ export async function verifyExpectation(sc: ScenarioDef, e: Expectation, budget:
     throw x;
   }
   const maxSteps = sc.maxSteps ?? DEFAULT_MAX_STEPS;
-  let res = explore(k, sc, { strategy: 'verify', budget, seed: 1, maxSteps });
+  let res = explore(k, sc, { strategy: 'verify', budget, seed: 1, maxSteps, stop });
+  if (res.interrupted && !res.violations.length) return null;
   const wantViolation = e.verdict === 'sometimes' || e.verdict === 'violation';
   if (!res.violations.length && res.coverage.kind !== 'verified' && (wantViolation || e.verdict === 'clean')) {
     // the state space is larger than the budget: the scenario's own search
-    res = explore(k, sc, { strategy: sc.strategy ?? 'dfs', budget: sc.budget ?? 3000, seed: 1, maxSteps });
+    res = explore(k, sc, { strategy: sc.strategy ?? 'dfs', budget: sc.budget ?? 3000, seed: 1, maxSteps, stop });
+    if (res.interrupted && !res.violations.length) return null;
   }
   const v = res.violations[0];
   if (v) return row('sometimes', res.coverage, { oracle: v.oracle, message: v.message, schedule: v.schedule });
@@ -61,23 +67,33 @@ export async function verifyExpectation(sc: ScenarioDef, e: Expectation, budget:
 export async function cmdVerify(argv: string[]): Promise<number> {
   const p = parseArgs(argv, ['--budget'], ['--json']);
   const budget = intFlag(p, '--budget', 2_000_000);
-  const pick = p.positional.map((s) => new RegExp(`^(?:${s})$`));
+  const pick = p.positional.map((s) => {
+    try {
+      return new RegExp(`^(?:${s})$`);
+    } catch (e) {
+      throw new UsageError(`verify: '${s}' is not a scenario name or regular expression (${(e as Error).message})`);
+    }
+  });
   const scenarios = SCENARIOS.filter((s) => !pick.length || pick.some((re) => re.test(s.name)));
   if (!scenarios.length) throw new UsageError(`no built-in scenario matches ${p.positional.join(' ')} (see: lazymm list scenarios)`);
   const json = p.bools.has('--json');
   const prog = progressFor(p, 'verify');
   const rows: VerifyRow[] = [];
   const t0 = performance.now();
-  for (const sc of scenarios) {
+  let interrupted = false;
+  all: for (const sc of scenarios) {
     for (const e of sc.expect ?? []) {
+      if (stopRequested()) { interrupted = true; break all; } // SIGINT/SIGTERM: the rows checked so far
       prog.update(`${rows.length} expectations checked; ${sc.name} ${e.config}`);
-      rows.push(await verifyExpectation(sc, e, budget));
+      const row = await verifyExpectation(sc, e, budget, stopRequested);
+      if (!row) { interrupted = true; break all; }
+      rows.push(row);
     }
   }
   prog.done();
   const failed = rows.filter((r) => !r.ok);
   if (json) {
-    process.stdout.write(JSON.stringify({ command: 'verify', budget, rows, failed: failed.length, seconds: Number(((performance.now() - t0) / 1000).toFixed(3)) }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ command: 'verify', budget, rows, failed: failed.length, seconds: Number(((performance.now() - t0) / 1000).toFixed(3)), ...(interrupted ? { interrupted: true } : {}) }, null, 2) + '\n');
   } else {
     const out: string[] = [];
     const w = Math.max(...rows.map((r) => r.scenario.length + r.config.length + 1), 20);
@@ -89,8 +105,10 @@ export async function cmdVerify(argv: string[]): Promise<number> {
     }
     const never = rows.filter((r) => r.verdict === 'never').length;
     out.push('', `${rows.length} expectations: ${rows.length - failed.length} hold, ${failed.length} do not; ${never} verified over the whole state space (budget ${budget} states each), ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (interrupted) out.push('interrupted: the expectations above were checked before the stop (a partial table)');
     process.stdout.write(out.join('\n') + '\n');
   }
+  if (interrupted) return interruptedExit(failed.length > 0);
   // exit 1: a verdict contradicts its stated expectation
   return failed.length ? 1 : 0;
 }
