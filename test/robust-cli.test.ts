@@ -112,7 +112,7 @@ describe('concurrent runs keep all their results', () => {
   it('three ab sweeps in one folder at once: three files, each named for its configuration', async () => {
     const out = path.join(tmp, 'sweeps');
     const sweep = (b: string) => lazymm(['ab', 'context-switch', '--a', '--arch x86', '--b', b, '--cpus', '1,2', '--runs', '1', ...AB_FAST, '--out', out, '--json']);
-    const rs = await Promise.all(['--arch x86 --apply shoot-lazies', '--arch x86 --apply lazy-mm', '--arch x86 --set MMU_LAZY_TLB_REFCOUNT=n --apply shoot-lazies'].map(sweep));
+    const rs = await Promise.all(['--arch x86 --apply shoot-lazies', '--arch x86 --apply lazy-mm', '--arch x86 --apply lazy-mm:1-3'].map(sweep));
     const files = rs.map((r) => {
       expect(r.err).toBe('');
       expect(r.code).toBe(0);

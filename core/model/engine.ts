@@ -17,10 +17,10 @@ import {
 import { boot } from './baseline/boot.ts';
 import { hasWork } from './baseline/sched.ts';
 import type { ScenarioDef } from './scenario.ts';
-import { buildScenario } from './scenario.ts';
+import { buildScenario, scenarioLabel } from './scenario.ts';
 import { quiescenceOracles } from './oracles.ts';
 import { ScenarioError, StepFault, UsageError } from './errors.ts';
-import { WATCH, W_SEQ, W_KIND, W_EVENT, W_STEP, W_KERNEL, WK_EVENT, WK_IDLE, WK_FORBID, watchEnter, watchLeave, watchLabel } from './watch.ts';
+import { WATCH, W_SEQ, W_KIND, W_EVENT, W_STEP, W_KERNEL, WK_EVENT, WK_IDLE, WK_FORBID, watchEnter, watchLeave } from './watch.ts';
 export type { Violation };
 
 export const EV_STEP = 0;
@@ -199,7 +199,52 @@ export function execEvent(k: Kernel, e: number) {
   wd[W_EVENT] = e;
   wd[W_STEP] = -1;
   try {
-    event(k, e, c, cpu);
+    switch (e >> 12) {
+      case EV_STEP: {
+        const x = k.ctxs[c * 3 + cpu.level];
+        k.hdr[x.id * XW + X_WAIT] = 0;
+        const v = resume(k, x);
+        if (v === DONE) {
+          k.hdr[x.id * XW + X_ACTIVE] = 0;
+          if (cpu.level === 2) { cpu.level = cpu.nmiSaved; }
+          else if (cpu.level === 1) { cpu.level = 0; cpu.irqsOff = false; }
+        }
+        break;
+      }
+      case EV_IRQ: {
+        const fn = k.ipiDequeue(c, irqImage, 0);
+        const x = k.ctxs[c * 3 + 1];
+        cpu.level = 1;
+        cpu.irqsOff = true;
+        startRoot(k, x, H.__irq);
+        const f = k.at(x, H.__irq, 0);
+        f.fn = fn;
+        f.from = irqImage[I_FROM];
+        k.fw[x.id].set(irqImage.subarray(I_ARGS, I_ARGS + IPI_ARGW), k.fieldOffset[H.__irq].get('args')!);
+        if (k.fpOn) k.fpAdd(-1);
+        if (k.tracing) k.tr(x, `<IRQ> ${k.hookName(fn)} from cpu${Math.floor(irqImage[I_FROM] / 3)}`);
+        break;
+      }
+      case EV_FLUSH: {
+        const a = k.m.drainOne(c);
+        if (k.fpOn) k.fpAdd(a * 2 + 1);
+        if (k.tracing) k.trace.push({ cpu: c, level: cpu.level, step: 'store buffer', text: `commit ${k.m.nameOf(a)} = ${k.fmt(a, k.m.mem[a])}` });
+        break;
+      }
+      case EV_NMI: {
+        cpu.nmiBudget--;
+        const x = k.ctxs[c * 3 + 2];
+        cpu.nmiSaved = cpu.level;
+        cpu.level = 2;
+        startRoot(k, x, H.__irq);
+        const f = k.at(x, H.__irq, 0);
+        f.fn = H.nmi;
+        f.from = -1;
+        if (k.fpOn) k.fpAdd(-1);
+        if (k.tracing) k.tr(x, '<NMI>');
+        break;
+      }
+    }
   } catch (err) {
     throw stepFault(k, e, err);
   }
@@ -224,55 +269,6 @@ function stepFault(k: Kernel, e: number, err: unknown): unknown {
   const hook = HOOK_NAMES[fn];
   const owner = k.registry.steps(hook)[step]?.owner ?? '?';
   return new StepFault(`${hook}.${k.stepNames[fn][step]}`, owner, evCpu(e), err, err instanceof ProtocolError);
-}
-
-function event(k: Kernel, e: number, c: number, cpu: Kernel['cpus'][number]) {
-  switch (e >> 12) {
-    case EV_STEP: {
-      const x = k.ctxs[c * 3 + cpu.level];
-      k.hdr[x.id * XW + X_WAIT] = 0;
-      const v = resume(k, x);
-      if (v === DONE) {
-        k.hdr[x.id * XW + X_ACTIVE] = 0;
-        if (cpu.level === 2) { cpu.level = cpu.nmiSaved; }
-        else if (cpu.level === 1) { cpu.level = 0; cpu.irqsOff = false; }
-      }
-      break;
-    }
-    case EV_IRQ: {
-      const fn = k.ipiDequeue(c, irqImage, 0);
-      const x = k.ctxs[c * 3 + 1];
-      cpu.level = 1;
-      cpu.irqsOff = true;
-      startRoot(k, x, H.__irq);
-      const f = k.at(x, H.__irq, 0);
-      f.fn = fn;
-      f.from = irqImage[I_FROM];
-      k.fw[x.id].set(irqImage.subarray(I_ARGS, I_ARGS + IPI_ARGW), k.fieldOffset[H.__irq].get('args')!);
-      if (k.fpOn) k.fpAdd(-1);
-      if (k.tracing) k.tr(x, `<IRQ> ${k.hookName(fn)} from cpu${Math.floor(irqImage[I_FROM] / 3)}`);
-      break;
-    }
-    case EV_FLUSH: {
-      const a = k.m.drainOne(c);
-      if (k.fpOn) k.fpAdd(a * 2 + 1);
-      if (k.tracing) k.trace.push({ cpu: c, level: cpu.level, step: 'store buffer', text: `commit ${k.m.nameOf(a)} = ${k.fmt(a, k.m.mem[a])}` });
-      break;
-    }
-    case EV_NMI: {
-      cpu.nmiBudget--;
-      const x = k.ctxs[c * 3 + 2];
-      cpu.nmiSaved = cpu.level;
-      cpu.level = 2;
-      startRoot(k, x, H.__irq);
-      const f = k.at(x, H.__irq, 0);
-      f.fn = H.nmi;
-      f.from = -1;
-      if (k.fpOn) k.fpAdd(-1);
-      if (k.tracing) k.tr(x, '<NMI>');
-      break;
-    }
-  }
 }
 
 /** Boot and set up the scenario: the state before the first event. */
@@ -316,7 +312,7 @@ export function runFrom(k: Kernel, sc: ScenarioDef, chooser: Chooser, opts: RunO
 export function finishRun(k: Kernel, sc: ScenarioDef) {
   if (!k.fatal) quiescenceOracles(k);
   if (!k.fatal && sc.forbid) {
-    const prev = watchEnter(WK_FORBID, watchLabel(`scenario ${sc.name}`));
+    const prev = watchEnter(WK_FORBID, scenarioLabel(sc));
     let msg: string | null;
     try {
       msg = sc.forbid({ reg: (task, reg) => k.taskByName(task)?.reg(reg) });

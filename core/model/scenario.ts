@@ -119,7 +119,7 @@ export class ScenarioBuilder {
  *  found here rather than as a crash in the middle of a run. */
 export function buildScenario(k: Kernel, sc: ScenarioDef) {
   if (k.ncpus < 1) throw new ScenarioError(`scenario '${sc.name}': ${k.ncpus} CPUs (a configuration has at least 1)`);
-  const prev = watchEnter(WK_SETUP, watchLabel(`scenario ${sc.name}`));
+  const prev = watchEnter(WK_SETUP, scenarioLabel(sc));
   try {
     sc.setup(new ScenarioBuilder(k));
   } catch (e) {
@@ -136,6 +136,14 @@ export function buildScenario(k: Kernel, sc: ScenarioDef) {
 }
 
 const checked = new WeakMap<Kernel, ScenarioDef>();
+const labels = new WeakMap<ScenarioDef, number>();
+
+/** The watchdog's label of a scenario (per run: kept, not rebuilt). */
+export function scenarioLabel(sc: ScenarioDef): number {
+  let l = labels.get(sc);
+  if (l === undefined) { l = watchLabel(`scenario ${sc.name}`); labels.set(sc, l); }
+  return l;
+}
 
 /** Names in the programs' operations: `task` a task of the scenario, `mm` one of its mms, `cpu` a
  *  CPU of the configuration, `op` a declared operation (nested programs as well). */

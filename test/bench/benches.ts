@@ -4,6 +4,7 @@ import { PAGE_BENCHES } from './page-benches.ts';
 import { BISECT_BENCHES } from './bisect-benches.ts';
 import { redesignBench } from './redesign.ts';
 import { fuzzBench } from './fuzz-bench.ts';
+import { robustBench } from './robust-bench.ts';
 export interface Bench { name: string; run(): Promise<void> }
 export const BENCHES: Bench[] = [
   ...BISECT_BENCHES, ...TIMING_BENCHES, ...PAGE_BENCHES,
@@ -11,4 +12,6 @@ export const BENCHES: Bench[] = [
   { name: 'redesign', run: () => redesignBench(3) },
   // the command line under the fuzz grammar: cases/s and failures (must be 0)
   { name: 'fuzz', run: fuzzBench },
+  // the hot path before and after issue 15's watchdog marks and step checks, in one process
+  { name: 'robust', run: () => robustBench(9) },
 ];
