@@ -37,7 +37,7 @@ export interface Scaffolded { file: string; ident: string }
  *  taken name. */
 export function scaffoldArch(name: string, dir = archesDir()): Scaffolded {
   if (!NAME_RE.test(name)) throw new UsageError(`new-arch: bad arch name '${name.length > 60 ? `${name.slice(0, 60)}...` : name}' (lowercase letters, digits and dashes, starting with a letter: /^[a-z][a-z0-9-]*$/)`);
-  if (name.length > NAME_MAX) throw new UsageError(`new-arch: arch name '${name.slice(0, 60)}...' is ${name.length} characters long (at most ${NAME_MAX})`);
+  if (name.length > NAME_MAX) throw new UsageError(`new-arch: arch name '${name.length > 60 ? `${name.slice(0, 60)}...` : name}' is ${name.length} characters long (at most ${NAME_MAX})`);
   if (ARCHES.some((a) => a.name === name)) throw new UsageError(`new-arch: arch '${name}' already exists (lazymm list arches)`);
   const file = path.join(dir, `${name}.ts`);
   if (fs.existsSync(file)) throw new UsageError(`new-arch: arches/${name}.ts already exists`);
