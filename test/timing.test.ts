@@ -100,11 +100,15 @@ describe('lazymm ab', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lazymm-ab-'));
     const r = await cli('ab', 'context-switch', '--a', '--arch x86', '--b', '--arch x86', '--cpus', '1,2,...,4', '--runs', '1', '--out', dir, ...SHORT.split(' '));
     expect(r.code).toBe(0);
-    const csv = fs.readFileSync(path.join(dir, 'lazymm-ab-context-switch.csv'), 'utf8');
+    // named for the workload and a digest of the configuration (docs/robustness.md)
+    const [csvName, svgName] = fs.readdirSync(dir).sort();
+    expect(csvName).toMatch(/^lazymm-ab-context-switch-[0-9a-f]{10}\.csv$/);
+    expect(svgName).toBe(csvName.replace(/\.csv$/, '.svg'));
+    const csv = fs.readFileSync(path.join(dir, csvName), 'utf8');
     expect(csv.split('\n')[0]).toMatch(/^cpus,metric/);
     expect(csv).toMatch(/^4,context_switches_per_s/m);
-    expect(fs.readFileSync(path.join(dir, 'lazymm-ab-context-switch.svg'), 'utf8')).toMatch(/^<svg/);
-    expect(r.out).toContain(`wrote ${path.join(dir, 'lazymm-ab-context-switch.csv')}`);
+    expect(fs.readFileSync(path.join(dir, svgName), 'utf8')).toMatch(/^<svg/);
+    expect(r.out).toContain(`wrote ${path.join(dir, csvName)}`);
   });
 
   it('refuses bad input with exit 2', async () => {

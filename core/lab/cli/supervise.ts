@@ -7,6 +7,7 @@
 //  - reports a thread that dies (out of memory, an error outside the verb) as an internal error.
 // The model thread cannot be interrupted any other way while it runs a loop that never yields.
 import fs from 'node:fs';
+import tty_ from 'node:tty';
 import { Worker } from 'node:worker_threads';
 import {
   W_WORDS, W_SEQ, W_KIND, W_LABEL, W_KERNEL, W_EVENT, W_STEP, W_STOP, WK_IDLE, WK_EVENT, WK_LOAD, WK_NAMES,
@@ -40,7 +41,9 @@ class ModelThread {
   onStall: (line: string) => void = () => {};
 
   constructor(mode: 'cli' | 'pool', argv: string[] | undefined, readonly limitMs: number) {
-    this.worker = new Worker(BOOT, { workerData: { sab: this.sab, mode, argv }, stdout: false, stderr: false });
+    // whether fds 1 and 2 are terminals (the progress line): asked without opening the streams
+    const tty = { out: tty_.isatty(1), err: tty_.isatty(2) };
+    this.worker = new Worker(BOOT, { workerData: { sab: this.sab, mode, argv, tty }, stdout: false, stderr: false });
     this.worker.on('message', (m: Msg) => {
       if (m.t === 'label') this.labels.set(m.id, m.text);
       else if (m.t === 'kernel') {

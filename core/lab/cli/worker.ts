@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { WATCH, W_STOP, W_KIND, WK_IDLE } from '../../model/watch.ts';
 
 const port = parentPort!;
-const data = workerData as { sab: SharedArrayBuffer; mode: 'cli' | 'pool'; argv?: string[] };
+const data = workerData as { sab: SharedArrayBuffer; mode: 'cli' | 'pool'; argv?: string[]; tty?: { out: boolean; err: boolean } };
 WATCH.a = new Int32Array(data.sab);
 WATCH.onLabel = (id, text) => port.postMessage({ t: 'label', id, text });
 WATCH.onKernel = (wid, names) => port.postMessage({ t: 'kernel', wid, names });
@@ -54,6 +54,9 @@ const { main } = await import('./main.ts');
 if (data.mode === 'cli') {
   process.stdout.write = fdWriter(1);
   process.stderr.write = fdWriter(2);
+  // a thread's own streams are not terminals: say what the process's are (the progress line)
+  Object.defineProperty(process.stdout, 'isTTY', { value: !!data.tty?.out, configurable: true });
+  Object.defineProperty(process.stderr, 'isTTY', { value: !!data.tty?.err, configurable: true });
   const code = await main(data.argv ?? []);
   port.postMessage({ t: 'done', code });
 } else {
