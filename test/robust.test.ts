@@ -182,6 +182,30 @@ describe('interruption, in-process (a stop requested before the first schedule)'
       clearStop();
     }
   });
+  it('bisect --metric: the configurations measured so far, no threshold, no result, exit 130', async () => {
+    requestStop(130);
+    try {
+      const r = await cli('bisect', 'context-switch', '--series', 'shoot-lazies', '--metric', 'context_switches_per_s', '--runs', '1', '--json');
+      expect(r.code).toBe(130);
+      const j = JSON.parse(r.out);
+      expect(j).toMatchObject({ mode: 'metric', interrupted: true, threshold: null, result: null, steps: [] });
+      const t = await cli('bisect', 'context-switch', '--series', 'shoot-lazies', '--metric', 'context_switches_per_s', '--runs', '1');
+      expect(t.code).toBe(130);
+      expect(t.out).toMatch(/interrupted: 0 configurations measured before the stop; no result/);
+    } finally {
+      clearStop();
+    }
+  });
+  it('verify: the expectations checked so far, exit 130', async () => {
+    requestStop(130);
+    try {
+      const r = await cli('verify', 'lazy-exit', '--json');
+      expect(r.code).toBe(130);
+      expect(JSON.parse(r.out)).toMatchObject({ interrupted: true, rows: [] });
+    } finally {
+      clearStop();
+    }
+  });
   it('bisect: the steps so far, no result, exit 143 after SIGTERM', async () => {
     requestStop(143);
     try {
