@@ -203,7 +203,11 @@ export const caseArb: fc.Arbitrary<Case> = fc.oneof(
     cpus: fc.constantFrom('1,2', '1,2', '1,2,3', null, '1', '0', '2000', 'a,b', '2,1'),
     runs: fc.constantFrom('1', '1', '2', '0'),
     out: fc.constantFrom(`${WORK}/out`, `${WORK}/out`, `${WORK}/out`, null, `${WORK}/trace-file`, WORK),
-  }).map((o) => verbCase('ab', o.w, undefined, ['--a', o.a, '--b', o.b, ...(o.cpus ? ['--cpus', o.cpus] : []), '--runs', o.runs, '--set', 'timing_duration_ns=4000', '--set', 'timing_warmup_ns=1000', ...(o.out ? ['--out', o.out] : [])])),
+  }).map((o) => {
+    // a sweep without --out writes into the working folder, which is this checkout here: give one
+    const out = o.out ?? (o.cpus && o.cpus.includes(',') ? `${WORK}/out` : null);
+    return verbCase('ab', o.w, undefined, ['--a', o.a, '--b', o.b, ...(o.cpus ? ['--cpus', o.cpus] : []), '--runs', o.runs, '--set', 'timing_duration_ns=4000', '--set', 'timing_warmup_ns=1000', ...(out ? ['--out', out] : [])]);
+  }),
   // list
   fc.record({ what: fc.constantFrom('patches', 'series', 'arches', 'scenarios', 'hooks', 'bogus', ''), extra: fc.constantFrom([], ['extra']), plugin: fc.option(pluginModule, { nil: undefined }), json: fc.boolean() })
     .map((o) => {
