@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ArchPlugin } from './types.ts';
+import { watchEnter, watchLeave, watchLabel, WK_LOAD } from '../core/model/watch.ts';
 import { x86 } from './x86.ts';
 import { x86_418 } from './x86-4.18.ts';
 import { powerpc } from './powerpc.ts';
@@ -46,11 +47,14 @@ async function discover(known: ArchPlugin[]): Promise<ArchPlugin[]> {
   for (const f of files) {
     const base = f.slice(0, -3);
     let mod: Record<string, unknown>;
+    const prev = watchEnter(WK_LOAD, watchLabel(`arch module arches/${f}`)); // its top level is user code
     try {
       mod = await import(pathToFileURL(path.join(dir, f)).href);
     } catch (e) {
       ARCH_PROBLEMS.set(base, `arches/${f} does not load: ${(e as Error).message.split('\n')[0]}`);
       continue;
+    } finally {
+      watchLeave(prev);
     }
     const arches = Object.values(mod).filter(isArch);
     if (arches.length !== 1) {
