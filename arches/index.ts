@@ -40,6 +40,9 @@ function isArch(v: unknown): v is ArchPlugin {
 }
 
 async function discover(known: ArchPlugin[]): Promise<ArchPlugin[]> {
+  // From the build (dist/, a bundle) there is nothing to discover: bin/lazymm.mjs runs the build
+  // only while arches/ holds no module the build did not see, and runs the sources otherwise.
+  if (!import.meta.url.endsWith('.ts')) return [];
   const dir = path.dirname(fileURLToPath(import.meta.url));
   const found: ArchPlugin[] = [];
   const builtinFiles = new Set(['x86.ts', 'x86-4.18.ts', 'powerpc.ts', 'arm64.ts', 'sparc64.ts', 'x86-xen-pv.ts', 's390.ts', 'x86-pae.ts']);
@@ -73,3 +76,6 @@ async function discover(known: ArchPlugin[]): Promise<ArchPlugin[]> {
 }
 
 export const ARCHES: ArchPlugin[] = [...BUILTIN_ARCHES, ...(await discover(BUILTIN_ARCHES))];
+
+// each by name, for a user's arch module that starts from one (`import { x86 } from 'lazymm/arches'`)
+export { x86, x86_418, powerpc, arm64, sparc64, x86XenPv, s390, x86Pae };

@@ -1,9 +1,7 @@
 // Which plugins and scenarios of this invocation are the user's (loaded by path): the error
 // boundary (cli/boundary.ts) calls a failure in their code bad input (exit 2), not an internal
 // error (exit 3). Identity rules for user plugin ids live here too.
-import { pathToFileURL } from 'node:url';
 import { allSeries } from './series.ts';
-import { watchEnter, watchLeave, watchLabel, WK_LOAD } from '../model/watch.ts';
 import { UsageError } from './errors.ts';
 
 /** plugin id -> the file it came from */
@@ -32,14 +30,4 @@ export function checkPluginId(given: unknown, file: string): string {
   if (other !== undefined && other !== file) throw new UsageError(`plugin '${file}': id '${id}' is already used by plugin '${other}'`);
   USER_PLUGINS.set(id, file);
   return id;
-}
-
-/** import() a user's module under the watchdog (its top level is user code too). */
-export async function importWatched<T>(abs: string, what: string): Promise<T> {
-  const prev = watchEnter(WK_LOAD, watchLabel(`${what} module ${abs}`));
-  try {
-    return (await import(pathToFileURL(abs).href)) as T;
-  } finally {
-    watchLeave(prev);
-  }
 }

@@ -28,3 +28,7 @@ export class StepFault extends Error {
     super(protocol ? `${why} (owner ${owner}, cpu${cpu})` : `step ${step} (owner ${owner}) failed on cpu${cpu}: ${why}`);
   }
 }
+/** A scenario ran past its step budget in one execution (a runaway program): bad input, exit 2. */
+export class RunawayError extends Error {}
+/** A --schedule string that is malformed or does not fit the execution: bad input, exit 2. */
+export class ScheduleError extends Error {}

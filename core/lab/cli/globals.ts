@@ -1,7 +1,10 @@
-// Flags every verb takes, taken out of argv before the verb parses it: --debug (an internal error
-// prints its stack) and --watchdog SECONDS (the supervisor's limit; 0 turns it off). Their
-// environment forms: LAZYMM_DEBUG=1, LAZYMM_WATCHDOG=SECONDS.
+// Flags every verb takes (declared in verbs.ts, GLOBAL_FLAGS), taken out of argv before the verb
+// parses it: --debug (an internal error prints its stack) and --watchdog SECONDS (the supervisor's
+// limit; 0 turns it off). Their environment forms: LAZYMM_DEBUG=1, LAZYMM_WATCHDOG=SECONDS.
 import { UsageError } from '../errors.ts';
+import { GLOBAL_FLAGS } from './verbs.ts';
+
+const [DEBUG, WATCHDOG] = GLOBAL_FLAGS.map((f) => `--${f.name}`);
 
 export const DEFAULT_WATCHDOG_S = 5;
 
@@ -24,10 +27,12 @@ export function takeGlobals(argv: string[], env: NodeJS.ProcessEnv = process.env
   let watchdogMs: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--debug') { debug = true; continue; }
-    if (a === '--watchdog' || a.startsWith('--watchdog=')) {
-      if (watchdogMs !== undefined) throw new UsageError('--watchdog given twice');
-      watchdogMs = seconds(a === '--watchdog' ? argv[++i] : a.slice('--watchdog='.length), '--watchdog');
+    if (a === '--') { out.push(...argv.slice(i)); break; }
+    if (a === DEBUG) { debug = true; continue; }
+    if (a.startsWith(`${DEBUG}=`)) throw new UsageError(`${DEBUG} takes no value`);
+    if (a === WATCHDOG || a.startsWith(`${WATCHDOG}=`)) {
+      if (watchdogMs !== undefined) throw new UsageError(`${WATCHDOG} given twice (it takes one value)`);
+      watchdogMs = seconds(a === WATCHDOG ? argv[++i] : a.slice(WATCHDOG.length + 1), WATCHDOG);
       continue;
     }
     out.push(a);

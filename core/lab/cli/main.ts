@@ -1,51 +1,95 @@
-// The lazymm command line. The contract (verbs, flags, exit codes, JSON fields) is in README.md.
+// The lazymm command line. The contract (verbs, flags, exit codes, JSON fields) is in README.md;
+// the verbs and their flags are declared in verbs.ts. Only the verb that runs is loaded. main()
+// runs in the model thread (worker.ts) under the supervisor (supervise.ts: watchdog, signals); every
+// error that leaves a verb goes through one boundary (boundary.ts): exit 2, 125 or 3, one line.
 import fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../../model/errors.ts';
+import { VERBS, findVerb, CONFIG_FLAGS, GLOBAL_FLAGS, type VerbSpec, type FlagSpec } from './verbs.ts';
+import { parseVerbArgs } from './args.ts';
 import { report } from './boundary.ts';
 import { takeGlobals } from './globals.ts';
 import { resetUserCode } from '../user-code.ts';
-import { cmdList } from './list.ts';
-import { cmdRun, cmdExplore } from './run.ts';
-import { cmdBisect } from './bisect.ts';
-import { cmdNewArch } from './new-arch.ts';
-import { cmdAb } from './ab.ts';
-import { cmdVerify } from './verify.ts';
+import { ROOT_URL, COMPILED } from '../paths.ts';
 
-const USAGE = `usage:
-  lazymm list    patches|series|arches|scenarios|hooks [config] [--json]
-  lazymm run     <scenario> [config] [--seed N | --schedule S] [--json] [--trace FILE]
-  lazymm explore <scenario> [config] [--strategy random|pct|dfs|verify] [--budget N] [--seed N] [--json]
-  lazymm verify  [SCENARIO|REGEX ...] [--budget STATES] [--json]
-  lazymm bisect  <scenario> --series ID [config] [--budget N] [--metric NAME] [--json]
-  lazymm ab      <scenario> --a CONFIG --b CONFIG [--cpus LIST] [--runs N] [--json]
-  lazymm new-arch <name>
-config: --arch NAME --cpus N --apply SPEC --without ID --set NAME=VALUE --drop-step NAME --force`;
+export function usage(): string {
+  const w = Math.max(...VERBS.map((v) => v.name.length));
+  return [
+    'usage:',
+    ...VERBS.filter((v) => v.name !== 'help').map((v) => `  lazymm ${v.synopsis}`),
+    `config: ${CONFIG_FLAGS.map((f) => `--${f.name}${f.arg ? ` ${f.arg}` : ''}`).join(' ')}`,
+    '',
+    'verbs:',
+    ...VERBS.map((v) => `  ${v.name.padEnd(w)}  ${v.summary}`),
+    '',
+    'lazymm help VERB (or lazymm VERB --help) shows a verb\'s flags and examples; lazymm --version.',
+    `every verb: ${GLOBAL_FLAGS.map((f) => `--${f.name}${f.arg ? ` ${f.arg}` : ''}`).join(' ')} (lazymm VERB --help)`,
+    'exit codes: 0 no violation, 1 a violation was found, 2 bad usage or input (or the user\'s code failed),',
+    '  3 internal error (--debug shows the stack), 125 untestable configuration, 130/143 interrupted.',
+  ].join('\n');
+}
+
+function flagLine(f: FlagSpec): string {
+  const left = `--${f.name}${f.arg ? ` ${f.arg}` : ''}`;
+  const extra = [
+    f.choices ? `one of ${f.choices.join(', ')}` : '',
+    f.type === 'int' ? (f.max !== undefined && f.max < Number.MAX_SAFE_INTEGER ? `${f.min ?? 0}..${f.max}` : `>= ${f.min ?? 0}`) : '',
+    f.repeatable ? 'repeatable' : '',
+  ].filter(Boolean).join('; ');
+  return `  ${left.padEnd(24)} ${f.help}${extra ? ` [${extra}]` : ''}`;
+}
+
+export function verbHelp(v: VerbSpec): string {
+  const own = v.flags.filter((f) => !CONFIG_FLAGS.includes(f));
+  const cfg = v.flags.filter((f) => CONFIG_FLAGS.includes(f));
+  const out = [`usage: lazymm ${v.synopsis}`, '', `${v.summary.charAt(0).toUpperCase()}${v.summary.slice(1)}.`];
+  if (v.details) out.push(v.details);
+  if (own.length) out.push('', 'flags:', ...own.map(flagLine));
+  if (cfg.length) out.push('', 'config (which kernel to build):', ...cfg.map(flagLine));
+  out.push('', 'every verb:', ...GLOBAL_FLAGS.map(flagLine));
+  out.push('  --help, -h'.padEnd(27) + 'this help');
+  if (v.examples.length) out.push('', 'examples:', ...v.examples.map((e) => `  ${e}`));
+  return out.join('\n');
+}
+
+export function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('package.json', ROOT_URL), 'utf8')) as { version: string };
+  return `lazymm ${pkg.version}${COMPILED ? '' : ' (from the sources)'}`;
+}
 
 export async function main(argv0: string[]): Promise<number> {
   let debug = argv0.includes('--debug');
   try {
-    const g = takeGlobals(argv0);
+    const g = takeGlobals(argv0); // --debug, --watchdog (read by the supervisor before the thread starts)
     debug = g.debug;
     resetUserCode();
     const [verb, ...rest] = g.argv;
-    switch (verb) {
-      case 'list': return await cmdList(rest);
-      case 'run': return await cmdRun(rest);
-      case 'explore': return await cmdExplore(rest);
-      case 'bisect': return await cmdBisect(rest);
-      case 'ab': return await cmdAb(rest);
-      case 'verify': return await cmdVerify(rest);
-      case 'new-arch': return await cmdNewArch(rest);
-      case undefined:
-      case '-h':
-      case '--help':
-        process.stdout.write(USAGE + '\n');
-        if (verb === undefined) throw new UsageError('missing command (usage above)');
-        return 0;
-      default:
-        throw new UsageError(`unknown command '${verb}' (try: lazymm --help)`);
+    if (verb === undefined) {
+      process.stderr.write(usage() + '\n');
+      return 2;
     }
+    if (verb === '--help' || verb === '-h') { process.stdout.write(usage() + '\n'); return 0; }
+    if (verb === '--version' || verb === '-V') {
+      if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}' after --version`);
+      process.stdout.write(version() + '\n');
+      return 0;
+    }
+    const spec = findVerb(verb);
+    if (!spec) throw new UsageError(`unknown command '${verb}' (verbs: ${VERBS.map((v) => v.name).join(', ')}; lazymm --help)`);
+    const p = parseVerbArgs(spec, rest);
+    if (p.bools.has('--help')) { process.stdout.write(verbHelp(spec) + '\n'); return 0; }
+    if (spec.name === 'help') {
+      const name = p.positional[0];
+      if (name === undefined) { process.stdout.write(usage() + '\n'); return 0; }
+      const v = findVerb(name);
+      if (!v) throw new UsageError(`help: unknown command '${name}' (verbs: ${VERBS.map((x) => x.name).join(', ')})`);
+      process.stdout.write(verbHelp(v) + '\n');
+      return 0;
+    }
+    if (p.positional.length < spec.positionals.min)
+      throw new UsageError(`${spec.name}: missing <${spec.positionals.name}> (usage: lazymm ${spec.synopsis})`);
+    const run = await spec.load();
+    return await run(p);
   } catch (e) {
     return report(e, debug); // one line and exit 2, 125 or 3 (cli/boundary.ts)
   }

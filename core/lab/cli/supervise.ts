@@ -14,8 +14,11 @@ import {
 } from '../../model/watch.ts';
 import { oneLine } from './text.ts';
 import { takeGlobals, type Globals } from './globals.ts';
+import { COMPILED } from '../paths.ts';
 
-const BOOT = new URL('./worker-boot.mjs', import.meta.url);
+// the model thread's entry: the build's (dist/worker.mjs, beside this chunk) or, from the sources,
+// a boot file that registers tsx first
+const BOOT = new URL(COMPILED ? './worker.mjs' : './worker-boot.mjs', import.meta.url);
 
 /** Module loads include the TypeScript transform of the file: they get a longer limit. */
 const loadLimit = (ms: number) => Math.max(3 * ms, 15_000);
