@@ -3,7 +3,7 @@
 import type { Kernel, Params } from './kernel.ts';
 import { H } from './fns.ts';
 import type { Op } from './program.ts';
-import { ScenarioError } from './errors.ts';
+import { ScenarioError, UsageError } from './errors.ts';
 import { watchEnter, watchLeave, watchLabel, WK_SETUP } from './watch.ts';
 import { newMm, newTask } from './baseline/boot.ts';
 import * as L from './layout.ts';
@@ -127,6 +127,8 @@ export function buildScenario(k: Kernel, sc: ScenarioDef) {
   try {
     sc.setup(new ScenarioBuilder(k));
   } catch (e) {
+    // a user scenario's checking builder (core/lab/schema.ts) names the file itself
+    if (e instanceof UsageError && !(e instanceof ScenarioError)) throw e;
     const why = e instanceof ScenarioError ? e.message : `setup() failed: ${e instanceof Error ? e.message : `threw ${String(e)}`}`;
     throw new ScenarioError(`scenario '${sc.name}': ${why}`);
   } finally {

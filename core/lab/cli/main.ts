@@ -64,10 +64,8 @@ export async function main(argv0: string[]): Promise<number> {
     debug = g.debug;
     resetUserCode();
     const [verb, ...rest] = g.argv;
-    if (verb === undefined) {
-      process.stderr.write(usage() + '\n');
-      return 2;
-    }
+    // one line on stderr, as for any bad usage (lazymm --help prints the usage)
+    if (verb === undefined) throw new UsageError(`missing command (verbs: ${VERBS.map((v) => v.name).join(', ')}; lazymm --help)`);
     if (verb === '--help' || verb === '-h') { process.stdout.write(usage() + '\n'); return 0; }
     if (verb === '--version' || verb === '-V') {
       if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}' after --version`);
