@@ -118,7 +118,7 @@ describe('concurrent runs keep all their results', () => {
     const files = rs.map((r) => {
       expect(r.err).toBe('');
       expect(r.code).toBe(0);
-      return JSON.parse(r.out).files as { csv: string; svg: string };
+      return JSON.parse(r.out).files as { csv: string; svg: string; txt: string };
     });
     expect(new Set(files.map((f) => f.csv)).size).toBe(3);
     for (const f of files) {
@@ -127,6 +127,6 @@ describe('concurrent runs keep all their results', () => {
       expect(new Set(rows.slice(1).map((l) => l.split(',')[0]))).toEqual(new Set(['1', '2']));
       expect(fs.readFileSync(f.svg, 'utf8')).toMatch(/^<svg/);
     }
-    expect(fs.readdirSync(out).sort()).toEqual(files.flatMap((f) => [path.basename(f.csv), path.basename(f.svg)]).sort());
+    expect(fs.readdirSync(out).sort()).toEqual(files.flatMap((f) => [f.csv, f.svg, f.txt].map((x) => path.basename(x))).sort());
   }, 300_000);
 });
