@@ -220,7 +220,11 @@ export const caseArb: fc.Arbitrary<Case> = fc.oneof(
   // verify: names and regular expressions that match nothing, or are not expressions
   fc.constantFrom('(', 'no-such', '[z-a]', '*').map((s) => ({ argv: ['verify', s, '--budget', '10'], modules: [], note: 'verify' })),
   // anything else
-  fc.constantFrom<string[][]>(['bogus'], ['--help'], ['run'], ['explore', '--budget'], ['--debug'], ['run', 'lazy-exit', '--watchdog', 'x']).map((argv) => ({ argv: [...argv], modules: [], note: 'misc' })),
+  fc.constantFrom<string[][]>(['bogus'], ['--help'], ['run'], ['explore', '--budget'], ['--debug'], ['run', 'lazy-exit', '--watchdog', 'x'],
+    // the declared command line's own words: --flag=value, per-verb help, completion, --version
+    ['run', 'lazy-exit', '--seed=x'], ['run', 'lazy-exit', '--trace-format', 'svg'], ['run', 'lazy-exit', '--debug=1'], ['explore', 'lazy-exit', '--watchdog', '1', '--watchdog', '2'],
+    ['completion', 'fish'], ['completion', 'bash'], ['help', 'nope'], ['help', 'run'], ['--version', 'x'], ['explore', '--help'], ['list', 'options', '--set', 'x=1'])
+    .map((argv) => ({ argv: [...argv], modules: [], note: 'misc' })),
 );
 
 function verbCase(verb: string, sc: string | (Module & { name: string }), plugin: Module | undefined, rest: string[]): Case {
