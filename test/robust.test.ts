@@ -97,6 +97,14 @@ describe('issue 15: user code and user input that used to give a stack trace and
 });
 
 describe('issue 15: input that used to be accepted silently', () => {
+  it('flags: --set NO_SUCH=y, --arch/--cpus twice, an extra argument, --budget 0, --seed 4294967297 (the parser, verbs.ts)', async () => {
+    bad(await cli('run', 'lazy-exit', '--set', 'NO_SUCH=y'), /no option 'NO_SUCH'/);
+    bad(await cli('explore', 'lazy-exit', '--arch', 'x86', '--arch', 'x86'), /--arch given twice/);
+    bad(await cli('explore', 'lazy-exit', '--cpus', '2', '--cpus', '3'), /--cpus given twice/);
+    bad(await cli('list', 'scenarios', 'extra'), /unexpected argument 'extra'/);
+    bad(await cli('explore', 'lazy-exit', '--budget', '0'), /--budget takes a positive integer, not '0'/);
+    bad(await cli('explore', 'lazy-exit', '--seed', '4294967297'), /--seed takes an integer from 0 to 4294967295, not '4294967297'/);
+  });
   it('a schedule token 4096 (and any CPU the configuration does not have)', async () => {
     bad(await cli('run', 'lazy-exit', '--schedule', '4096'), /schedule token '4096' \(token 1\): no CPU 4096 \(the configuration has 3 CPUs: 0-2\)/);
     bad(await cli('run', 'lazy-exit', '--schedule', '0.1.i3'), /token 3\): no CPU 3/);
