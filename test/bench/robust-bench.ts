@@ -1,4 +1,5 @@
-// npm run bench robust: the engine's hot path before issue 15 (591afc2) and now, in one process:
+// npm run bench robust: the engine's hot path before issue 15 (main as it was merged: 70dc642) and
+// now, in one process:
 // both trees' drivers are imported side by side (the old one exported with `git archive` into a
 // temporary folder) and measured in alternating rounds, so machine noise hits both; medians.
 //   - DFS schedules/s on lazy-exit (x86, preemption bound 2)
@@ -11,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const ROBUST_BEFORE = '591afc2';
+export const ROBUST_BEFORE = '70dc642'; // main just before issue 15 landed
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 interface Side {
