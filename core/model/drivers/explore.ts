@@ -189,11 +189,15 @@ function exploreWith(k: Kernel, sc: ScenarioDef, o: ExploreOptions, match: Viola
 }
 
 /** Replay a schedule exactly: it must name CPUs of the configuration, fit the step budget, and
- *  end where the execution ends (lenient: divergence, an early end or a tail are tolerated, with
+ *  end where the execution ends or after a KASAN/lifetime report (lenient: divergence, an early end or a tail are tolerated, with
  *  default choices and the tail dropped; RunResult.events says what ran). */
 export function replay(k: Kernel, sc: ScenarioDef, schedule: string, maxSteps: number, trace = false, lenient = false): RunResult {
   const events = decodeSchedule(schedule, maxSteps, k.ncpus);
-  const res = runOnce(k, sc, new ReplayChooser(events, lenient, true), { maxSteps, trace });
+  // A schedule that ends after a KASAN or lifetime report is a whole reproducer: the execution
+  // would go on (multi-shot), the replay ends where the schedule does, as it did when such a
+  // report ended every execution.
+  const endAtFatal = (i: number, _e: number, kk: Kernel) => { if (i === events.length - 1 && kk.hasFatal) kk.stop(); };
+  const res = runOnce(k, sc, new ReplayChooser(events, lenient, true), { maxSteps, trace, onEvent: lenient ? undefined : endAtFatal });
   if (!lenient && res.events.length < events.length)
     throw new ScheduleError(`schedule runs past the end of the execution: it has ${events.length} events, the execution ended after ${res.events.length} (${k.fatal ? 'at a fatal violation' : 'nothing left to run'}); --lenient ignores the rest`);
   return res;
