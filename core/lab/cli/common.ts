@@ -4,8 +4,9 @@ import type { Resolved } from '../config.ts';
 import type { Parsed } from './args.ts';
 import { SCENARIOS } from '../../../scenarios/index.ts';
 import { importUserModule, MODULE_EXT } from '../user-modules.ts';
+import { USER_SCENARIOS } from '../user-code.ts';
 import { checkScenario } from '../schema.ts';
-import { BASELINE_KERNEL, type ScenarioDef } from '../../model/index.ts';
+import { ORACLES, BASELINE_KERNEL, type ScenarioDef } from '../../model/index.ts';
 
 export type { Parsed } from './args.ts';
 
@@ -21,7 +22,9 @@ export async function loadScenario(nameOrPath: string | undefined): Promise<Scen
   if (builtin) return builtin;
   if (!MODULE_EXT.test(nameOrPath))
     throw new UsageError(`unknown scenario '${nameOrPath}' (known: ${SCENARIOS.map((s) => s.name).join(', ')}; or a path to a .ts/.mts/.js/.mjs module)`);
-  return checkScenario(await importUserModule(nameOrPath, 'scenario'), nameOrPath);
+  const sc = checkScenario(await importUserModule(nameOrPath, 'scenario'), nameOrPath);
+  USER_SCENARIOS.set(sc.name, nameOrPath); // its setup() and forbid() are the user's code (boundary.ts)
+  return sc;
 }
 
 export function configJson(r: Resolved) {
@@ -86,4 +89,11 @@ export class Progress {
 
 export function progressFor(p: Parsed, label: string): Progress {
   return new Progress(!p.bools.has('--json') && !!process.stderr.isTTY, label);
+}
+
+/** --oracle NAME: one of the documented oracles. */
+export function oracleFlag(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!ORACLES[v]) throw new UsageError(`--oracle: unknown oracle '${v}' (${Object.keys(ORACLES).join(', ')})`);
+  return v;
 }
