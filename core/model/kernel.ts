@@ -1177,6 +1177,15 @@ export class Kernel {
     for (let i = 0; i < this.misc[G_NCOUNT]; i++) out[COUNTER_NAMES[o[i]]] = this.countR.a[o[i]];
     return out;
   }
+  /** Add this run's counters into a driver's totals, in the order they were first counted (the
+   *  same keys and order as `counters`, without building an object per run). */
+  addCountersTo(into: Record<string, number>) {
+    const o = this.countOrderR.a, a = this.countR.a, n = this.misc[G_NCOUNT];
+    for (let i = 0; i < n; i++) {
+      const name = COUNTER_NAMES[o[i]];
+      into[name] = (into[name] ?? 0) + a[o[i]];
+    }
+  }
   counterValue(id: number): number {
     return id < this.countR.n ? this.countR.a[id] : 0;
   }

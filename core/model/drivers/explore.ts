@@ -174,8 +174,7 @@ function exploreWith(k: Kernel, sc: ScenarioDef, o: ExploreOptions, match: Viola
       explored++;
       steps += run.steps;
       if (run.steps > kEst) kEst = run.steps;
-      const cs = k.counters;
-      for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
+      k.addCountersTo(counters);
       if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
       if (k.found()) { found = run; break; }
       if (other === null && run.violations.length) other = { ...run, events: run.events.slice() };

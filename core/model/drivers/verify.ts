@@ -303,8 +303,7 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
     }
   };
   const addCounters = () => {
-    const cs = k.counters;
-    for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
+    k.addCountersTo(counters);
   };
 
   // A revisit explores again only the events that slept the first time and do not now.
