@@ -12,7 +12,7 @@ export {
 } from './fns.ts';
 export {
   Kernel, Ctx, TaskView, CpuView, MmView, ModelError, primaryViolation, splitStep, counterId, COUNTER_NAMES,
-  STATE_PARTS, IPI_ARGW,
+  STATE_PARTS, partSlot, IPI_ARGW,
   TS_RUNNABLE, TS_RUNNING, TS_SLEEPING, TS_WAITING, TS_DEAD,
   W_NONE, W_UP_REQ, W_HAS_WORK, W_IPIS, W_CPU_DEAD, W_CPU_ONLINE, W_ZERO_OR_DEAD, W_ZERO, W_NONNEG, W_NE_OR_POS,
   type KernelConfig, type Params, type Violation, type TraceLine, type TimingHooks, type StatePart,

@@ -350,6 +350,10 @@ export interface FrameView { readonly $c: Cursor; readonly $h: number }
 // declarer; it runs once per kernel and its reset at every boot.
 export interface StatePart { declare(k: Kernel): void; boot(k: Kernel): void }
 export const STATE_PARTS: StatePart[] = [];
+let nextPartSlot = 0;
+/** A slot in Kernel.parts for a model part's per-kernel data (its record views, settings read
+ *  once): an array index where a WeakMap keyed by the kernel would be a hash lookup per step. */
+export function partSlot(): number { return nextPartSlot++; }
 
 /** Counter ids, process-wide (names are stable; the values are per-run state). */
 const COUNTER_IDS = new Map<string, number>();
@@ -443,6 +447,8 @@ export class Kernel {
   callPending = false;
   /** the timing observer, when the timing driver runs this kernel */
   tm: TimingHooks | null = null;
+  /** model parts' per-kernel data, by partSlot() */
+  readonly parts: unknown[] = [];
   expectQuiescentFree = true;
   /** Observers the engine runs after every event (the conformance suite's invariants). They read
    *  state and may report through violate(); they never change it. */

@@ -20,7 +20,7 @@
 import type { StepRegistry } from '../registry.ts';
 import { fns, ptr, int, cpus, NEXT, YIELD, FUSE, FUSE_RET, CALL, again, goTo } from '../fns.ts';
 import {
-  H, NULL, C_F_SINCE_INV, C_F_THIS_EVENT, C_ACCESS_THIS_EVENT, C_F_SINCE_ACCESS, C_LAST_ACCESS_MM,
+  H, NULL, STATE_PARTS, partSlot, counterId, C_F_SINCE_INV, C_F_THIS_EVENT, C_ACCESS_THIS_EVENT, C_F_SINCE_ACCESS, C_LAST_ACCESS_MM,
   C_UNFENCED, C_SKIPPED, C_ACCESSED, C_NEED_SYNC, type Kernel, type Ctx,
 } from '../kernel.ts';
 import * as L from '../layout.ts';
@@ -46,6 +46,7 @@ declare module '../fns.ts' {
   }
 }
 
+const CNT_SYNC_CORE = counterId('sync_core');
 const EXPEDITED = L.MEMBARRIER_STATE_PRIVATE_EXPEDITED | L.MEMBARRIER_STATE_GLOBAL_EXPEDITED;
 const SYNC_CORE = L.MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE;
 
@@ -57,8 +58,11 @@ function syncCoreRegistered(k: Kernel, mm: number): boolean {
   // and powerpc return through a context-synchronizing ERET/RFI (lazy-mm/07's documentation).
   return k.arch.syncCore === 'iret' && mm > 0 && !k.m.dead[mm] && (k.peek(mm + L.MM_MEMBARRIER_STATE) & SYNC_CORE) !== 0;
 }
+// The checker's mode (--set membarrier_checker=strict|observed|off), read once per kernel.
+const MODE = partSlot();
+STATE_PARTS.push({ declare(k) { k.parts[MODE] = k.param('membarrier_checker', 'strict'); }, boot() {} });
 function checker(k: Kernel): string {
-  return k.param('membarrier_checker', 'strict');
+  return k.parts[MODE] as string;
 }
 
 /** A kernel function invocation that may change rq->curr->mm starts: the strict rule wants an F
@@ -156,7 +160,7 @@ export function registerMembarrier(r: StepRegistry) {
       return again(1);
     }
     if (k.arch.syncCore !== 'iret' || (f.state & L.MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE) === 0) return NEXT;
-    k.count('sync_core');
+    k.countId(CNT_SYNC_CORE);
     syncCoreEvent(k, x);
     if (k.tracing) k.tr(x, 'sync_core_before_usermode()');
     return NEXT;

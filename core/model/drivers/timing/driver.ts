@@ -5,10 +5,13 @@
 // what ends the wait: a task made runnable (wake latency by distance), an IPI arriving (delivery
 // latency), the last handler of a waited-for IPI finishing. A periodic sweep catches the rarer
 // waits (hotplug) that are not instrumented.
-import { execEvent, startRun, ctxRunnable, EV_IRQ, EV_STEP } from '../../engine.ts';
+import { execEvent, startRun, ctxRunnable, waitOk, EV_IRQ, EV_STEP } from '../../engine.ts';
 import { H } from '../../fns.ts';
 import type { ScenarioDef } from '../../scenario.ts';
-import { primaryViolation, type Kernel, type TaskView, type Violation } from '../../kernel.ts';
+import {
+  primaryViolation, CW, XW, C_LEVEL, C_IPI_LEN, C_IRQS_OFF, C_DEAD, X_ACTIVE, X_WAIT,
+  type Kernel, type TaskView, type Violation,
+} from '../../kernel.ts';
 import { TimingState, type LineStat } from './state.ts';
 import { profileFor, resolveCosts } from './profile.ts';
 
@@ -146,11 +149,15 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
     heap.push(c);
   }
 
-  /** The event CPU c runs next, or -1 if it must wait. May advance its clock to an IPI arrival. */
+  /** The event CPU c runs next, or -1 if it must wait. May advance its clock to an IPI arrival.
+   *  (Reads the declared CPU and context records directly: this runs before every event.) */
+  const ca = k.cpuR.a, hdr = k.hdr;
   const nextEvent = (c: number): number => {
-    const cpu = k.cpus[c];
-    const stepOk = ctxRunnable(k, k.ctxs[c * 3 + cpu.level]);
-    if (cpu.pendingLen !== 0 && !cpu.irqsOff && cpu.level === 0 && !cpu.dead) {
+    const cb = c * CW;
+    const level = ca[cb + C_LEVEL];
+    const x = c * 3 + level, hb = x * XW;
+    const stepOk = hdr[hb + X_ACTIVE] !== 0 && (hdr[hb + X_WAIT] === 0 || waitOk(k, x));
+    if (ca[cb + C_IPI_LEN] !== 0 && ca[cb + C_IRQS_OFF] === 0 && level === 0 && ca[cb + C_DEAD] === 0) {
       const at = arrival[c][0] ?? 0;
       if (at <= clock[c]) return (EV_IRQ << 12) | c;
       if (!stepOk) { clock[c] = at; return (EV_IRQ << 12) | c; }
@@ -198,19 +205,19 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
     }
     if (clock[c] >= end) { lastTime = end; break; }
     if (snap === null && clock[c] >= warmupEnd) takeSnapshot();
-    const cpu = k.cpus[c];
+    const lvl = c * CW + C_LEVEL;
     for (;;) {
       const ev = nextEvent(c);
       if (ev < 0) { parked[c] = 1; c = -1; break; }
       tm.cur = c;
-      const before = cpu.level;
+      const before = ca[lvl];
       if (ev >> 12 === EV_IRQ) {
         clock[c] += irqEntry;
         handling[c] = k.ipiSender(c);
       }
       execEvent(k, ev);
       events++;
-      if (before === 1 && cpu.level === 0) {
+      if (before === 1 && ca[lvl] === 0) {
         // The handler finished: a sender waiting for it may go on once the ack reaches it.
         const sender = handling[c];
         handling[c] = -1;

@@ -45,10 +45,15 @@ export class TimingState implements TimingHooks {
   readonly mbNs: number;
   readonly memNs: number;
   readonly cr3Ns: number;
+  readonly ipiSendNs: number;
+  readonly ipiSocketNs: number;
+  readonly ipiRemoteNs: number;
+  /** wakeup latency of a remote CPU by distance (1 smt, 2 socket, 3 remote) */
+  readonly wakeNs = new Float64Array(4);
   /** cost of kernel functions by hook id, of program ops by name, of counted events by name */
   readonly fnCost: Float64Array;
-  /** cost of counted events by counter id (undefined: free) */
-  private countCostById: (number | undefined)[] = [];
+  /** cost of counted events by counter id (0: free; ids past its end are free) */
+  private countCostById = new Float64Array(0);
   readonly countCost = new Map<string, number>();
   readonly fnCalls: Float64Array;
   readonly rng: Rng;
@@ -91,6 +96,12 @@ export class TimingState implements TimingHooks {
     this.mbNs = costs.ns('mb');
     this.memNs = costs.has('mem') ? costs.ns('mem') : costs.ns('xfer_socket');
     this.cr3Ns = costs.ns('cr3_write');
+    this.ipiSendNs = costs.ns('ipi_send');
+    this.ipiSocketNs = costs.ns('ipi_latency_socket');
+    this.ipiRemoteNs = costs.ns('ipi_latency_remote');
+    this.wakeNs[1] = costs.ns('wake_smt');
+    this.wakeNs[2] = costs.ns('wake_socket');
+    this.wakeNs[3] = costs.ns('wake_remote');
     this.words = (n + 31) >>> 5;
     this.sharers = new Uint32Array(256 * this.words);
     this.fnCost = new Float64Array(HOOK_NAMES.length);
@@ -108,6 +119,9 @@ export class TimingState implements TimingHooks {
     this.countCost.set('tlbiel', costs.ns('tlb_flush'));
     this.countCost.set('tlbie', costs.has('tlbie') ? costs.ns('tlbie') : costs.ns('tlb_flush'));
     for (const name of ['context_switches', 'flush_unlazy']) if (costs.has(`count.${name}`)) this.countCost.set(name, costs.ns(`count.${name}`));
+    let maxId = -1;
+    for (const name of this.countCost.keys()) maxId = Math.max(maxId, counterId(name));
+    this.countCostById = new Float64Array(maxId + 1);
     for (const [name, v] of this.countCost) this.countCostById[counterId(name)] = v;
     this.rng = new Rng(seed * 2654435761 + 1);
     this.jitter = Number(k.param('timing_jitter', '0.05'));
@@ -139,9 +153,9 @@ export class TimingState implements TimingHooks {
   }
 
   counted(id: number, d: number) {
-    if (this.cur < 0) return;
+    if (this.cur < 0 || id >= this.countCostById.length) return;
     const v = this.countCostById[id];
-    if (v !== undefined) this.clock[this.cur] += v * d;
+    if (v !== 0) this.clock[this.cur] += v * d;
   }
 
   barrier(what: string | undefined) {
@@ -293,7 +307,7 @@ export class TimingState implements TimingHooks {
     const exclusive = this.owner[l] === c || (this.owner[l] < 0 && this.nshare[l] === 1 && this.isSharer(l, c));
     if (exclusive) {
       this.owner[l] = c;
-      if (this.nshare[l] !== 0) { this.sharers.fill(0, l * this.words, (l + 1) * this.words); this.nshare[l] = 0; }
+      if (this.nshare[l] !== 0) this.clearSharers(l);
       this.clock[c] += this.hit + extra;
       return;
     }
@@ -310,7 +324,14 @@ export class TimingState implements TimingHooks {
     this.lineXfer[l]++;
     this.transfers++;
     this.owner[l] = c;
-    if (this.nshare[l] !== 0) { this.sharers.fill(0, l * this.words, (l + 1) * this.words); this.nshare[l] = 0; }
+    if (this.nshare[l] !== 0) this.clearSharers(l);
+  }
+
+  /** (a loop: fill() is a runtime call, and a line has few sharer words) */
+  private clearSharers(l: number) {
+    const sh = this.sharers;
+    for (let i = l * this.words, e = i + this.words; i < e; i++) sh[i] = 0;
+    this.nshare[l] = 0;
   }
 
   /** set by the driver: a task was made runnable by the current CPU */
@@ -340,17 +361,24 @@ export class TimingState implements TimingHooks {
   /** set by the driver: the oldest IPI of `cpu` left its queue */
   onIpiTaken: ((cpu: number) => void) | null = null;
 
+  /** counter ids of ipi.<purpose>.to_<idle|kthread|user>, by purpose */
+  private ipiCounters = new Map<string, number[]>();
+
   /** cpu `cur` queued an IPI for `to`: the sender pays the send, the IPI arrives later. */
   ipiSent(to: number, _slot: number, purpose: string) {
     const from = this.cur;
     let at = 0;
     if (from >= 0) {
-      this.clock[from] += this.costs.ns('ipi_send');
+      this.clock[from] += this.ipiSendNs;
       const d = this.dist(from, to);
-      at = this.clock[from] + (d >= 3 ? this.costs.ns('ipi_latency_remote') : this.costs.ns('ipi_latency_socket'));
+      at = this.clock[from] + (d >= 3 ? this.ipiRemoteNs : this.ipiSocketNs);
       const t = this.k.cpus[to].curr;
-      const target = t.isIdle ? 'idle' : t.kthread ? 'kthread' : 'user';
-      this.k.count(`ipi.${purpose}.to_${target}`);
+      let ids = this.ipiCounters.get(purpose);
+      if (ids === undefined) {
+        ids = ['idle', 'kthread', 'user'].map((target) => counterId(`ipi.${purpose}.to_${target}`));
+        this.ipiCounters.set(purpose, ids);
+      }
+      this.k.countId(ids[t.isIdle ? 0 : t.kthread ? 1 : 2]);
     }
     if (this.onIpi !== null) this.onIpi(to, at);
   }
@@ -361,7 +389,7 @@ export class TimingState implements TimingHooks {
 
   wakeLatency(from: number, to: number): number {
     const d = this.dist(from, to);
-    return d <= 1 ? this.costs.ns('wake_smt') : d === 2 ? this.costs.ns('wake_socket') : this.costs.ns('wake_remote');
+    return d <= 1 ? this.wakeNs[1] : d === 2 ? this.wakeNs[2] : this.wakeNs[3];
   }
 
   // ---- reporting -------------------------------------------------------------------------------
