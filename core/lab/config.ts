@@ -45,6 +45,14 @@ export function takeConfigFlag(argv: string[], i: number, w: ConfigWords): numbe
       return 2;
     }
     case '--drop-step': w.dropSteps.push(val()); return 2;
+    // will-it-scale's -t: the workload's task count, apart from the machine's size (--cpus)
+    case '-t':
+    case '--threads': {
+      const v = val();
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${a} takes a positive number of tasks, not '${v}'`);
+      w.set.push(`threads=${Number(v)}`);
+      return 2;
+    }
     case '--force': w.force = true; return 1;
   }
   return 0;

@@ -24,7 +24,7 @@ export { type Entry } from './entry.ts';
 export * as L from './layout.ts';
 export type { ArchPlugin, CostModel } from './arch.ts';
 export { definePatch, type PatchDef, type SeriesDef } from './patch.ts';
-export { defineScenario, ScenarioBuilder, type ScenarioDef, type Expectation, type FinalState, type ProcessOpts } from './scenario.ts';
+export { defineScenario, ScenarioBuilder, type ScenarioDef, type Expectation, type FinalState, type ProcessOpts, type PublishedChange } from './scenario.ts';
 export { opFns, opOf, IMPLICIT_EXIT, type Op, type OpMap, type OpName } from './program.ts';
 export { newMm, newTask } from './baseline/boot.ts';
 export { wake, hasWork } from './baseline/sched.ts';

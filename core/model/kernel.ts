@@ -80,7 +80,10 @@ const FW_IRQ = 512;
 export const I_FN = 0, I_FROM = 1, I_PURPOSE = 2, I_ARGS = 3;
 export const IPI_ARGW = 24;
 const IW = I_ARGS + IPI_ARGW;
+/** IPIs a CPU's queue holds at first, and at most: the kernel's call_single_queue is a list, so
+ *  the model's grows (a flush from every CPU of a large machine queues one IPI per sender). */
 const IPI_CAP = 32;
+const IPI_MAX = 4096;
 
 // misc: fatal, the number of violations and WARN_ONCE keys, the trace length (output)
 const G_FATAL = 0, G_NVIOL = 1, G_NWARNED = 2, G_TRACE_LEN = 3, G_NCOUNT = 4;
@@ -410,6 +413,7 @@ export class Kernel {
   readonly act: Int32Array[];
   readonly fw: Int32Array[];
   readonly ipiQ: Int32Array[];
+  private ipiEpoch = 0;
   private readonly ipiR: Region<Int32Array>[];
   private readonly misc: Int32Array;
   private readonly violR: Region<Int32Array>;
@@ -625,6 +629,11 @@ export class Kernel {
   restore(s: Snapshot) {
     this.runState.restore(s);
     this.m.refresh();
+    if (this.ipiEpoch !== this.runState.epoch) {
+      // a queue may have grown (restore makes room for the snapshot's)
+      for (let t = 0; t < this.ncpus; t++) this.ipiQ[t] = this.ipiR[t].a;
+      this.ipiEpoch = this.runState.epoch;
+    }
     if (this.trace.length > this.misc[G_TRACE_LEN]) this.trace.length = this.misc[G_TRACE_LEN];
     this.rebuildRq();
   }
@@ -876,7 +885,12 @@ export class Kernel {
   ipiQueue(x: Ctx, t: number, h: number, img: number, purpose: string) {
     const cb = t * CW, ca = this.cpuR.a;
     const len = ca[cb + C_IPI_LEN];
-    if (len === IPI_CAP) throw new ModelError(`cpu${t}'s IPI queue is full (${IPI_CAP})`);
+    if (len * IW === this.ipiQ[t].length) {
+      if (len === IPI_MAX) throw new ModelError(`cpu${t}'s IPI queue is full (${IPI_MAX})`);
+      this.ipiR[t].ensure((len + 1) * IW);
+      this.ipiQ[t] = this.ipiR[t].a;
+      this.m.refresh();
+    }
     const q = this.ipiQ[t], o = len * IW;
     q[o + I_FN] = h;
     q[o + I_FROM] = x.id;

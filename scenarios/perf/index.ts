@@ -1,27 +1,59 @@
 // Performance workloads, shaped after will-it-scale (antonblanchard/will-it-scale, anchors-upstream
-// §8): one task per CPU, bound in CPU order, each counting iterations. They are scenarios like the
-// race scenarios (same ScenarioDef, same kernel model) but run by the timing driver
-// (`lazymm ab`, `lazymm bisect --metric`), not listed for the explorer: they loop until the
-// measured window ends.
+// §8): N tasks (will-it-scale's -t N, `--threads N`, by default one per CPU) bound as will-it-scale
+// binds them, each counting iterations. They are scenarios like the race scenarios (same
+// ScenarioDef, same kernel model) but run by the timing driver (`lazymm ab`, `lazymm bisect
+// --metric`), not listed for the explorer: they loop until the measured window ends.
 //
 // Window: --set timing_warmup_ns=N --set timing_duration_ns=N (virtual time).
 import { defineScenario, type ScenarioDef, type ScenarioBuilder, type Op } from '../../core/model/index.ts';
+import { profileFor } from '../../core/model/drivers/timing/profile.ts';
 
 import { makePipe } from './ops.ts';
 import './ops.ts';
 
 const ANY = { default: 8, min: 1, max: 1024 };
 
-/** context_switch1: each testcase task and its partner ping-pong one byte over two pipes, so every
- *  switch goes through idle on both CPUs ("thread->idle->thread switching", Piggin). The partner
- *  sits on the next CPU (the SMT sibling where there is one), as with will-it-scale's binding. */
-function contextSwitch(b: ScenarioBuilder, processes: boolean) {
+/** will-it-scale's -t: `--threads N` (`--set threads=N`), else `dflt` (the machine full). */
+function threadsOf(b: ScenarioBuilder, dflt: number): number {
+  const v = b.param('threads', '');
+  if (v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`threads must be a positive integer, not '${v}'`);
+  return n;
+}
+
+/** The machine's cores in hwloc's logical order (the model numbers CPUs core by core, SMT siblings
+ *  adjacent: cpu = core * tpc + thread; a partial last core has fewer threads). */
+function machine(b: ScenarioBuilder) {
+  const tpc = profileFor(b.k.arch.name, b.k.params).threadsPerCore;
   const n = b.cpus;
-  const pairs = Math.max(1, Math.ceil(n / 2));
+  const ncores = Math.ceil(n / tpc);
+  /** thread j of core c, or thread 0 where the core has no thread j */
+  const pu = (c: number, j: number) => (c * tpc + j < n ? c * tpc + j : c * tpc);
+  return { n, tpc, ncores, pu };
+}
+
+/** will-it-scale main.c binds task i to hwloc core i % ncores (all its threads): one task per core
+ *  first, then the cores' SMT siblings, then (more tasks than CPUs) a second round. */
+function taskCpu(b: ScenarioBuilder, i: number): number {
+  const { tpc, ncores, pu } = machine(b);
+  return pu(i % ncores, Math.floor(i / ncores) % tpc);
+}
+
+/** context_switch1: each testcase task and its partner ping-pong one byte over two pipes. Task i
+ *  is bound to core i % ncores; its partner (pthread_create) inherits that core's mask, and the
+ *  wakeups put the pair on the core's two SMT siblings, so each CPU switches thread->idle->thread
+ *  ("so each CPU does thread->idle->thread switching", Piggin). More pairs than cores share the
+ *  siblings (task-to-task switches, no idle). On a profile with one thread per core (power8-16s)
+ *  the partner takes the next core, as Piggin describes his runs. Default: -t nproc/2. */
+function contextSwitch(b: ScenarioBuilder, processes: boolean) {
+  const { n, tpc, ncores, pu } = machine(b);
+  const pairs = threadsOf(b, Math.max(1, Math.ceil(n / 2)));
   if (!processes) b.process('P');
   for (let i = 0; i < pairs; i++) {
-    const ca = (2 * i) % n;
-    const cb = (2 * i + 1) % n;
+    const core = i % ncores;
+    const ca = tpc >= 2 ? pu(core, 0) : (2 * i) % n;
+    const cb = tpc >= 2 ? pu(core, 1) : (2 * i + 1) % n;
     const ma = processes ? b.process(`A${i}`) : 'P';
     const mb = processes ? b.process(`B${i}`) : 'P';
     const a: Op[] = [{ op: 'pipe_write', pipe: `ab${i}` }, { op: 'pipe_read', pipe: `ba${i}` }, { op: 'loop', to: 0 }];
@@ -49,9 +81,10 @@ function tlbFlush(b: ScenarioBuilder, processes: boolean) {
     ]
     : [{ op: 'touch' }, { op: 'madvise_dontneed' }, { op: 'loop', to: 0 }];
   if (!processes) b.process('P');
-  for (let c = 0; c < b.cpus; c++) {
+  const tasks = threadsOf(b, b.cpus);
+  for (let c = 0; c < tasks; c++) {
     const mm = processes ? b.process(`P${c}`) : 'P';
-    b.thread(`T${c}`, { mm, cpu: c, prog });
+    b.thread(`T${c}`, { mm, cpu: taskCpu(b, c), prog });
   }
 }
 
@@ -63,6 +96,13 @@ export const contextSwitchThreads = defineScenario({
   cpus: ANY,
   params: window(30_000, 200_000),
   setup: (b) => contextSwitch(b, false),
+  published: [{
+    what: 'hazard-pointer lazy active mm (no mm_count RMW when entering or leaving lazy mode) over v6.11.1 with MMU_LAZY_TLB_REFCOUNT',
+    source: 'Mathieu Desnoyers, "[RFC PATCH v2 4/4] sched+mm: Use hazard pointers to track lazy active mm existence", LKML 2024-10-04: "Each test is the average of 20 iterations. Use median result of 3 test runs"',
+    machine: 'epyc-9654-2s',
+    metric: 'ops_per_s',
+    changePct: { 1: -0.2, 2: 0.4, 3: 0.2, 6: 0.6, 12: 0.8, 24: 3, 48: 12, 96: 21, 192: 28, 384: 4, 768: -0.6 },
+  }],
 });
 
 export const contextSwitchProcesses = defineScenario({
@@ -95,9 +135,9 @@ export const exitStorm = defineScenario({
   cpus: ANY,
   params: window(100_000, 600_000),
   setup(b) {
-    for (let c = 0; c < b.cpus; c++) {
+    for (let c = 0; c < threadsOf(b, b.cpus); c++) {
       b.process(`S${c}`);
-      b.thread(`S${c}`, { mm: `S${c}`, cpu: c, prog: [
+      b.thread(`S${c}`, { mm: `S${c}`, cpu: taskCpu(b, c), prog: [
         { op: 'spawn', prog: [{ op: 'touch' }, { op: 'compute' }, { op: 'touch' }], notifyParent: true },
         { op: 'wait' }, { op: 'loop', to: 0 },
       ] });
@@ -111,9 +151,9 @@ export const execStorm = defineScenario({
   cpus: ANY,
   params: window(100_000, 600_000),
   setup(b) {
-    for (let c = 0; c < b.cpus; c++) {
+    for (let c = 0; c < threadsOf(b, b.cpus); c++) {
       b.process(`E${c}`);
-      b.thread(`E${c}`, { mm: `E${c}`, cpu: c, prog: [{ op: 'touch' }, { op: 'exec' }, { op: 'loop', to: 0 }] });
+      b.thread(`E${c}`, { mm: `E${c}`, cpu: taskCpu(b, c), prog: [{ op: 'touch' }, { op: 'exec' }, { op: 'loop', to: 0 }] });
     }
   },
 });
@@ -128,9 +168,9 @@ export const compileMix = defineScenario({
       { op: 'exec' }, { op: 'touch' }, { op: 'compute' }, { op: 'mmap_region' }, { op: 'touch' },
       { op: 'madvise_dontneed' }, { op: 'compute' }, { op: 'munmap' }, { op: 'touch' }, { op: 'compute' },
     ];
-    for (let c = 0; c < b.cpus; c++) {
+    for (let c = 0; c < threadsOf(b, b.cpus); c++) {
       b.process(`M${c}`);
-      b.thread(`M${c}`, { mm: `M${c}`, cpu: c, prog: [{ op: 'spawn', prog: job, notifyParent: true }, { op: 'wait' }, { op: 'loop', to: 0 }] });
+      b.thread(`M${c}`, { mm: `M${c}`, cpu: taskCpu(b, c), prog: [{ op: 'spawn', prog: job, notifyParent: true }, { op: 'wait' }, { op: 'loop', to: 0 }] });
     }
   },
 });

@@ -9,8 +9,20 @@ import { profileFor } from '../../model/drivers/timing/profile.ts';
 
 export interface Side { mean: number; stddev: number; n: number }
 export interface AbMetric { name: string; unit: string; a: Side; b: Side; change_pct: number | null; p: number | null; mark: string }
+/** A published %change the workload declares for this point, beside the model's. */
+export interface PublishedAt {
+  metric: string;
+  published_pct: number;
+  model_pct: number | null;
+  what: string;
+  source: string;
+  machine: string;
+}
 export interface AbPoint {
   cpus: number;
+  /** will-it-scale -t of the point (null: the workload's default for the machine) */
+  threads: number | null;
+  published: PublishedAt[];
   metrics: AbMetric[];
   hot_lines: { a: ReturnType<typeof hotLines>; b: ReturnType<typeof hotLines> };
   machine: { a: string; b: string };
@@ -36,14 +48,28 @@ export function compare(a: Measured, b: Measured): AbMetric[] {
   return out;
 }
 
-export async function abPoint(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number, runs: number, seed: number, onRun?: (side: string, i: number) => void): Promise<AbPoint> {
-  const ra = await resolveTimed({ ...wa, cpus }, sc);
-  const rb = await resolveTimed({ ...wb, cpus }, sc);
+/** One A/B point: both sides on `cpus` CPUs (undefined: side a's machine size), with `threads`
+ *  tasks (will-it-scale -t) when given. */
+export async function abPoint(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number | undefined, runs: number, seed: number, onRun?: (side: string, i: number) => void, threads?: number): Promise<AbPoint> {
+  const withT = (w: ConfigWords): ConfigWords => (threads === undefined ? w : { ...w, set: [...w.set, `threads=${threads}`] });
+  const ra = await resolveTimed({ ...withT(wa), cpus: cpus ?? wa.cpus }, sc);
+  const n = ra.cfg.cpus;
+  const rb = await resolveTimed({ ...withT(wb), cpus: n }, sc);
   const ma = measure(ra, sc, runs, seed, (i) => onRun?.('a', i));
   const mb = measure(rb, sc, runs, seed, (i) => onRun?.('b', i));
+  const metrics = compare(ma, mb);
+  const t = threads ?? (ra.cfg.params.threads !== undefined && ra.cfg.params.threads === rb.cfg.params.threads ? Number(ra.cfg.params.threads) : null);
+  const published: PublishedAt[] = [];
+  for (const p of sc.published ?? []) {
+    const v = t === null ? undefined : p.changePct[t];
+    if (v === undefined) continue;
+    published.push({ metric: p.metric, published_pct: v, model_pct: metrics.find((m) => m.name === p.metric)?.change_pct ?? null, what: p.what, source: p.source, machine: p.machine });
+  }
   return {
-    cpus,
-    metrics: compare(ma, mb),
+    cpus: n,
+    threads: t,
+    published,
+    metrics,
     hot_lines: { a: hotLines(ma), b: hotLines(mb) },
     machine: { a: profileFor(ra.cfg.arch.name, ra.cfg.params).name, b: profileFor(rb.cfg.arch.name, rb.cfg.params).name },
     patches: { a: ra.patchIds, b: rb.patchIds },
@@ -98,20 +124,22 @@ export function headline(metrics: AbMetric[], workload: string): string {
   return workload.startsWith('context-switch') || !ops || (ops.a.mean === 0 && ops.b.mean === 0) ? 'context_switches_per_s' : 'ops_per_s';
 }
 
-export function sweepCsv(points: AbPoint[]): string {
-  const lines = ['cpus,metric,unit,a_mean,a_stddev,a_n,b_mean,b_stddev,b_n,change_pct,p'];
+/** The sweep as CSV: one row per point and metric (a threads sweep has a threads column first). */
+export function sweepCsv(points: AbPoint[], byThreads = false): string {
+  const lines = [`${byThreads ? 'threads,' : ''}cpus,metric,unit,a_mean,a_stddev,a_n,b_mean,b_stddev,b_n,change_pct,p`];
   for (const pt of points)
     for (const m of pt.metrics)
-      lines.push([pt.cpus, m.name, m.unit, m.a.mean, m.a.stddev, m.a.n, m.b.mean, m.b.stddev, m.b.n, m.change_pct ?? '', m.p ?? ''].join(','));
+      lines.push([...(byThreads ? [pt.threads] : []), pt.cpus, m.name, m.unit, m.a.mean, m.a.stddev, m.a.n, m.b.mean, m.b.stddev, m.b.n, m.change_pct ?? '', m.p ?? ''].join(','));
   return lines.join('\n') + '\n';
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Throughput vs CPUs for A and B (mean, with ±stddev bars), log2 CPU axis. */
-export function sweepSvg(points: AbPoint[], metric: string, title: string, labelA: string, labelB: string): string {
+export function sweepSvg(points: AbPoint[], metric: string, title: string, labelA: string, labelB: string, byThreads = false): string {
   const W = 720, H = 440, L = 90, R = 20, T = 50, B = 60;
-  const xs = points.map((p) => p.cpus);
+  const xOf = (p: AbPoint) => (byThreads ? (p.threads ?? p.cpus) : p.cpus);
+  const xs = points.map(xOf);
   const get = (p: AbPoint, side: 'a' | 'b') => p.metrics.find((m) => m.name === metric)?.[side] ?? { mean: 0, stddev: 0, n: 0 };
   const ymax = Math.max(1e-9, ...points.flatMap((p) => [get(p, 'a'), get(p, 'b')].map((s) => s.mean + s.stddev))) * 1.08;
   const lx = (c: number) => Math.log2(Math.max(1, c));
@@ -128,16 +156,16 @@ export function sweepSvg(points: AbPoint[], metric: string, title: string, label
     o.push(`<line x1="${L - 4}" y1="${Y(v)}" x2="${W - R}" y2="${Y(v)}" stroke="#ddd"/><text x="${L - 8}" y="${Y(v) + 4}" text-anchor="end">${fmtNum(v)}</text>`);
   }
   for (const c of xs) o.push(`<text x="${X(c)}" y="${H - B + 18}" text-anchor="middle">${c}</text>`);
-  o.push(`<text x="${(L + W - R) / 2}" y="${H - 18}" text-anchor="middle">CPUs</text>`);
+  o.push(`<text x="${(L + W - R) / 2}" y="${H - 18}" text-anchor="middle">${byThreads ? 'threads (will-it-scale -t)' : 'CPUs'}</text>`);
   o.push(`<text x="18" y="${(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 18 ${(T + H - B) / 2})">${esc(metric)}</text>`);
   const series: ['a' | 'b', string, string][] = [['a', '#1f77b4', labelA], ['b', '#d62728', labelB]];
   series.forEach(([side, color, label], i) => {
-    const pts = points.map((p) => `${X(p.cpus).toFixed(1)},${Y(get(p, side).mean).toFixed(1)}`).join(' ');
+    const pts = points.map((p) => `${X(xOf(p)).toFixed(1)},${Y(get(p, side).mean).toFixed(1)}`).join(' ');
     o.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts}"/>`);
     for (const p of points) {
       const s = get(p, side);
-      o.push(`<circle cx="${X(p.cpus).toFixed(1)}" cy="${Y(s.mean).toFixed(1)}" r="3" fill="${color}"/>`);
-      if (s.stddev > 0) o.push(`<line x1="${X(p.cpus).toFixed(1)}" y1="${Y(s.mean - s.stddev).toFixed(1)}" x2="${X(p.cpus).toFixed(1)}" y2="${Y(s.mean + s.stddev).toFixed(1)}" stroke="${color}"/>`);
+      o.push(`<circle cx="${X(xOf(p)).toFixed(1)}" cy="${Y(s.mean).toFixed(1)}" r="3" fill="${color}"/>`);
+      if (s.stddev > 0) o.push(`<line x1="${X(xOf(p)).toFixed(1)}" y1="${Y(s.mean - s.stddev).toFixed(1)}" x2="${X(xOf(p)).toFixed(1)}" y2="${Y(s.mean + s.stddev).toFixed(1)}" stroke="${color}"/>`);
     }
     o.push(`<rect x="${L + 12}" y="${T + 8 + i * 18}" width="14" height="3" fill="${color}"/><text x="${L + 32}" y="${T + 13 + i * 18}">${side.toUpperCase()}: ${esc(label)}</text>`);
   });
@@ -147,14 +175,14 @@ export function sweepSvg(points: AbPoint[], metric: string, title: string, label
 
 /** "1,2,4,...,192" -> [1,2,4,8,16,32,64,128,192]: '...' continues the last step (geometric if the
  *  two terms before it double, else arithmetic) up to the next term. */
-export function parseCpuList(s: string): number[] {
+export function parseCpuList(s: string, flag = '--cpus'): number[] {
   const parts = s.split(',').map((x) => x.trim()).filter(Boolean);
   const out: number[] = [];
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
     if (p === '...' || p === '..') {
       const next = Number(parts[i + 1]);
-      if (out.length < 2 || !Number.isInteger(next)) throw new Error(`'...' in --cpus needs two numbers before it and one after`);
+      if (out.length < 2 || !Number.isInteger(next)) throw new Error(`'...' in ${flag} needs two numbers before it and one after`);
       const [u, v] = [out[out.length - 2], out[out.length - 1]];
       const geo = u > 0 && v % u === 0 && v / u > 1;
       let cur = v;
@@ -165,7 +193,7 @@ export function parseCpuList(s: string): number[] {
       }
       continue;
     }
-    if (!/^\d+$/.test(p) || Number(p) < 1) throw new Error(`--cpus takes positive integers (e.g. 1,2,4,...,192), not '${p}'`);
+    if (!/^\d+$/.test(p) || Number(p) < 1) throw new Error(`${flag} takes positive integers (e.g. 1,2,4,...,192), not '${p}'`);
     out.push(Number(p));
   }
   return [...new Set(out)].sort((a, b) => a - b);

@@ -17,7 +17,13 @@ export function higherIsBetter(name: string): boolean | null {
   return null;
 }
 
+/** Resolve a configuration for the timing driver. --cpus is the machine's size; without it, the
+ *  machine profile's (384 CPUs for the default x86 machine). */
 export async function resolveTimed(words: ConfigWords, sc: ScenarioDef): Promise<Resolved> {
+  if (words.cpus === undefined) {
+    const probe = await resolveConfig({ ...words, cpus: 1 }, sc, { maxCpus: MAX_TIMING_CPUS });
+    words = { ...words, cpus: profileFor(probe.cfg.arch.name, probe.cfg.params).nominalCpus };
+  }
   return resolveConfig(words, sc, { maxCpus: MAX_TIMING_CPUS });
 }
 

@@ -9,7 +9,7 @@ import { execEvent, startRun, ctxRunnable, waitOk, EV_IRQ, EV_STEP } from '../..
 import { H } from '../../fns.ts';
 import type { ScenarioDef } from '../../scenario.ts';
 import {
-  primaryViolation, CW, XW, C_LEVEL, C_IPI_LEN, C_IRQS_OFF, C_DEAD, X_ACTIVE, X_WAIT,
+  primaryViolation, CW, XW, C_LEVEL, C_IPI_LEN, C_IRQS_OFF, C_DEAD, X_ACTIVE, X_WAIT, W_HAS_WORK,
   type Kernel, type TaskView, type Violation,
 } from '../../kernel.ts';
 import { TimingState, type LineStat } from './state.ts';
@@ -100,8 +100,10 @@ class ClockHeap {
 const SWEEP_EVERY = 1 << 16;
 
 export function runTimed(k: Kernel, sc: ScenarioDef, o: TimedOptions): TimedRun {
-  const costs = resolveCosts(profileFor(k.arch.name, k.params), k.params);
-  const tm = new TimingState(k, costs, o.seed, k.flag('mm_count_own_line', false));
+  const profile = profileFor(k.arch.name, k.params);
+  const costs = resolveCosts(profile, k.params);
+  // The struct layout of the kernel the machine ran (v6.6+ gives mm_count a line of its own).
+  const tm = new TimingState(k, costs, o.seed, k.flag('mm_count_own_line', !!profile.mmCountOwnLine));
   k.tm = tm;
   try {
     return drive(k, sc, o, tm, costs);
@@ -125,13 +127,15 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
     if (!parked[c]) return;
     parked[c] = 0;
     if (clock[c] < t) clock[c] = t;
+    tm.unpark(c);
     heap.push(c);
   };
 
-  // The IPI queues and task states report to the driver.
+  // The IPI queues and task states report to the driver. An IPI reaches a sleeping CPU after its
+  // idle state's exit latency.
   tm.onIpi = (to, at) => {
     arrival[to].push(at);
-    wakeAt(to, at);
+    if (parked[to]) wakeAt(to, at + tm.idleExitNs(to));
   };
   tm.onIpiTaken = (cpu) => { arrival[cpu].shift(); };
   // A task made runnable (try_to_wake_up stores TASK_RUNNING to its __state) wakes its CPU after
@@ -208,11 +212,16 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
     const lvl = c * CW + C_LEVEL;
     for (;;) {
       const ev = nextEvent(c);
-      if (ev < 0) { parked[c] = 1; c = -1; break; }
+      if (ev < 0) {
+        parked[c] = 1;
+        tm.park(c, k.cpus[c].curr.isIdle && hdr[(c * 3) * XW + X_WAIT] === W_HAS_WORK);
+        c = -1;
+        break;
+      }
       tm.cur = c;
       const before = ca[lvl];
       if (ev >> 12 === EV_IRQ) {
-        clock[c] += irqEntry;
+        clock[c] += tm.work(c, irqEntry);
         handling[c] = k.ipiSender(c);
       }
       execEvent(k, ev);
