@@ -42,6 +42,8 @@ export interface ScenarioDef {
 /** A published %change of one kernel over another on this workload, by task count (will-it-scale
  *  -t): what the model's A/B is compared with. */
 export interface PublishedChange {
+  /** a short name for tables ("Desnoyers 2024: hazard-pointer lazy mm over v6.11.1") */
+  label: string;
   /** the change measured: which patch over which base */
   what: string;
   /** where it was published, and the method */

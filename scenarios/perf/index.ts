@@ -97,6 +97,7 @@ export const contextSwitchThreads = defineScenario({
   params: window(30_000, 200_000),
   setup: (b) => contextSwitch(b, false),
   published: [{
+    label: 'Desnoyers 2024, hazard-pointer lazy mm over v6.11.1',
     what: 'hazard-pointer lazy active mm (no mm_count RMW when entering or leaving lazy mode) over v6.11.1 with MMU_LAZY_TLB_REFCOUNT',
     source: 'Mathieu Desnoyers, "[RFC PATCH v2 4/4] sched+mm: Use hazard pointers to track lazy active mm existence", LKML 2024-10-04: "Each test is the average of 20 iterations. Use median result of 3 test runs"',
     machine: 'epyc-9654-2s',

@@ -134,7 +134,7 @@ export async function cmdAb(argv: string[]): Promise<number> {
     o.push(...lkpTable(pt.metrics).map((l) => '  ' + l));
     const h = pt.metrics.find((m) => m.name === headline(pt.metrics, sc.name))!;
     if (h && h.a.mean > 0) o.push(`  ${h.name}: b/a = ${(h.b.mean / h.a.mean).toFixed(2)}x`);
-    for (const q of pt.published) o.push(`  ${q.metric}: model ${fmtPct(q.model_pct)}, published ${fmtPct(q.published_pct)} (${q.machine}${q.machine !== pt.machine.a ? `; this run: ${pt.machine.a}` : ''}; ${q.source.split(',')[0]})`);
+    for (const q of pt.published) o.push(`  ${q.metric}: model ${fmtPct(q.model_pct)}; published ${fmtPct(q.published_pct)} (${q.label}, on ${q.machine}${q.machine !== pt.machine.a ? `; this run: ${pt.machine.a}` : ''})`);
   }
   o.push('', `hottest lines at ${last.cpus} CPUs (RMW/s, transfers/s):`);
   for (const side of ['a', 'b'] as const)

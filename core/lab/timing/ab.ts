@@ -11,6 +11,7 @@ export interface Side { mean: number; stddev: number; n: number }
 export interface AbMetric { name: string; unit: string; a: Side; b: Side; change_pct: number | null; p: number | null; mark: string }
 /** A published %change the workload declares for this point, beside the model's. */
 export interface PublishedAt {
+  label: string;
   metric: string;
   published_pct: number;
   model_pct: number | null;
@@ -63,7 +64,7 @@ export async function abPoint(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords,
   for (const p of sc.published ?? []) {
     const v = t === null ? undefined : p.changePct[t];
     if (v === undefined) continue;
-    published.push({ metric: p.metric, published_pct: v, model_pct: metrics.find((m) => m.name === p.metric)?.change_pct ?? null, what: p.what, source: p.source, machine: p.machine });
+    published.push({ label: p.label, metric: p.metric, published_pct: v, model_pct: metrics.find((m) => m.name === p.metric)?.change_pct ?? null, what: p.what, source: p.source, machine: p.machine });
   }
   return {
     cpus: n,

@@ -68,6 +68,7 @@ export function metricsOf(run: TimedRun): Metric[] {
   rate('mmu_switches_per_s', get('cr3_writes') + get('mtspr_pid')); // x86 CR3 writes, powerpc mtspr PID
   rate('tlb_flushes_per_s', get('tlb_flushes') + get('tlbiel') + get('tlbie'));
   rate('flush_unlazy_per_s', get('flush_unlazy'));
+  for (const k of Object.keys(c)) if (k.startsWith('idle.')) rate(`${k}_entries_per_s`, c[k]); // cpuidle states, profile order
   return out;
 }
 

@@ -9,7 +9,7 @@ import { execEvent, startRun, ctxRunnable, waitOk, EV_IRQ, EV_STEP } from '../..
 import { H } from '../../fns.ts';
 import type { ScenarioDef } from '../../scenario.ts';
 import {
-  primaryViolation, CW, XW, C_LEVEL, C_IPI_LEN, C_IRQS_OFF, C_DEAD, X_ACTIVE, X_WAIT, W_HAS_WORK,
+  primaryViolation, counterId, CW, XW, C_LEVEL, C_IPI_LEN, C_IRQS_OFF, C_DEAD, X_ACTIVE, X_WAIT, W_HAS_WORK,
   type Kernel, type TaskView, type Violation,
 } from '../../kernel.ts';
 import { TimingState, type LineStat } from './state.ts';
@@ -98,6 +98,7 @@ class ClockHeap {
 }
 
 const SWEEP_EVERY = 1 << 16;
+const CNT_WAKEUPS_REMOTE = counterId('wakeups_remote');
 
 export function runTimed(k: Kernel, sc: ScenarioDef, o: TimedOptions): TimedRun {
   const profile = profileFor(k.arch.name, k.params);
@@ -140,11 +141,14 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
   tm.onIpiTaken = (cpu) => { arrival[cpu].shift(); };
   // A task made runnable (try_to_wake_up stores TASK_RUNNING to its __state) wakes its CPU after
   // the wake latency: the state's store reports it, the driver checks after the event.
-  const woken: number[] = [];
+  // (cpu, time) pairs; a count rather than length = 0, which would drop the array's storage
+  let woken = new Float64Array(64), nwoken = 0;
   tm.onWake = (t: TaskView) => {
     const from = tm.cur;
     if (from < 0 || t.cpu === from || !parked[t.cpu]) return;
-    woken.push(t.cpu, clock[from] + tm.wakeLatency(from, t.cpu));
+    if (nwoken + 2 > woken.length) { const g = new Float64Array(woken.length * 2); g.set(woken); woken = g; }
+    woken[nwoken++] = t.cpu;
+    woken[nwoken++] = clock[from] + tm.wakeLatency(from, t.cpu);
   };
 
   for (let c = 0; c < n; c++) {
@@ -174,17 +178,19 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
   const maxEvents = o.maxEvents ?? 50_000_000;
   let snap: Record<string, number> | null = null;
   let snapLines: LineStat[] | null = null;
-  let snapExtra = { transfers: 0, scan: 0 };
+  let snapExtra = { transfers: 0, scan: 0, idle: new Float64Array(0) };
   let snapFn: Float64Array | null = null;
   let events = 0;
   let nextSweep = SWEEP_EVERY;
-  let lastTime = 0;
+  // the last event's time (a typed-array slot: a double local of this long-running function
+  // would be boxed at every event)
+  const last = new Float64Array(1);
   const irqEntry = costs.ns('irq_entry');
 
   const takeSnapshot = () => {
     snap = { ...k.counters };
     snapLines = tm.lines();
-    snapExtra = { transfers: tm.transfers, scan: tm.exitScanLoads };
+    snapExtra = { transfers: tm.transfers, scan: tm.exitScanLoads, idle: tm.idleEntries.slice() };
     snapFn = tm.fnCalls.slice();
   };
 
@@ -202,12 +208,12 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
   outer: for (;;) {
     if (c < 0) {
       if (heap.n === 0) {
-        sweep(lastTime);
+        sweep(last[0]);
         if (heap.n === 0) break;
       }
       c = heap.pop();
     }
-    if (clock[c] >= end) { lastTime = end; break; }
+    if (clock[c] >= end) { last[0] = end; break; }
     if (snap === null && clock[c] >= warmupEnd) takeSnapshot();
     const lvl = c * CW + C_LEVEL;
     for (;;) {
@@ -238,39 +244,41 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
           }
         }
       }
-      if (woken.length !== 0) {
-        for (let i = 0; i < woken.length; i += 2) {
+      if (nwoken !== 0) {
+        for (let i = 0; i < nwoken; i += 2) {
           const w = woken[i];
           if (!parked[w]) continue;
           tm.cur = -1;
-          if (nextEvent(w) >= 0) { k.count('wakeups_remote'); wakeAt(w, woken[i + 1]); }
+          if (nextEvent(w) >= 0) { k.countId(CNT_WAKEUPS_REMOTE); wakeAt(w, woken[i + 1]); }
         }
-        woken.length = 0;
+        nwoken = 0;
       }
       tm.cur = -1;
-      lastTime = clock[c];
+      last[0] = clock[c];
       if (k.fatal) break outer;
       if (events >= maxEvents) break outer;
-      if (clock[c] > heap.minKey() || clock[c] >= end || (snap === null && clock[c] >= warmupEnd)) {
+      const t = clock[c];
+      if ((heap.n !== 0 && t > clock[heap.items[0]]) || t >= end || (snap === null && t >= warmupEnd)) {
         c = heap.pushPop(c);
         break;
       }
     }
     if (events >= nextSweep) {
       nextSweep = events + SWEEP_EVERY;
-      sweep(lastTime);
+      sweep(last[0]);
       if (c >= 0) c = heap.pushPop(c); // a CPU the sweep woke may come first
     }
   }
   tm.cur = -1;
   if (snap === null) takeSnapshot(); // never got past the warm-up: measure nothing
-  const windowEnd = Math.min(lastTime, end);
+  const windowEnd = Math.min(last[0], end);
   const seconds = Math.max(0, windowEnd - warmupEnd) / 1e9;
   const counters: Record<string, number> = {};
   const s0 = snap as unknown as Record<string, number>;
   for (const key of Object.keys(k.counters)) counters[key] = k.counters[key] - (s0[key] ?? 0);
   counters.line_transfers = tm.transfers - snapExtra.transfers;
   counters['exit_scan.cpus_scanned'] = tm.exitScanLoads - snapExtra.scan;
+  tm.idleStates.forEach((s, i) => { counters[`idle.${s.name}`] = tm.idleEntries[i] - snapExtra.idle[i]; });
   const fn0 = snapFn as unknown as Float64Array;
   for (const h of ['__mmput', 'exit_mmap', '__mmdrop'] as const) {
     const id = H[h];
@@ -283,6 +291,6 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
   });
   return {
     counters, seconds, lines, events, violation: k.violations.length ? primaryViolation(k.violations) : null,
-    machine: costs.profile.name, quiesced: heap.n === 0 && lastTime < end,
+    machine: costs.profile.name, quiesced: heap.n === 0 && last[0] < end,
   };
 }

@@ -14,6 +14,7 @@ import { HOOK_NAMES } from '../../fns.ts';
 import { counterId } from '../../kernel.ts';
 import * as L from '../../layout.ts';
 import { Rng } from '../explore.ts';
+import { UsageError } from '../../errors.ts';
 import { topology, D_SMT, D_LLC, D_SOCKET, D_REMOTE, type Costs, type IdleState } from './profile.ts';
 
 /** Words per line for ordinary objects (64-byte lines, 8-byte words); bitmaps pack 512 CPUs. */
@@ -73,6 +74,8 @@ export class TimingState implements TimingHooks {
   private readonly tickNs: number;
   /** the menu governor's last 8 idle intervals per CPU (us) and where the next goes */
   private readonly intervals: Int32Array;
+  /** entries into each idle state (reported as idle.<state>) */
+  readonly idleEntries: Float64Array;
   private readonly intervalPtr: Int32Array;
   /** cost of kernel functions by hook id, of program ops by name, of counted events by name */
   readonly fnCost: Float64Array;
@@ -125,7 +128,11 @@ export class TimingState implements TimingHooks {
     this.parkedAt = new Float64Array(n).fill(-1);
     this.runFrom = new Float64Array(n);
     this.idleState = new Int8Array(n).fill(-1);
-    this.idleStates = prof.idle?.states ?? [];
+    // --set max_cstate=N keeps the states up to index N (processor.max_cstate; 0: POLL only)
+    const maxC = Number(k.param('max_cstate', '99'));
+    if (!Number.isInteger(maxC) || maxC < 0) throw new UsageError(`--set max_cstate=${k.param('max_cstate', '')}: a state index (0: POLL only)`);
+    this.idleStates = (prof.idle?.states ?? []).slice(0, maxC + 1);
+    this.idleEntries = new Float64Array(this.idleStates.length);
     this.tickNs = prof.idle?.tickNs ?? 0;
     // The governor's history starts as after will-it-scale's warm-up (5 s of the workload): idles
     // of a few microseconds; measured idles replace these within the first eight.
@@ -202,7 +209,9 @@ export class TimingState implements TimingHooks {
    *  in a kernel wait. An idle CPU enters the state the governor picks. */
   park(c: number, idle: boolean) {
     this.parkedAt[c] = this.clock[c];
-    this.idleState[c] = idle && this.idleStates.length ? this.menuSelect(c) : -1;
+    const st = idle && this.idleStates.length ? this.menuSelect(c) : -1;
+    this.idleState[c] = st;
+    if (st >= 0) this.idleEntries[st]++;
   }
 
   /** CPU c runs again from clock[c]; an idle one tells the governor how long it slept. */
