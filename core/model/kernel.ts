@@ -107,7 +107,17 @@ export interface Violation {
   trace?: string[];
 }
 
-export interface TraceLine { cpu: number; level: number; step: string; text: string; who?: string }
+/** What a trace record is, where the structured renderers (Perfetto, ftrace, HTML) need it:
+ *  accesses carry their address, an IPI its target CPU, an IRQ its sender's context. */
+export type TraceOp = 'load' | 'store' | 'rmw' | 'fence' | 'ipi' | 'irq' | 'nmi' | 'commit' | 'drain' | 'violation';
+/** One trace record. `hidden` records (a barrier's store-buffer drain) are for the structured
+ *  renderers only: the text trace leaves them out. */
+export interface TraceLine {
+  cpu: number; level: number; step: string; text: string; who?: string;
+  op?: TraceOp; addr?: number; peer?: number; hidden?: boolean;
+  /** the functions on the context's stack, outermost first; IRQs off on the CPU */
+  stack?: number[]; irqsOff?: boolean;
+}
 
 /** The violation a run is reported by: the first fatal one, else the first. */
 export function primaryViolation(vs: Violation[]): Violation | null {
@@ -986,7 +996,7 @@ export class Kernel {
   }
 
   private trAccess(x: Ctx, what: 'load' | 'store', a: number, v: number) {
-    this.tr(x, `${what} ${this.m.nameOf(a)} = ${this.fmt(a, v)}${what === 'store' && this.tso ? ' (buffered)' : ''}`);
+    this.tr(x, `${what} ${this.m.nameOf(a)} = ${this.fmt(a, v)}${what === 'store' && this.tso ? ' (buffered)' : ''}`, what, a);
   }
 
   /** Commit x's buffered stores (a LOCK-prefixed RMW, a barrier): they become visible to other
@@ -995,6 +1005,7 @@ export class Kernel {
     const c = x.cpu, len = this.m.sbLen[c];
     if (len === 0) return;
     if (this.fpOn) { const b = this.m.sb[c]; for (let i = 0; i < 2 * len; i += 2) this.fpAdd(b[i] * 2 + 1); }
+    if (this.tracing) this.traceDrain(x, len);
     this.m.drainAll(c);
   }
 
@@ -1022,10 +1033,10 @@ export class Kernel {
   }
 
   private trRmw(x: Ctx, name: string, a: number, v: number, d: number) {
-    this.tr(x, `${name} ${this.m.nameOf(a)}: ${v - d} -> ${v}`);
+    this.tr(x, `${name} ${this.m.nameOf(a)}: ${v - d} -> ${v}`, 'rmw', a);
   }
   private trCmpxchg(x: Ctx, a: number, cur: number, old: number, nv: number) {
-    this.tr(x, `cmpxchg ${this.m.nameOf(a)}: ${this.fmt(a, cur)} ${cur === old ? '->' : '!='} ${this.fmt(a, cur === old ? nv : old)}`);
+    this.tr(x, `cmpxchg ${this.m.nameOf(a)}: ${this.fmt(a, cur)} ${cur === old ? '->' : '!='} ${this.fmt(a, cur === old ? nv : old)}`, 'rmw', a);
   }
 
   /** A full memory barrier (smp_mb and friends). Also an F event for the membarrier checker. */
@@ -1036,7 +1047,7 @@ export class Kernel {
     this.fEvent(x);
     this.acc++;
     if (this.tm !== null) this.tm.barrier(what);
-    if (this.tracing) this.tr(x, what);
+    if (this.tracing) this.tr(x, what, 'fence');
   }
 
   /** A full-barrier RMW (value-returning atomics) is an F for membarrier too. */
@@ -1085,9 +1096,18 @@ export class Kernel {
     return String(v);
   }
 
-  tr(x: Ctx, text: string) {
+  tr(x: Ctx, text: string, op?: TraceOp, addr?: number, peer?: number) {
     if (this.callPending) throw new ModelError(`${this.stepOf(x)}: a trace line after k.call() (trace before the call: the callee is already running)`);
-    this.trace.push({ cpu: x.cpu, level: x.level, step: this.stepOf(x), text, who: this.cpus[x.cpu].curr.name });
+    const cpu = this.cpus[x.cpu];
+    this.trace.push({ cpu: x.cpu, level: x.level, step: this.stepOf(x), text, who: cpu.curr.name, op, addr, peer, stack: this.stackFns(x), irqsOff: cpu.irqsOff });
+  }
+
+  /** Hidden records of the stores a barrier or locked RMW commits (oldest first): the structured
+   *  renderers draw them as store-buffer commits; the text trace leaves them out, as before. */
+  traceDrain(x: Ctx, len: number) {
+    const b = this.m.sb[x.cpu], step = this.stepOf(x), cpu = this.cpus[x.cpu], who = cpu.curr.name;
+    for (let i = 0; i < 2 * len; i += 2)
+      this.trace.push({ cpu: x.cpu, level: x.level, step, text: `commit ${this.m.nameOf(b[i])} = ${this.fmt(b[i], b[i + 1])}`, who, op: 'drain', addr: b[i], hidden: true, irqsOff: cpu.irqsOff });
   }
 
   /** Count an event (metrics). */
@@ -1205,7 +1225,7 @@ export class Kernel {
     a[o + 3] = sid(x ? this.stepOf(x) : '(end of run)');
     this.misc[G_NVIOL] = n + 1;
     if (FATAL_ORACLES.has(oracle) || n + 1 >= MAX_VIOLATIONS) this.misc[G_FATAL] = 1;
-    if (this.tracing && x) this.tr(x, `!! ${oracle}: ${message}`);
+    if (this.tracing && x) this.tr(x, `!! ${oracle}: ${message}`, 'violation');
   }
 
   private kasan(x: Ctx, a: number, write: boolean) {

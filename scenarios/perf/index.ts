@@ -5,13 +5,16 @@
 // --metric`), not listed for the explorer: they loop until the measured window ends.
 //
 // Window: --set timing_warmup_ns=N --set timing_duration_ns=N (virtual time).
-import { defineScenario, type ScenarioDef, type ScenarioBuilder, type Op } from '../../core/model/index.ts';
+import { defineScenario, type ScenarioDef, type ScenarioBuilder, type Op, type OptionDecl } from '../../core/model/index.ts';
 import { profileFor } from '../../core/model/drivers/timing/profile.ts';
 
 import { makePipe } from './ops.ts';
 import './ops.ts';
 
 const ANY = { default: 8, min: 1, max: 1024 };
+
+/** --threads N (-t N), as will-it-scale's -t: every workload reads it (threadsOf). */
+const THREADS: OptionDecl = { name: 'threads', type: 'int', min: 1, max: 8192, default: 'the workload\'s (the machine full)', help: 'will-it-scale -t: tasks (context-switch: pairs) on the machine, placed one per core first, then on the SMT siblings; more than the CPUs overcommits (--threads N sets it)' };
 
 /** will-it-scale's -t: `--threads N` (`--set threads=N`), else `dflt` (the machine full). */
 function threadsOf(b: ScenarioBuilder, dflt: number): number {
@@ -94,6 +97,7 @@ export const contextSwitchThreads = defineScenario({
   name: 'context-switch',
   description: 'will-it-scale context_switch1_threads: pairs of threads of one process ping-pong over pipes, every switch through idle',
   cpus: ANY,
+  options: [THREADS],
   params: window(30_000, 200_000),
   setup: (b) => contextSwitch(b, false),
   published: [{
@@ -110,6 +114,7 @@ export const contextSwitchProcesses = defineScenario({
   name: 'context-switch_processes',
   description: 'will-it-scale context_switch1_processes: the same ping-pong between processes (one mm per task)',
   cpus: ANY,
+  options: [THREADS],
   params: window(30_000, 200_000),
   setup: (b) => contextSwitch(b, true),
 });
@@ -118,6 +123,7 @@ export const tlbFlushThreads = defineScenario({
   name: 'tlb-flush',
   description: 'will-it-scale tlb_flush2_threads shape: touch + MADV_DONTNEED per page in a loop on every CPU of one mm (each flush shoots down the siblings)',
   cpus: ANY,
+  options: [THREADS],
   params: window(30_000, 200_000),
   setup: (b) => tlbFlush(b, false),
 });
@@ -127,6 +133,7 @@ export const tlbFlushProcesses = defineScenario({
   description: 'tlb_flush1-3 loop with one process per CPU: mmap, touch + MADV_DONTNEED per page, munmap (frees the page table)',
   cpus: ANY,
   params: window(30_000, 200_000),
+  options: [THREADS, { name: 'tlb_flush_pages', type: 'int', min: 1, max: 4096, default: '4', help: 'pages touched and MADV_DONTNEEDed per mmap/munmap round' }],
   setup: (b) => tlbFlush(b, true),
 });
 
@@ -134,6 +141,7 @@ export const exitStorm = defineScenario({
   name: 'exit-storm',
   description: 'a shell per CPU forks a short-lived child that touches its memory and exits, waits for it, repeats: __mmput on every exit',
   cpus: ANY,
+  options: [THREADS],
   params: window(100_000, 600_000),
   setup(b) {
     for (let c = 0; c < threadsOf(b, b.cpus); c++) {
@@ -150,6 +158,7 @@ export const execStorm = defineScenario({
   name: 'exec-storm',
   description: 'a process per CPU execs itself in a loop: exec_mmap + the old mm\'s __mmput every iteration',
   cpus: ANY,
+  options: [THREADS],
   params: window(100_000, 600_000),
   setup(b) {
     for (let c = 0; c < threadsOf(b, b.cpus); c++) {
@@ -163,6 +172,7 @@ export const compileMix = defineScenario({
   name: 'kernel-compile',
   description: 'a make-like mix: a shell per CPU forks a job that execs, computes, maps/unmaps memory and exits; the shell waits and repeats',
   cpus: ANY,
+  options: [THREADS],
   params: window(100_000, 800_000),
   setup(b) {
     const job: Op[] = [

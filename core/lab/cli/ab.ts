@@ -3,27 +3,48 @@
 // Runs both configurations with the timing driver (core/model/drivers/timing), N seeded runs each,
 // and prints an LKP-style comparison. --cpus is the machine's size (default: the machine
 // profile's); --threads is will-it-scale's -t on that machine. A list of either (1,2,4,...,192)
-// sweeps and writes a CSV and an SVG; a point the workload has a published figure for shows it.
+// sweeps and writes a CSV, an SVG and a text plot; a point the workload has a published figure for
+// shows it beside the model's.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs, intFlag, loadScenario, progressFor, compactIds } from './common.ts';
+import { intFlag, loadScenario, progressFor, compactIds, type Parsed } from './common.ts';
 import { parseConfigString, type ConfigWords } from '../config.ts';
 import { UsageError } from '../errors.ts';
+import { MODULE_EXT } from '../user-modules.ts';
 import { findWorkload, WORKLOADS } from '../../../scenarios/perf/index.ts';
 import type { ScenarioDef } from '../../model/index.ts';
-import { abPoint, lkpTable, headline, sweepCsv, sweepSvg, parseCpuList, fmtNum, type AbPoint } from '../timing/ab.ts';
+import { abPoint, lkpTable, headline, sweepCsv, parseCpuList, fmtNum, type AbPoint, type PublishedAt } from '../timing/ab.ts';
+import { sweepTable, sweepBaseName, type Sweep } from '../render/sweep.ts';
+import { sweepSvg, type YScale } from '../render/plot.ts';
+import { sweepTextPlot } from '../render/textplot.ts';
+import { replayArgsOf } from './run.ts';
 import { MAX_TIMING_CPUS } from '../timing/measure.ts';
+import { findProfile } from '../../model/drivers/timing/profile.ts';
+import '../timing/metric-bisect.ts'; // sets METRIC_BISECT.run (lazymm bisect --metric)
 
 /** will-it-scale -t beyond the machine: overcommit (more tasks than CPUs) is a workload too. */
 const MAX_TIMING_TASKS = 8192;
 const fmtPct = (v: number | null) => (v === null ? 'n/a' : `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`);
-import { findProfile } from '../../model/drivers/timing/profile.ts';
-import '../timing/metric-bisect.ts'; // sets METRIC_BISECT.run (lazymm bisect --metric)
+
+/** A list-valued flag (--cpus 1,2,...,8, --threads 1,2,3,6): the config words take one number. */
+function listFlag(p: Parsed, name: string, max: number, what: string): number[] | null {
+  const v = p.flags.get(name);
+  if (v === undefined) return null;
+  let list: number[];
+  try { list = parseCpuList(v, name); } catch (e) { throw new UsageError((e as Error).message); }
+  if (!list.length || list[list.length - 1] > max) throw new UsageError(`${name}: 1 to ${max} ${what}`);
+  return list;
+}
+
+/** The published figures of a point, one line each. */
+function publishedLines(q: PublishedAt[], machine: string): string[] {
+  return q.map((x) => `${x.metric}: model ${fmtPct(x.model_pct)}; published ${fmtPct(x.published_pct)} (${x.label}, on ${x.machine}${x.machine !== machine ? `; this run: ${machine}` : ''})`);
+}
 
 export async function loadWorkload(name: string | undefined): Promise<ScenarioDef> {
   const w = name ? findWorkload(name) : undefined;
   if (w) return w;
-  if (name && /\.(ts|js|mjs)$/.test(name)) return loadScenario(name);
+  if (name && MODULE_EXT.test(name)) return loadScenario(name);
   if (name) {
     try { return await loadScenario(name); } catch { /* fall through to the workload message */ }
   }
@@ -42,28 +63,14 @@ function merge(common: ConfigWords, side: ConfigWords): ConfigWords {
   };
 }
 
-/** Take a list-valued flag (--cpus 1,2,...,8) out of argv: the config parser takes one number. */
-function takeList(args: string[], names: string[], max: number, what: string): number[] | null {
-  const i = args.findIndex((a) => names.includes(a));
-  if (i < 0) return null;
-  const v = args[i + 1];
-  if (v === undefined) throw new UsageError(`${args[i]} needs a value`);
-  let list: number[];
-  try { list = parseCpuList(v, args[i]); } catch (e) { throw new UsageError((e as Error).message); }
-  if (!list.length || list[list.length - 1] > max) throw new UsageError(`${args[i]}: 1 to ${max} ${what}`);
-  args.splice(i, 2);
-  if (args.some((a) => names.includes(a))) throw new UsageError(`${names[0]} given twice`);
-  return list;
-}
-
-export async function cmdAb(argv: string[]): Promise<number> {
-  const args = argv.slice();
-  const cpuList = takeList(args, ['--cpus'], MAX_TIMING_CPUS, 'CPUs');
-  const threadList = takeList(args, ['--threads', '-t'], MAX_TIMING_TASKS, 'tasks');
+export async function cmdAb(p: Parsed): Promise<number> {
+  // --cpus and --threads take a list here (a sweep), not the config words' one number
+  const cpuList = listFlag(p, '--cpus', MAX_TIMING_CPUS, 'CPUs');
+  const threadList = listFlag(p, '--threads', MAX_TIMING_TASKS, 'tasks');
   if (cpuList && cpuList.length > 1 && threadList && threadList.length > 1) throw new UsageError('sweep either --cpus or --threads, not both');
-  const p = parseArgs(args, ['--a', '--b', '--runs', '--seed', '--out'], ['--json']);
+  if (p.bools.has('--log-y') && p.bools.has('--linear-y')) throw new UsageError('give --log-y or --linear-y, not both');
+  const yScale: YScale = p.bools.has('--log-y') ? 'log' : p.bools.has('--linear-y') ? 'linear' : 'auto';
   const sc = await loadWorkload(p.positional[0]);
-  if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
   if (!p.flags.has('--a') || !p.flags.has('--b')) throw new UsageError('ab needs --a CONFIG and --b CONFIG (e.g. --a "--arch x86" --b "--arch x86 --apply lazy-mm")');
   const wa = merge(p.words, parseConfigString(p.flags.get('--a')!));
   const wb = merge(p.words, parseConfigString(p.flags.get('--b')!));
@@ -71,9 +78,10 @@ export async function cmdAb(argv: string[]): Promise<number> {
   if (runs < 1) throw new UsageError('--runs must be at least 1');
   const seed = intFlag(p, '--seed', 1);
   const json = p.bools.has('--json');
-  // --cpus is the machine (default: side a's machine profile); --threads the workload's size.
+  // --cpus is the machine (default: side a's machine profile); --threads the workload's size
   const cpus: (number | undefined)[] = cpuList ?? [wa.cpus ?? wb.cpus];
   const threads: (number | undefined)[] = threadList ?? [undefined];
+  const byThreads = threadList !== null && threadList.length > 1;
   const prog = progressFor(p, `ab ${sc.name}`);
   const t0 = performance.now();
   const points: AbPoint[] = [];
@@ -83,19 +91,34 @@ export async function cmdAb(argv: string[]): Promise<number> {
       points.push(await abPoint(sc, wa, wb, n, runs, seed, (side, i) => prog.update(`${at}: ${side} run ${i + 1}/${runs}`), t));
     }
   }
-  const byThreads = threadList !== null && threadList.length > 1;
   prog.done();
   const secs = (performance.now() - t0) / 1000;
   const last = points[points.length - 1];
-  let files: { csv: string; svg: string } | null = null;
+  const param = (w: ConfigWords, name: string, dflt: string) => {
+    let v = sc.params?.[name] ?? dflt;
+    for (const kv of w.set) if (kv.startsWith(`${name}=`)) v = kv.slice(name.length + 1);
+    return Number(v);
+  };
+  const warmOf = (w: ConfigWords, machine: string) => Math.max(param(w, 'timing_warmup_ns', '30000'), findProfile(machine).warmupNs) / 1000;
+  const [wA, wB] = [warmOf(wa, last.machine.a), warmOf(wb, last.machine.b)];
+  const window = `virtual window ${param(wa, 'timing_duration_ns', '200000') / 1000} us after ${wA === wB ? wA : `${wA}/${wB}`} us warm-up`;
+  const sweep: Sweep = {
+    workload: sc.name,
+    axis: byThreads ? { key: 'threads', label: `tasks (will-it-scale -t) on ${last.cpus} CPUs` } : { key: 'cpus', label: 'CPUs (machine size)' },
+    a: { config: p.flags.get('--a')!, machine: last.machine.a }, b: { config: p.flags.get('--b')!, machine: last.machine.b },
+    runs, seed, window, points: points.map((pt) => ({ x: byThreads ? pt.threads ?? pt.cpus : pt.cpus, metrics: pt.metrics })),
+  };
+  const metric = headline(last.metrics, sc.name);
+  let files: { csv: string; svg: string; txt: string } | null = null;
   if (points.length > 1) {
+    // names carry the workload, both configurations and the sweep: two sweeps never collide
     const dir = p.flags.get('--out') ?? '.';
     fs.mkdirSync(dir, { recursive: true });
-    const base = path.join(dir, `lazymm-ab-${sc.name}`);
-    files = { csv: `${base}.csv`, svg: `${base}.svg` };
-    const metric = headline(last.metrics, sc.name);
+    const base = path.join(dir, sweepBaseName(sweep, replayArgsOf(p.words)));
+    files = { csv: `${base}.csv`, svg: `${base}.svg`, txt: `${base}.txt` };
     fs.writeFileSync(files.csv, sweepCsv(points, byThreads));
-    fs.writeFileSync(files.svg, sweepSvg(points, metric, `${sc.name}: ${metric} vs ${byThreads ? `threads (-t) on ${last.cpus} CPUs` : 'CPUs'} (${last.machine.a}${last.machine.b !== last.machine.a ? ` / ${last.machine.b}` : ''})`, p.flags.get('--a')!, p.flags.get('--b')!, byThreads));
+    fs.writeFileSync(files.svg, sweepSvg(sweep, metric, yScale));
+    fs.writeFileSync(files.txt, sweepTextPlot(sweep, metric, yScale).join('\n') + '\n');
   }
   if (json) {
     process.stdout.write(JSON.stringify({
@@ -107,9 +130,8 @@ export async function cmdAb(argv: string[]): Promise<number> {
       metrics: last.metrics.map(({ name, unit, a, b, change_pct, p: pv }) => ({ name, unit, a, b, change_pct, p: pv })),
       published: last.published.length ? last.published : undefined,
       hot_lines: last.hot_lines,
-      sweep: points.length > 1 ? points.map((pt) => ({ cpus: pt.cpus, metrics: pt.metrics.map(({ name, unit, a, b, change_pct, p: pv }) => ({ name, unit, a, b, change_pct, p: pv })) })) : undefined,
-      points: points.length > 1 ? points.map((pt) => ({
-        threads: pt.threads, cpus: pt.cpus,
+      sweep: points.length > 1 ? points.map((pt) => ({
+        cpus: pt.cpus, threads: pt.threads,
         metrics: pt.metrics.map(({ name, unit, a, b, change_pct, p: pv }) => ({ name, unit, a, b, change_pct, p: pv })),
         published: pt.published.length ? pt.published : undefined,
       })) : undefined,
@@ -119,29 +141,41 @@ export async function cmdAb(argv: string[]): Promise<number> {
     return 0;
   }
   const o: string[] = [];
-  const param = (w: ConfigWords, name: string, dflt: string) => {
-    let v = sc.params?.[name] ?? dflt;
-    for (const kv of w.set) if (kv.startsWith(`${name}=`)) v = kv.slice(name.length + 1);
-    return Number(v);
-  };
-  const warmOf = (w: ConfigWords, machine: string) => Math.max(param(w, 'timing_warmup_ns', '30000'), findProfile(machine).warmupNs) / 1000;
-  const [wA, wB] = [warmOf(wa, last.machine.a), warmOf(wb, last.machine.b)];
-  o.push(`ab ${sc.name}: ${runs} runs per side (seeds ${seed}-${seed + runs - 1}), virtual window ${param(wa, 'timing_duration_ns', '200000') / 1000} us after ${wA === wB ? wA : `${wA}/${wB}`} us warm-up`);
+  o.push(`ab ${sc.name}: ${runs} runs per side (seeds ${seed}-${seed + runs - 1}), ${window}`);
   o.push(`  a: ${p.flags.get('--a')}  [arch ${last.arch.a}, machine ${last.machine.a}, ${last.patches.a.length ? compactIds(last.patches.a) : 'baseline'}]`);
   o.push(`  b: ${p.flags.get('--b')}  [arch ${last.arch.b}, machine ${last.machine.b}, ${last.patches.b.length ? compactIds(last.patches.b) : 'baseline'}]`);
-  for (const pt of points) {
-    o.push('', `${pt.cpus} CPUs${pt.threads !== null ? `, -t ${pt.threads}` : ''}:`);
-    o.push(...lkpTable(pt.metrics).map((l) => '  ' + l));
-    const h = pt.metrics.find((m) => m.name === headline(pt.metrics, sc.name))!;
+  if (points.length === 1) {
+    o.push('', `${last.cpus} CPUs${last.threads !== null ? `, -t ${last.threads}` : ''}:`);
+    o.push(...lkpTable(last.metrics).map((l) => '  ' + l));
+    const h = last.metrics.find((m) => m.name === metric);
     if (h && h.a.mean > 0) o.push(`  ${h.name}: b/a = ${(h.b.mean / h.a.mean).toFixed(2)}x`);
-    for (const q of pt.published) o.push(`  ${q.metric}: model ${fmtPct(q.model_pct)}; published ${fmtPct(q.published_pct)} (${q.label}, on ${q.machine}${q.machine !== pt.machine.a ? `; this run: ${pt.machine.a}` : ''})`);
+    o.push(...publishedLines(last.published, last.machine.a).map((l) => '  ' + l));
+  } else {
+    // one LKP-like table for the whole sweep, then the headline as a text plot
+    o.push('', ...sweepTable(sweep, metric).map((l) => '  ' + l));
+    const xOf = (pt: AbPoint) => (byThreads ? pt.threads ?? pt.cpus : pt.cpus);
+    const ratios = points.map((pt) => { const h = pt.metrics.find((m) => m.name === metric); return h && h.a.mean > 0 ? `${(h.b.mean / h.a.mean).toFixed(2)}x@${xOf(pt)}` : `-@${xOf(pt)}`; });
+    o.push(`  ${metric} b/a: ${ratios.join(' ')}`);
+    // the model beside the published figures the workload declares (one row per point that has one)
+    const pub = points.filter((pt) => pt.published.length);
+    if (pub.length) {
+      o.push('', `  model vs published (${pub[0].published[0].label}; ${pub[0].published[0].metric} %change):`);
+      o.push(`  ${(byThreads ? 'threads' : 'cpus').padStart(7)}  ${'model'.padStart(9)}  ${'published'.padStart(9)}  ${'diff (pp)'.padStart(9)}`);
+      for (const pt of pub) {
+        const q = pt.published[0];
+        const d = q.model_pct === null ? 'n/a' : (q.model_pct - q.published_pct >= 0 ? '+' : '') + (q.model_pct - q.published_pct).toFixed(1);
+        o.push(`  ${String(xOf(pt)).padStart(7)}  ${fmtPct(q.model_pct).padStart(9)}  ${fmtPct(q.published_pct).padStart(9)}  ${d.padStart(9)}`);
+      }
+      if (pub[0].published[0].machine !== last.machine.a) o.push(`  (published on ${pub[0].published[0].machine}; this run: ${last.machine.a})`);
+    }
+    o.push('', ...sweepTextPlot(sweep, metric, yScale).map((l) => (l ? '  ' + l : '')));
   }
   o.push('', `hottest lines at ${last.cpus} CPUs (RMW/s, transfers/s):`);
   for (const side of ['a', 'b'] as const)
     o.push(`  ${side}: ${last.hot_lines[side].slice(0, 3).map((l) => `${l.line} ${fmtNum(l.rmw_per_s)}/${fmtNum(l.transfers_per_s)}`).join('; ')}`);
   o.push('', 'sig: Welch t-test over the runs, ** p < 0.01, * p < 0.05; %stddev shown above 2% (lkp-tests compare); runs a:b.');
   o.push('Variance comes only from the seeds (cost jitter, start offsets): the same seed gives the same numbers.');
-  if (files) o.push(`wrote ${files.csv} and ${files.svg}`);
+  if (files) o.push(`wrote ${files.csv}, ${files.svg} and ${files.txt}`);
   o.push(`${points.length * 2 * runs} timing runs in ${secs.toFixed(2)} s`);
   process.stdout.write(o.join('\n') + '\n');
   return 0;

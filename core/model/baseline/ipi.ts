@@ -47,7 +47,7 @@ function send(k: Kernel, x: Ctx, f: SmpFrame): number {
     k.countId(purposeCounter(f.purpose));
     k.countId(CNT_IPIS);
     if (k.fpOn) k.fpAdd(-1);
-    if (k.tracing) k.tr(x, `send IPI ${k.hookName(f.fn)} -> cpu${t} (${f.purpose})`);
+    if (k.tracing) k.tr(x, `send IPI ${k.hookName(f.fn)} -> cpu${t} (${f.purpose})`, 'ipi', undefined, t);
     f.i++;
     return again(0);
   }

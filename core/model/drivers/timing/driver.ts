@@ -14,6 +14,11 @@ import {
 } from '../../kernel.ts';
 import { TimingState, type LineStat } from './state.ts';
 import { profileFor, resolveCosts } from './profile.ts';
+import type { OptionDecl } from '../../options.ts';
+
+export const TIMING_DRIVER_OPTIONS: OptionDecl[] = [
+  { name: 'mm_count_own_line', type: 'bool', default: 'the machine\'s (y on epyc-9654-2s: v6.6+ layout, else n)', help: 'timing driver: mm_count on a cache line of its own (____cacheline_aligned_in_smp)' },
+];
 
 export interface TimedOptions {
   seed: number;

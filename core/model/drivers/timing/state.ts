@@ -10,12 +10,18 @@
 // later request (in virtual time) waits for it. That queue is what makes a shared counter such
 // as mm->mm_count the bottleneck when every CPU hammers it.
 import type { Kernel, TaskView, TimingHooks } from '../../kernel.ts';
+import type { OptionDecl } from '../../options.ts';
 import { HOOK_NAMES } from '../../fns.ts';
 import { counterId } from '../../kernel.ts';
 import * as L from '../../layout.ts';
 import { Rng } from '../explore.ts';
 import { UsageError } from '../../errors.ts';
 import { topology, D_SMT, D_LLC, D_SOCKET, D_REMOTE, type Costs, type IdleState } from './profile.ts';
+
+export const TIMING_STATE_OPTIONS: OptionDecl[] = [
+  { name: 'timing_jitter', type: 'number', min: 0, max: 1, default: '0.05', help: 'timing driver: relative jitter of each cost, drawn from the run\'s seed' },
+  { name: 'max_cstate', type: 'int', min: 0, max: 99, default: '99 (every state)', help: 'timing driver: the deepest cpuidle state an idle CPU may enter, by index in the machine\'s table (processor.max_cstate; 0: POLL only)' },
+];
 
 /** Words per line for ordinary objects (64-byte lines, 8-byte words); bitmaps pack 512 CPUs. */
 const WORDS_PER_LINE = 8;
