@@ -10,6 +10,9 @@ import { resolveTimed, measure } from '../core/lab/timing/measure.ts';
 import { parseCpuList } from '../core/lab/timing/ab.ts';
 import { welch, mean, stddev } from '../core/lab/timing/stats.ts';
 import { findWorkload, WORKLOADS } from '../scenarios/perf/index.ts';
+import { buildKernel, resolveConfig } from '../core/lab/config.ts';
+import { startRun } from '../core/model/engine.ts';
+import { PROFILES } from '../core/model/drivers/timing/profile.ts';
 
 const SHORT = '--set timing_warmup_ns=5000 --set timing_duration_ns=20000';
 
@@ -78,6 +81,68 @@ describe('timing driver', () => {
       const { m } = await metrics(w.name, '--arch x86 --cpus 4 --set timing_warmup_ns=2000 --set timing_duration_ns=60000');
       expect(m.runs[0].violation, w.name).toBeNull();
       expect(m.runs[0].events, w.name).toBeGreaterThan(10);
+    }
+  });
+});
+
+describe('workload size apart from machine size (--threads, will-it-scale -t)', () => {
+  const placement = async (workload: string, config: string) => {
+    const sc = findWorkload(workload)!;
+    const k = buildKernel(await resolveConfig(parseConfigString(config), sc));
+    startRun(k, sc, false);
+    return k.tasks.slice(0, k.taskCount()).filter((t) => /^[TA]\d/.test(t.name)).map((t) => t.cpu);
+  };
+
+  it('places one task per core first, then the SMT siblings, then overcommits', async () => {
+    // epyc-9654-2s: siblings are adjacent CPUs (cpu = core * 2 + thread); 8 CPUs = 4 cores
+    expect(await placement('tlb-flush', '--arch x86 --cpus 8 --threads 6')).toEqual([0, 2, 4, 6, 1, 3]);
+    expect(await placement('tlb-flush', '--arch x86 --cpus 8 -t 10')).toEqual([0, 2, 4, 6, 1, 3, 5, 7, 0, 2]);
+    // a pair of context-switch takes its core's two siblings
+    expect(await placement('context-switch', '--arch x86 --cpus 8 --threads 2')).toEqual([0, 2]);
+    // no --threads: the machine full, as before
+    expect((await placement('tlb-flush', '--arch x86 --cpus 8')).length).toBe(8);
+  });
+
+  it('overcommit runs task to task; --threads is refused where nothing reads it', async () => {
+    const { m, get } = await metrics('context-switch', '--arch x86 --cpus 4 --threads 8');
+    expect(m.runs[0].violation).toBeNull();
+    expect(get('context_switches_per_s')[0]).toBeGreaterThan(0);
+    // 4 pairs per core: most switches go from a task to another without the idle task
+    expect(get('mm_count.rmw_per_switch')[0]).toBeLessThan(0.5);
+    const r = await cli('run', 'lazy-exit', '--threads', '4');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/threads/);
+  });
+
+  it('ab prints the published figure beside the model at a declared -t, and sweeps threads', async () => {
+    const one = await cli('ab', 'context-switch', '--a', '--arch x86', '--b', '--arch x86 --apply lazy-mm', '--cpus', '8', '-t', '2', '--runs', '1', '--json', ...SHORT.split(' '));
+    expect(one.code).toBe(0);
+    const j = JSON.parse(one.out);
+    expect(j.threads).toBe(2);
+    expect(j.published[0]).toMatchObject({ metric: 'ops_per_s', published_pct: 0.4, machine: 'epyc-9654-2s' });
+    expect(typeof j.published[0].model_pct).toBe('number');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lazymm-ab-t-'));
+    const sw = await cli('ab', 'context-switch', '--a', '--arch x86', '--b', '--arch x86 --apply lazy-mm', '--cpus', '8', '--threads', '1,2,3', '--runs', '1', '--out', dir, ...SHORT.split(' '));
+    expect(sw.code).toBe(0);
+    expect(sw.out).toMatch(/^ +threads +a %stddev/m);
+    expect(sw.out).toMatch(/model vs published/);
+    expect(sw.out).toMatch(/^ +3 +[+-]\d+\.\d% +\+0\.2% +[+-]\d+\.\d$/m);
+    expect(fs.readdirSync(dir).some((f) => f.includes('threads1-3x3'))).toBe(true);
+    expect((await cli('ab', 'context-switch', '--a', '--arch x86', '--b', '--arch x86', '--cpus', '4,8', '--threads', '1,2')).code).toBe(2);
+  });
+
+  it('docs/calibration.md lists every weight of every profile, and each profile has at most one [cal]', () => {
+    const doc = fs.readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), '../docs/calibration.md'), 'utf8');
+    for (const p of PROFILES) {
+      const at = doc.indexOf(`### ${p.name}`);
+      expect(at, p.name).toBeGreaterThan(0);
+      const sec = doc.slice(at, doc.indexOf('\n### ', at + 1) > 0 ? doc.indexOf('\n### ', at + 1) : doc.indexOf('\n## ', at));
+      for (const [name, w] of Object.entries(p.w)) {
+        const label = /^\[(\w+)\]/.exec(w.src)?.[1];
+        expect(label, `${p.name} ${name} has a label`).toMatch(/^(seed|kernel|pub|est|cal)$/);
+        expect(sec, `${p.name} ${name}`).toMatch(new RegExp(`\\| \`${name.replace(/\./g, '\\.')}\` \\| ${w.v}\\D.*\\| \\[${label}\\] \\|`));
+      }
+      expect(Object.values(p.w).filter((w) => w.src.startsWith('[cal]')).length, p.name).toBeLessThanOrEqual(1);
     }
   });
 });
