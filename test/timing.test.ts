@@ -128,6 +128,9 @@ describe('workload size apart from machine size (--threads, will-it-scale -t)', 
     expect(sw.out).toMatch(/model vs published/);
     expect(sw.out).toMatch(/^ +3 +[+-]\d+\.\d% +\+0\.2% +[+-]\d+\.\d$/m);
     expect(fs.readdirSync(dir).some((f) => f.includes('threads1-3x3'))).toBe(true);
+    const js = JSON.parse((await cli('ab', 'context-switch', '--a', '--arch x86', '--b', '--arch x86', '--cpus', '8', '--threads', '1,2', '--runs', '1', '--out', dir, '--json', ...SHORT.split(' '))).out);
+    expect(js.points.map((x: { threads: number; cpus: number }) => [x.threads, x.cpus])).toEqual([[1, 8], [2, 8]]);
+    expect(js.points[1].published[0].published_pct).toBe(0.4);
     expect((await cli('ab', 'context-switch', '--a', '--arch x86', '--b', '--arch x86', '--cpus', '4,8', '--threads', '1,2')).code).toBe(2);
   });
 

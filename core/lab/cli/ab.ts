@@ -130,11 +130,16 @@ export async function cmdAb(p: Parsed): Promise<number> {
       metrics: last.metrics.map(({ name, unit, a, b, change_pct, p: pv }) => ({ name, unit, a, b, change_pct, p: pv })),
       published: last.published.length ? last.published : undefined,
       hot_lines: last.hot_lines,
-      sweep: points.length > 1 ? points.map((pt) => ({
-        cpus: pt.cpus, threads: pt.threads,
-        metrics: pt.metrics.map(({ name, unit, a, b, change_pct, p: pv }) => ({ name, unit, a, b, change_pct, p: pv })),
-        published: pt.published.length ? pt.published : undefined,
-      })) : undefined,
+      // a sweep's points (DESIGN.md: points: [{threads, cpus, metrics}]); `sweep` is the same list
+      // under its earlier name
+      ...(points.length > 1 ? (() => {
+        const list = points.map((pt) => ({
+          threads: pt.threads, cpus: pt.cpus,
+          metrics: pt.metrics.map(({ name, unit, a, b, change_pct, p: pv }) => ({ name, unit, a, b, change_pct, p: pv })),
+          published: pt.published.length ? pt.published : undefined,
+        }));
+        return { points: list, sweep: list };
+      })() : {}),
       files: files ?? undefined,
       seconds: Number(secs.toFixed(3)),
     }, null, 2) + '\n');
