@@ -4,6 +4,7 @@ import { describe, it, expect } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { cli } from './helpers.ts';
 import { parseConfigString } from '../core/lab/config.ts';
 import { resolveTimed, measure } from '../core/lab/timing/measure.ts';
@@ -199,6 +200,14 @@ describe('lazymm ab', () => {
 });
 
 describe('metric bisect', () => {
+  it('bisect --metric works in a fresh process (the timing simulator loads without ab)', () => {
+    const bin = path.join(path.dirname(new URL(import.meta.url).pathname), '../bin/lazymm.mjs');
+    const r = spawnSync(process.execPath, [bin, 'bisect', 'context-switch', '--series', 'lazy-mm', '--arch', 'x86', '--cpus', '2', '-t', '1', '--metric', 'context_switches_per_s', '--runs', '1', '--json', ...SHORT.split(' ')], { encoding: 'utf8', env: { ...process.env, LAZYMM_FROM_SOURCES: '1' } });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).series).toBe('lazy-mm');
+  }, 60_000);
+
   it('plugs into lazymm bisect --metric and keeps the bisect JSON contract', async () => {
     const r = await cli('bisect', 'context-switch', '--series', 'lazy-mm', '--arch', 'x86', '--cpus', '2', '--metric', 'context_switches_per_s', '--runs', '2', '--json', ...SHORT.split(' '));
     expect(r.code).toBe(0);
