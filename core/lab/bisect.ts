@@ -2,6 +2,7 @@
 // top of the user's config. A configuration is tested by exploring with a schedule budget; a race
 // seen once marks it bad (as syzbot does). Untestable configurations are skipped (exit-125
 // semantics). The verdict may change in either direction: a patch `fixes` or `introduces` it.
+import semver from 'semver';
 import { resolveConfig, buildKernel, type ConfigWords } from './config.ts';
 import { explore, type Strategy } from '../model/drivers/explore.ts';
 import type { Coverage } from '../model/drivers/coverage.ts';
@@ -28,6 +29,8 @@ export interface BisectStep {
 
 export interface BisectResult {
   series: string;
+  /** the kernel every configuration was built on (the series' base unless --kernel) */
+  kernel: string;
   scenario: string;
   steps: BisectStep[];
   result: null | { first: { id: string; title: string }; direction: 'fixes' | 'introduces' };
@@ -63,7 +66,9 @@ export async function bisect(sc: ScenarioDef, seriesId: string, base: ConfigWord
     const hit = cache.get(k);
     if (hit) return hit;
     const spec = k === 0 ? '(none)' : `${seriesId}:1-${k}`;
-    const words: ConfigWords = { ...base, apply: k === 0 ? base.apply : [...base.apply, spec] };
+    // every configuration runs on the series' base kernel (unless --kernel says otherwise): the
+    // one without the series too, so the bisect compares the patches, not two kernels
+    const words: ConfigWords = { ...base, kernel: base.kernel ?? semver.valid(semver.coerce(series.base))!, apply: k === 0 ? base.apply : [...base.apply, spec] };
     let step: BisectStep;
     try {
       const r = await resolveConfig(words, sc);
@@ -91,7 +96,7 @@ export async function bisect(sc: ScenarioDef, seriesId: string, base: ConfigWord
 
   const lo0 = await test(0);
   const hi0 = await test(n);
-  const out: BisectResult = { series: seriesId, scenario: sc.name, steps, result: null };
+  const out: BisectResult = { series: seriesId, kernel: base.kernel ?? semver.valid(semver.coerce(series.base))!, scenario: sc.name, steps, result: null };
   if (lo0.verdict === 'skip' || hi0.verdict === 'skip')
     throw new UntestableError(`cannot test ${lo0.verdict === 'skip' ? 'the configuration without the series' : 'the whole series'}: ${(lo0.verdict === 'skip' ? lo0 : hi0).reason}`);
   if (lo0.verdict === hi0.verdict) return out; // nothing changes across the series

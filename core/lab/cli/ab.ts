@@ -54,6 +54,7 @@ export async function loadWorkload(name: string | undefined): Promise<ScenarioDe
 function merge(common: ConfigWords, side: ConfigWords): ConfigWords {
   return {
     arch: side.arch ?? common.arch,
+    kernel: side.kernel ?? common.kernel,
     cpus: side.cpus ?? common.cpus,
     apply: [...common.apply, ...side.apply],
     without: [...common.without, ...side.without],
