@@ -552,9 +552,11 @@ export class Kernel {
     this.ipiR = [];
     // The per-CPU regions are views of one arena: a typed array of its own each would be a
     // backing store (allocation, zeroing, GC tracking) per region, thousands on a large machine.
-    const arena = new Int32Array(nc * (3 * MAXD * AW + FW_TASK + 2 * FW_IRQ + IPI_CAP * IW));
+    const even = (n: number) => (n + 1) & ~1;
+    const arena = new Int32Array(nc * (3 * even(MAXD * AW) + even(FW_TASK) + 2 * even(FW_IRQ) + even(IPI_CAP * IW)));
     let used = 0;
-    const take = (n: number) => arena.subarray(used, (used += n));
+    // (each region starts on an 8-byte boundary: verify compares states two words at a time)
+    const take = (n: number) => { const r = arena.subarray(used, used + n); used += (n + 1) & ~1; return r; };
     for (let cpu = 0; cpu < nc; cpu++) {
       const cs: Ctx[] = [];
       for (let level = 0; level < 3; level++) {
