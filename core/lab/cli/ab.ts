@@ -5,15 +5,16 @@
 // profile's); --threads is will-it-scale's -t on that machine. A list of either (1,2,4,...,192)
 // sweeps and writes a CSV, an SVG and a text plot; a point the workload has a published figure for
 // shows it beside the model's.
-import fs from 'node:fs';
 import path from 'node:path';
 import { intFlag, loadScenario, progressFor, compactIds, type Parsed } from './common.ts';
 import { parseConfigString, type ConfigWords } from '../config.ts';
 import { UsageError } from '../errors.ts';
+import { checkOutDir, writeAtomic, inside } from '../outputs.ts';
+import { stopRequested, interruptedExit } from '../interrupt.ts';
 import { MODULE_EXT } from '../user-modules.ts';
 import { findWorkload, WORKLOADS } from '../../../scenarios/perf/index.ts';
 import type { ScenarioDef } from '../../model/index.ts';
-import { abPoint, lkpTable, headline, sweepCsv, parseCpuList, fmtNum, type AbPoint, type PublishedAt } from '../timing/ab.ts';
+import { abPointUntil, lkpTable, headline, sweepCsv, parseCpuList, fmtNum, type AbPoint, type PublishedAt } from '../timing/ab.ts';
 import { sweepTable, sweepBaseName, type Sweep } from '../render/sweep.ts';
 import { sweepSvg, type YScale } from '../render/plot.ts';
 import { sweepTextPlot } from '../render/textplot.ts';
@@ -83,17 +84,39 @@ export async function cmdAb(p: Parsed): Promise<number> {
   const cpus: (number | undefined)[] = cpuList ?? [wa.cpus ?? wb.cpus];
   const threads: (number | undefined)[] = threadList ?? [undefined];
   const byThreads = threadList !== null && threadList.length > 1;
+  // A sweep's files: --out checked before the work; names carry the workload (made safe), both
+  // configurations and the sweep (render/sweep.ts), so two different sweeps never share a file.
+  const isSweep = (cpuList !== null && cpuList.length > 1) || byThreads;
+  if (!isSweep && p.flags.has('--out')) throw new UsageError('--out is for a sweep (--cpus or --threads LIST with more than one entry): a single point writes no files');
+  const outDir = p.flags.get('--out') ?? '.';
+  if (isSweep) checkOutDir(outDir);
+  const xs = byThreads ? threadList! : cpus.map((x) => x ?? 0);
+  const files = isSweep ? sweepFiles(outDir, sweepBaseName({
+    workload: sc.name, axis: { key: byThreads ? 'threads' : 'cpus', label: '' }, a: { config: p.flags.get('--a')!, machine: '' }, b: { config: p.flags.get('--b')!, machine: '' },
+    runs, seed, window: '', points: xs.map((x) => ({ x, metrics: [] })),
+  }, replayArgsOf(p.words))) : null;
   const prog = progressFor(p, `ab ${sc.name}`);
   const t0 = performance.now();
   const points: AbPoint[] = [];
+  let interrupted = false;
   for (const n of cpus) {
     for (const t of threads) {
+      // SIGINT/SIGTERM: stop between points (a point is all its runs); the CSV keeps finished points
+      if (stopRequested()) { interrupted = true; break; }
       const at = `${n ?? 'default'} CPUs${t !== undefined ? `, -t ${t}` : ''}`;
-      points.push(await abPoint(sc, wa, wb, n, runs, seed, (side, i) => prog.update(`${at}: ${side} run ${i + 1}/${runs}`), t));
+      const pt = await abPointUntil(sc, wa, wb, n, runs, seed, (side, i) => prog.update(`${at}: ${side} run ${i + 1}/${runs}`), stopRequested, t);
+      if (!pt) { interrupted = true; break; }
+      points.push(pt);
+      if (files) writeAtomic(files.csv, sweepCsv(points, byThreads));
     }
+    if (interrupted) break;
   }
   prog.done();
   const secs = (performance.now() - t0) / 1000;
+  if (!points.length) {
+    process.stdout.write(json ? JSON.stringify({ command: 'ab', scenario: sc.name, runs, seed, interrupted: true, points: 0 }, null, 2) + '\n' : `ab ${sc.name}: interrupted before the first point finished\n`);
+    return interruptedExit(false);
+  }
   const last = points[points.length - 1];
   const param = (w: ConfigWords, name: string, dflt: string) => {
     let v = sc.params?.[name] ?? dflt;
@@ -110,16 +133,10 @@ export async function cmdAb(p: Parsed): Promise<number> {
     runs, seed, window, points: points.map((pt) => ({ x: byThreads ? pt.threads ?? pt.cpus : pt.cpus, metrics: pt.metrics })),
   };
   const metric = headline(last.metrics, sc.name);
-  let files: { csv: string; svg: string; txt: string } | null = null;
-  if (points.length > 1) {
-    // names carry the workload, both configurations and the sweep: two sweeps never collide
-    const dir = p.flags.get('--out') ?? '.';
-    fs.mkdirSync(dir, { recursive: true });
-    const base = path.join(dir, sweepBaseName(sweep, replayArgsOf(p.words)));
-    files = { csv: `${base}.csv`, svg: `${base}.svg`, txt: `${base}.txt` };
-    fs.writeFileSync(files.csv, sweepCsv(points, byThreads));
-    fs.writeFileSync(files.svg, sweepSvg(sweep, metric, yScale));
-    fs.writeFileSync(files.txt, sweepTextPlot(sweep, metric, yScale).join('\n') + '\n');
+  if (files) {
+    // the CSV was written after every point; the plots show the points that finished
+    writeAtomic(files.svg, sweepSvg(sweep, metric, yScale));
+    writeAtomic(files.txt, sweepTextPlot(sweep, metric, yScale).join('\n') + '\n');
   }
   if (json) {
     process.stdout.write(JSON.stringify({
@@ -143,8 +160,9 @@ export async function cmdAb(p: Parsed): Promise<number> {
       })() : {}),
       files: files ?? undefined,
       seconds: Number(secs.toFixed(3)),
+      ...(interrupted ? { interrupted: true } : {}),
     }, null, 2) + '\n');
-    return 0;
+    return interrupted ? interruptedExit(false) : 0;
   }
   const o: string[] = [];
   o.push(`ab ${sc.name}: ${runs} runs per side (seeds ${seed}-${seed + runs - 1}), ${window}`);
@@ -183,6 +201,13 @@ export async function cmdAb(p: Parsed): Promise<number> {
   o.push('Variance comes only from the seeds (cost jitter, start offsets): the same seed gives the same numbers.');
   if (files) o.push(`wrote ${files.csv}, ${files.svg} and ${files.txt}`);
   o.push(`${points.length * 2 * runs} timing runs in ${secs.toFixed(2)} s`);
+  if (interrupted) o.push(`interrupted: ${points.length} of ${cpus.length} points finished (a partial result)`);
   process.stdout.write(o.join('\n') + '\n');
-  return 0;
+  return interrupted ? interruptedExit(false) : 0;
+}
+
+/** dir/BASE.csv, .svg and .txt: inside dir whatever the workload's name says. */
+export function sweepFiles(dir: string, base: string): { csv: string; svg: string; txt: string } {
+  for (const ext of ['.csv', '.svg', '.txt']) inside(dir, base + ext);
+  return { csv: path.join(dir, `${base}.csv`), svg: path.join(dir, `${base}.svg`), txt: path.join(dir, `${base}.txt`) };
 }

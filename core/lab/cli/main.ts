@@ -1,9 +1,15 @@
 // The lazymm command line. The contract (verbs, flags, exit codes, JSON fields) is in README.md;
-// the verbs and their flags are declared in verbs.ts. Only the verb that runs is loaded.
+// the verbs and their flags are declared in verbs.ts. Only the verb that runs is loaded. main()
+// runs in the model thread (worker.ts) under the supervisor (supervise.ts: watchdog, signals); every
+// error that leaves a verb goes through one boundary (boundary.ts): exit 2, 125 or 3, one line.
 import fs from 'node:fs';
-import { UsageError, UntestableError, RunawayError, ScheduleError } from '../../model/errors.ts';
-import { VERBS, findVerb, CONFIG_FLAGS, type VerbSpec, type FlagSpec } from './verbs.ts';
+import { isMainThread } from 'node:worker_threads';
+import { UsageError } from '../../model/errors.ts';
+import { VERBS, findVerb, CONFIG_FLAGS, GLOBAL_FLAGS, type VerbSpec, type FlagSpec } from './verbs.ts';
 import { parseVerbArgs } from './args.ts';
+import { report } from './boundary.ts';
+import { takeGlobals } from './globals.ts';
+import { resetUserCode } from '../user-code.ts';
 import { ROOT_URL, COMPILED } from '../paths.ts';
 
 export function usage(): string {
@@ -17,7 +23,9 @@ export function usage(): string {
     ...VERBS.map((v) => `  ${v.name.padEnd(w)}  ${v.summary}`),
     '',
     'lazymm help VERB (or lazymm VERB --help) shows a verb\'s flags and examples; lazymm --version.',
-    'exit codes: 0 no violation, 1 a violation was found, 2 bad usage or input, 125 untestable configuration.',
+    `every verb: ${GLOBAL_FLAGS.map((f) => `--${f.name}${f.arg ? ` ${f.arg}` : ''}`).join(' ')} (lazymm VERB --help)`,
+    'exit codes: 0 no violation, 1 a violation was found, 2 bad usage or input (or the user\'s code failed),',
+    '  3 internal error (--debug shows the stack), 125 untestable configuration, 130/143 interrupted.',
   ].join('\n');
 }
 
@@ -38,6 +46,7 @@ export function verbHelp(v: VerbSpec): string {
   if (v.details) out.push(v.details);
   if (own.length) out.push('', 'flags:', ...own.map(flagLine));
   if (cfg.length) out.push('', 'config (which kernel to build):', ...cfg.map(flagLine));
+  out.push('', 'every verb:', ...GLOBAL_FLAGS.map(flagLine));
   out.push('  --help, -h'.padEnd(27) + 'this help');
   if (v.examples.length) out.push('', 'examples:', ...v.examples.map((e) => `  ${e}`));
   return out.join('\n');
@@ -48,13 +57,15 @@ export function version(): string {
   return `lazymm ${pkg.version}${COMPILED ? '' : ' (from the sources)'}`;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const [verb, ...rest] = argv;
+export async function main(argv0: string[]): Promise<number> {
+  let debug = argv0.includes('--debug');
   try {
-    if (verb === undefined) {
-      process.stderr.write(usage() + '\n');
-      return 2;
-    }
+    const g = takeGlobals(argv0); // --debug, --watchdog (read by the supervisor before the thread starts)
+    debug = g.debug;
+    resetUserCode();
+    const [verb, ...rest] = g.argv;
+    // one line on stderr, as for any bad usage (lazymm --help prints the usage)
+    if (verb === undefined) throw new UsageError(`missing command (verbs: ${VERBS.map((v) => v.name).join(', ')}; lazymm --help)`);
     if (verb === '--help' || verb === '-h') { process.stdout.write(usage() + '\n'); return 0; }
     if (verb === '--version' || verb === '-V') {
       if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}' after --version`);
@@ -78,21 +89,15 @@ export async function main(argv: string[]): Promise<number> {
     const run = await spec.load();
     return await run(p);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ScheduleError || e instanceof RunawayError) {
-      process.stderr.write(`lazymm: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof UntestableError) {
-      process.stderr.write(`lazymm: cannot test: ${e.message}\n`);
-      return 125;
-    }
-    throw e;
+    return report(e, debug); // one line and exit 2, 125 or 3 (cli/boundary.ts)
   }
 }
 
-// Run when executed directly (`tsx core/lab/cli/main.ts`; bin/lazymm.mjs imports main()).
-if (process.argv[1] && /core[\\/]lab[\\/]cli[\\/]main\.ts$/.test(process.argv[1])) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+// Run when executed directly (`tsx core/lab/cli/main.ts`, npm run lazymm): supervised, as
+// bin/lazymm.mjs runs it.
+if (isMainThread && process.argv[1] && /core[\\/]lab[\\/]cli[\\/]main\.ts$/.test(process.argv[1])) {
+  const { startCli } = await import('./supervise.ts');
+  startCli(process.argv.slice(2));
 }
 
 export function writeOut(s: string) {

@@ -3,7 +3,7 @@
 // above 2%, as lkp-tests' compare does), runs, and a significance mark (Welch's t-test).
 import type { ConfigWords } from '../config.ts';
 import type { ScenarioDef } from '../../model/index.ts';
-import { resolveTimed, measure, summary, hotLines, higherIsBetter, type Measured } from './measure.ts';
+import { resolveTimed, measureUntil, summary, hotLines, higherIsBetter, type Measured } from './measure.ts';
 import { welch, mark } from './stats.ts';
 import { profileFor } from '../../model/drivers/timing/profile.ts';
 
@@ -52,12 +52,18 @@ export function compare(a: Measured, b: Measured): AbMetric[] {
 /** One A/B point: both sides on `cpus` CPUs (undefined: side a's machine size), with `threads`
  *  tasks (will-it-scale -t) when given. */
 export async function abPoint(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number | undefined, runs: number, seed: number, onRun?: (side: string, i: number) => void, threads?: number): Promise<AbPoint> {
+  return (await abPointUntil(sc, wa, wb, cpus, runs, seed, onRun, () => false, threads))!;
+}
+
+/** abPoint, or null if `stop` said so between runs (an unfinished point is not kept). */
+export async function abPointUntil(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number | undefined, runs: number, seed: number, onRun: ((side: string, i: number) => void) | undefined, stop: () => boolean, threads?: number): Promise<AbPoint | null> {
   const withT = (w: ConfigWords): ConfigWords => (threads === undefined ? w : { ...w, set: [...w.set, `threads=${threads}`] });
   const ra = await resolveTimed({ ...withT(wa), cpus: cpus ?? wa.cpus }, sc);
   const n = ra.cfg.cpus;
   const rb = await resolveTimed({ ...withT(wb), cpus: n }, sc);
-  const ma = measure(ra, sc, runs, seed, (i) => onRun?.('a', i));
-  const mb = measure(rb, sc, runs, seed, (i) => onRun?.('b', i));
+  const ma = measureUntil(ra, sc, runs, seed, (i) => onRun?.('a', i), stop);
+  const mb = ma && measureUntil(rb, sc, runs, seed, (i) => onRun?.('b', i), stop);
+  if (!ma || !mb) return null;
   const metrics = compare(ma, mb);
   const t = threads ?? (ra.cfg.params.threads !== undefined && ra.cfg.params.threads === rb.cfg.params.threads ? Number(ra.cfg.params.threads) : null);
   const published: PublishedAt[] = [];

@@ -83,6 +83,11 @@ export interface Measured {
 }
 
 export function measure(r: Resolved, sc: ScenarioDef, runs: number, seed: number, onRun?: (i: number) => void): Measured {
+  return measureUntil(r, sc, runs, seed, onRun, () => false)!;
+}
+
+/** `runs` seeded timing runs; null if `stop` said so before one of them. */
+export function measureUntil(r: Resolved, sc: ScenarioDef, runs: number, seed: number, onRun: ((i: number) => void) | undefined, stop: () => boolean): Measured | null {
   const k = buildTimingKernel(r);
   const warm = Math.max(Number(k.param('timing_warmup_ns', '30000')), profileFor(k.arch.name, k.params).warmupNs);
   const dur = Number(k.param('timing_duration_ns', '200000'));
@@ -91,6 +96,7 @@ export function measure(r: Resolved, sc: ScenarioDef, runs: number, seed: number
   const out: TimedRun[] = [];
   const metrics = new Map<string, { unit: string; values: number[] }>();
   for (let i = 0; i < runs; i++) {
+    if (stop()) return null;
     const run = runTimed(k, sc, { seed: seed + i, warmupNs: warm, durationNs: dur });
     out.push(run);
     for (const m of metricsOf(run)) {
