@@ -1,6 +1,6 @@
 // lazymm bisect <scenario> --series ID [config] [--budget N] [--metric NAME] [--json]
-import { intFlag, loadScenario, progressFor, describeConfig, configJson, type Parsed } from './common.ts';
-import { bisect } from '../bisect.ts';
+import { intFlag, loadScenario, progressFor, describeConfig, configJson, oracleFlag, type Parsed } from './common.ts';
+import { bisect, matcher, type Signature } from '../bisect.ts';
 import { resolveConfig, buildKernel, type ConfigWords } from '../config.ts';
 import { recordRun } from '../render/record.ts';
 import { buildView, leadingLog } from '../render/view.ts';
@@ -31,7 +31,7 @@ export async function cmdBisect(p: Parsed): Promise<number> {
     // imports it, has not run in this process)
     if (!METRIC_BISECT.run) await import('../timing/metric-bisect.ts');
     if (!METRIC_BISECT.run) throw new UsageError('--metric needs the timing simulator, which did not register');
-    unused(['--budget', '--strategy'], 'a metric bisect runs the timing driver, --runs runs per configuration');
+    unused(['--budget', '--strategy', '--match', '--oracle'], 'a metric bisect runs the timing driver, --runs runs per configuration');
     return METRIC_BISECT.run(p);
   }
   unused(['--runs'], '--runs is for a metric bisect (--metric NAME); this bisect explores --budget schedules per configuration');
@@ -47,6 +47,7 @@ export async function cmdBisect(p: Parsed): Promise<number> {
   const t0 = performance.now();
   const res = await bisect(sc!, seriesId, p.words, {
     strategy, budget, seed, maxSteps: sc!.maxSteps ?? DEFAULT_MAX_STEPS, fallback, verifyBudget: 1_000_000,
+    match: p.flags.get('--match'), oracle: oracleFlag(p.flags.get('--oracle')),
     onStep: (s) => prog.update(`tested ${s.spec}: ${s.verdict}`),
     stop: stopRequested, // SIGINT/SIGTERM: the steps tested so far, no result
   });
@@ -71,7 +72,7 @@ export async function cmdBisect(p: Parsed): Promise<number> {
     const apply = spec === '(none)' ? p.words.apply : [...p.words.apply, spec];
     if (!p.words.kernel && (await resolveConfig({ ...p.words, apply }, sc!)).cfg.kernel !== res.kernel)
       meta.replayArgs = replayArgsOf(words);
-    meta.log = await counterexampleLog(sc!, words, spec, violation.schedule!);
+    meta.log = await counterexampleLog(sc!, words, spec, violation.schedule!, res.signature ?? null);
   }
   if (json) {
     process.stdout.write(JSON.stringify({ ...bisectJson(res, meta, { scenarioName: sc!.name, strategy, budget, seed }), seconds: Number(secs.toFixed(3)) }, null, 2) + '\n');
@@ -82,9 +83,9 @@ export async function cmdBisect(p: Parsed): Promise<number> {
 }
 
 /** The counterexample's lines that lead to its violation, replayed in its configuration. */
-async function counterexampleLog(sc: ScenarioDef, words: ConfigWords, spec: string, schedule: string): Promise<string[] | null> {
+async function counterexampleLog(sc: ScenarioDef, words: ConfigWords, spec: string, schedule: string, sig: Signature | null): Promise<string[] | null> {
   const r = await resolveConfig({ ...words, apply: spec === '(none)' ? words.apply : [...words.apply, spec] }, sc);
   const k = buildKernel(r);
-  const rec = recordRun(k, sc, decodeSchedule(schedule), schedule, sc.maxSteps ?? DEFAULT_MAX_STEPS, { scenario: sc.name, config: '', replay: '' });
+  const rec = recordRun(k, sc, decodeSchedule(schedule), schedule, sc.maxSteps ?? DEFAULT_MAX_STEPS, { scenario: sc.name, config: '', replay: '', match: sig ? matcher(sig) : null });
   return leadingLog(buildView(rec), renderTrace(k, rec.lines));
 }

@@ -111,10 +111,13 @@ export function runTimed(k: Kernel, sc: ScenarioDef, o: TimedOptions): TimedRun 
   // The struct layout of the kernel the machine ran (v6.6+ gives mm_count a line of its own).
   const tm = new TimingState(k, costs, o.seed, k.flag('mm_count_own_line', !!profile.mmCountOwnLine));
   k.tm = tm;
+  // the timing driver measures; reference ownership and dangling-pointer checks are the explorer's
+  k.refTracking = false;
   try {
     return drive(k, sc, o, tm, costs);
   } finally {
     k.tm = null;
+    k.refTracking = true;
   }
 }
 
@@ -260,7 +263,7 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
       }
       tm.cur = -1;
       last[0] = clock[c];
-      if (k.fatal) break outer;
+      if (k.fatal || k.hasFatal) break outer;
       if (events >= maxEvents) break outer;
       const t = clock[c];
       if ((heap.n !== 0 && t > clock[heap.items[0]]) || t >= end || (snap === null && t >= warmupEnd)) {
