@@ -131,8 +131,11 @@ function override(a: string[]): string[] {
   if (verb === 'bisect' && a.includes('--metric')) return [...withFlag(withFlag(a, '--cpus', '4'), '--runs', '1'), ...SHORT];
   if (verb === 'bisect') return a.includes('--strategy') ? a : withFlag(withFlag(a, '--strategy', 'dfs'), '--budget', '100');
   if (verb === 'ab') {
-    const sweep = (a[a.indexOf('--cpus') + 1] ?? '').includes(',');
-    let b = withFlag(withFlag(a, '--cpus', sweep ? '1,2' : '4'), '--runs', '1');
+    const listOf = (f: string) => (a.includes(f) ? a[a.indexOf(f) + 1] ?? '' : '');
+    const threadSweep = listOf('--threads').includes(',');
+    const sweep = threadSweep || listOf('--cpus').includes(',');
+    let b = withFlag(withFlag(a, '--cpus', sweep && !threadSweep ? '1,2' : '4'), '--runs', '1');
+    if (threadSweep) b = withFlag(b, '--threads', '1,2');
     if (sweep) b = withFlag(b, '--out', tmp);
     return [...b, ...SHORT];
   }

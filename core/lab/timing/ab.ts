@@ -9,8 +9,21 @@ import { profileFor } from '../../model/drivers/timing/profile.ts';
 
 export interface Side { mean: number; stddev: number; n: number }
 export interface AbMetric { name: string; unit: string; a: Side; b: Side; change_pct: number | null; p: number | null; mark: string }
+/** A published %change the workload declares for this point, beside the model's. */
+export interface PublishedAt {
+  label: string;
+  metric: string;
+  published_pct: number;
+  model_pct: number | null;
+  what: string;
+  source: string;
+  machine: string;
+}
 export interface AbPoint {
   cpus: number;
+  /** will-it-scale -t of the point (null: the workload's default for the machine) */
+  threads: number | null;
+  published: PublishedAt[];
   metrics: AbMetric[];
   hot_lines: { a: ReturnType<typeof hotLines>; b: ReturnType<typeof hotLines> };
   machine: { a: string; b: string };
@@ -36,20 +49,34 @@ export function compare(a: Measured, b: Measured): AbMetric[] {
   return out;
 }
 
-export async function abPoint(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number, runs: number, seed: number, onRun?: (side: string, i: number) => void): Promise<AbPoint> {
-  return (await abPointUntil(sc, wa, wb, cpus, runs, seed, onRun, () => false))!;
+/** One A/B point: both sides on `cpus` CPUs (undefined: side a's machine size), with `threads`
+ *  tasks (will-it-scale -t) when given. */
+export async function abPoint(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number | undefined, runs: number, seed: number, onRun?: (side: string, i: number) => void, threads?: number): Promise<AbPoint> {
+  return (await abPointUntil(sc, wa, wb, cpus, runs, seed, onRun, () => false, threads))!;
 }
 
 /** abPoint, or null if `stop` said so between runs (an unfinished point is not kept). */
-export async function abPointUntil(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number, runs: number, seed: number, onRun: ((side: string, i: number) => void) | undefined, stop: () => boolean): Promise<AbPoint | null> {
-  const ra = await resolveTimed({ ...wa, cpus }, sc);
-  const rb = await resolveTimed({ ...wb, cpus }, sc);
+export async function abPointUntil(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number | undefined, runs: number, seed: number, onRun: ((side: string, i: number) => void) | undefined, stop: () => boolean, threads?: number): Promise<AbPoint | null> {
+  const withT = (w: ConfigWords): ConfigWords => (threads === undefined ? w : { ...w, set: [...w.set, `threads=${threads}`] });
+  const ra = await resolveTimed({ ...withT(wa), cpus: cpus ?? wa.cpus }, sc);
+  const n = ra.cfg.cpus;
+  const rb = await resolveTimed({ ...withT(wb), cpus: n }, sc);
   const ma = measureUntil(ra, sc, runs, seed, (i) => onRun?.('a', i), stop);
   const mb = ma && measureUntil(rb, sc, runs, seed, (i) => onRun?.('b', i), stop);
   if (!ma || !mb) return null;
+  const metrics = compare(ma, mb);
+  const t = threads ?? (ra.cfg.params.threads !== undefined && ra.cfg.params.threads === rb.cfg.params.threads ? Number(ra.cfg.params.threads) : null);
+  const published: PublishedAt[] = [];
+  for (const p of sc.published ?? []) {
+    const v = t === null ? undefined : p.changePct[t];
+    if (v === undefined) continue;
+    published.push({ label: p.label, metric: p.metric, published_pct: v, model_pct: metrics.find((m) => m.name === p.metric)?.change_pct ?? null, what: p.what, source: p.source, machine: p.machine });
+  }
   return {
-    cpus,
-    metrics: compare(ma, mb),
+    cpus: n,
+    threads: t,
+    published,
+    metrics,
     hot_lines: { a: hotLines(ma), b: hotLines(mb) },
     machine: { a: profileFor(ra.cfg.arch.name, ra.cfg.params).name, b: profileFor(rb.cfg.arch.name, rb.cfg.params).name },
     patches: { a: ra.patchIds, b: rb.patchIds },
@@ -104,11 +131,12 @@ export function headline(metrics: AbMetric[], workload: string): string {
   return workload.startsWith('context-switch') || !ops || (ops.a.mean === 0 && ops.b.mean === 0) ? 'context_switches_per_s' : 'ops_per_s';
 }
 
-export function sweepCsv(points: AbPoint[]): string {
-  const lines = ['cpus,metric,unit,a_mean,a_stddev,a_n,b_mean,b_stddev,b_n,change_pct,p'];
+/** The sweep as CSV: one row per point and metric (a threads sweep has a threads column first). */
+export function sweepCsv(points: AbPoint[], byThreads = false): string {
+  const lines = [`${byThreads ? 'threads,' : ''}cpus,metric,unit,a_mean,a_stddev,a_n,b_mean,b_stddev,b_n,change_pct,p`];
   for (const pt of points)
     for (const m of pt.metrics)
-      lines.push([pt.cpus, m.name, m.unit, m.a.mean, m.a.stddev, m.a.n, m.b.mean, m.b.stddev, m.b.n, m.change_pct ?? '', m.p ?? ''].join(','));
+      lines.push([...(byThreads ? [pt.threads] : []), pt.cpus, m.name, m.unit, m.a.mean, m.a.stddev, m.a.n, m.b.mean, m.b.stddev, m.b.n, m.change_pct ?? '', m.p ?? ''].join(','));
   return lines.join('\n') + '\n';
 }
 
@@ -116,14 +144,14 @@ export function sweepCsv(points: AbPoint[]): string {
 
 /** "1,2,4,...,192" -> [1,2,4,8,16,32,64,128,192]: '...' continues the last step (geometric if the
  *  two terms before it double, else arithmetic) up to the next term. */
-export function parseCpuList(s: string): number[] {
+export function parseCpuList(s: string, flag = '--cpus'): number[] {
   const parts = s.split(',').map((x) => x.trim()).filter(Boolean);
   const out: number[] = [];
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
     if (p === '...' || p === '..') {
       const next = Number(parts[i + 1]);
-      if (out.length < 2 || !Number.isInteger(next)) throw new Error(`'...' in --cpus needs two numbers before it and one after`);
+      if (out.length < 2 || !Number.isInteger(next)) throw new Error(`'...' in ${flag} needs two numbers before it and one after`);
       const [u, v] = [out[out.length - 2], out[out.length - 1]];
       const geo = u > 0 && v % u === 0 && v / u > 1;
       let cur = v;
@@ -134,7 +162,7 @@ export function parseCpuList(s: string): number[] {
       }
       continue;
     }
-    if (!/^\d+$/.test(p) || Number(p) < 1) throw new Error(`--cpus takes positive integers (e.g. 1,2,4,...,192), not '${p}'`);
+    if (!/^\d+$/.test(p) || Number(p) < 1) throw new Error(`${flag} takes positive integers (e.g. 1,2,4,...,192), not '${p}'`);
     out.push(Number(p));
   }
   return [...new Set(out)].sort((a, b) => a - b);

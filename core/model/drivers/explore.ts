@@ -56,15 +56,17 @@ export interface ExploreResult {
 
 /** xorshift32: tiny, fast and the same on every machine. */
 export class Rng {
+  /** the xorshift32 state as a signed int32 (the same bits as the uint32 it returns; an int32
+   *  field is stored in place, a uint32 above 2^31 would be a heap number per step) */
   s: number;
-  constructor(seed: number) { this.s = (seed >>> 0) || 0x9e3779b9; }
+  constructor(seed: number) { this.s = ((seed >>> 0) || 0x9e3779b9) | 0; }
   next(): number {
     let s = this.s;
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
     this.s = s;
-    return s;
+    return s >>> 0;
   }
   below(n: number): number { return this.next() % n; }
 }
