@@ -234,3 +234,17 @@ describe('helpers', () => {
     expect(welch([5, 5, 5], [6, 6, 6]).p).toBe(0);
   });
 });
+
+describe('ab says what its oracles saw', () => {
+  it('a sample of timing runs, and the report of a side whose kernel broke', async () => {
+    const r = await cli('ab', 'lazy-exit', '--a', '--arch x86', '--b', '--arch x86 --drop-step context_switch.mmgrab_lazy', '--cpus', '3', '--runs', '2', '--json');
+    expect(r.code).toBe(0);
+    const js = JSON.parse(r.out);
+    expect(js.oracles.a).toEqual({ coverage: { kind: 'sampled', states: null, transitions: null, schedules: 2, bound: null, strategy: 'timing', seed: 1 }, violations: [] });
+    expect(js.oracles.b.violations.length).toBe(2);
+    expect(js.oracles.b.violations[0]).toMatchObject({ seed: 1, oracle: 'lifetime' });
+    const text = await cli('ab', 'lazy-exit', '--a', '--arch x86', '--b', '--arch x86 --drop-step context_switch.mmgrab_lazy', '--cpus', '3', '--runs', '2');
+    expect(text.out).toContain('a: no violation: sampled: 2 schedules of timing, seed 1');
+    expect(text.out).toMatch(/b: VIOLATION in 2 of 2 timing runs; seed 1: \[lifetime\]/);
+  });
+});

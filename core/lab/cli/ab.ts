@@ -14,7 +14,8 @@ import { stopRequested, interruptedExit } from '../interrupt.ts';
 import { MODULE_EXT } from '../user-modules.ts';
 import { findWorkload, WORKLOADS } from '../../../scenarios/perf/index.ts';
 import type { ScenarioDef } from '../../model/index.ts';
-import { abPointUntil, lkpTable, headline, sweepCsv, parseCpuList, fmtNum, type AbPoint, type PublishedAt } from '../timing/ab.ts';
+import { abPointUntil, lkpTable, headline, sweepCsv, parseCpuList, fmtNum, sumOracles, type AbPoint, type AbOracles, type PublishedAt } from '../timing/ab.ts';
+import { describeCoverage } from '../../model/drivers/coverage.ts';
 import { sweepTable, sweepBaseName, type Sweep } from '../render/sweep.ts';
 import { sweepSvg, type YScale } from '../render/plot.ts';
 import { sweepTextPlot } from '../render/textplot.ts';
@@ -133,6 +134,8 @@ export async function cmdAb(p: Parsed): Promise<number> {
     runs, seed, window, points: points.map((pt) => ({ x: byThreads ? pt.threads ?? pt.cpus : pt.cpus, metrics: pt.metrics })),
   };
   const metric = headline(last.metrics, sc.name);
+  // what the oracles saw: every timing run is one schedule, so this is a sample, said as such
+  const oracles = { a: sumOracles(points.map((pt) => pt.oracles.a)), b: sumOracles(points.map((pt) => pt.oracles.b)) };
   if (files) {
     // the CSV was written after every point; the plots show the points that finished
     writeAtomic(files.svg, sweepSvg(sweep, metric, yScale));
@@ -158,6 +161,7 @@ export async function cmdAb(p: Parsed): Promise<number> {
         }));
         return { points: list, sweep: list };
       })() : {}),
+      oracles,
       files: files ?? undefined,
       seconds: Number(secs.toFixed(3)),
       ...(interrupted ? { interrupted: true } : {}),
@@ -197,6 +201,8 @@ export async function cmdAb(p: Parsed): Promise<number> {
   o.push('', `hottest lines at ${last.cpus} CPUs (RMW/s, transfers/s):`);
   for (const side of ['a', 'b'] as const)
     o.push(`  ${side}: ${last.hot_lines[side].slice(0, 3).map((l) => `${l.line} ${fmtNum(l.rmw_per_s)}/${fmtNum(l.transfers_per_s)}`).join('; ')}`);
+  o.push('', 'oracles (timing runs are schedules the timing driver chose: a sample, not a verification):');
+  for (const side of ['a', 'b'] as const) o.push(`  ${side}: ${oracleLine(oracles[side])}`);
   o.push('', 'sig: Welch t-test over the runs, ** p < 0.01, * p < 0.05; %stddev shown above 2% (lkp-tests compare); runs a:b.');
   o.push('Variance comes only from the seeds (cost jitter, start offsets): the same seed gives the same numbers.');
   if (files) o.push(`wrote ${files.csv}, ${files.svg} and ${files.txt}`);
@@ -204,6 +210,13 @@ export async function cmdAb(p: Parsed): Promise<number> {
   if (interrupted) o.push(`interrupted: ${points.length} of ${cpus.length} points finished (a partial result)`);
   process.stdout.write(o.join('\n') + '\n');
   return interrupted ? interruptedExit(false) : 0;
+}
+
+/** "no violation: sampled: 6 schedules of timing, seed 1", or the reports, one per run. */
+function oracleLine(o: AbOracles): string {
+  if (!o.violations.length) return `no violation: ${describeCoverage(o.coverage)}`;
+  const first = o.violations[0];
+  return `VIOLATION in ${o.violations.length} of ${o.coverage.schedules} timing runs; seed ${first.seed}: [${first.oracle}] ${first.message} (its numbers above come from a kernel that broke)`;
 }
 
 /** dir/BASE.csv, .svg and .txt: inside dir whatever the workload's name says. */

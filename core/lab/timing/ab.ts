@@ -6,6 +6,7 @@ import type { ScenarioDef } from '../../model/index.ts';
 import { resolveTimed, measureUntil, summary, hotLines, higherIsBetter, type Measured } from './measure.ts';
 import { welch, mark } from './stats.ts';
 import { profileFor } from '../../model/drivers/timing/profile.ts';
+import type { Coverage } from '../../model/drivers/coverage.ts';
 
 export interface Side { mean: number; stddev: number; n: number }
 export interface AbMetric { name: string; unit: string; a: Side; b: Side; change_pct: number | null; p: number | null; mark: string }
@@ -29,7 +30,34 @@ export interface AbPoint {
   machine: { a: string; b: string };
   patches: { a: string[]; b: string[] };
   arch: { a: string; b: string };
+  /** what the oracles saw in the timing runs: each run is one schedule the timing driver chose */
+  oracles: { a: AbOracles; b: AbOracles };
   seconds: number;
+}
+
+/** The oracles over one side's timing runs: a sample of schedules, never a verification. */
+export interface AbOracles {
+  coverage: Coverage;
+  /** the first report of each run that had one */
+  violations: { seed: number; oracle: string; message: string }[];
+}
+
+/** One side's oracles over several points (a sweep): the runs add up. */
+export function sumOracles(list: AbOracles[]): AbOracles {
+  const c = list[0].coverage;
+  return {
+    coverage: { ...c, schedules: list.reduce((n, o) => n + (o.coverage.schedules ?? 0), 0) },
+    violations: list.flatMap((o) => o.violations),
+  };
+}
+
+function oraclesOf(m: Measured, seed: number): AbOracles {
+  const violations: AbOracles['violations'] = [];
+  m.runs.forEach((r, i) => { if (r.violation) violations.push({ seed: seed + i, oracle: r.violation.oracle, message: r.violation.message }); });
+  return {
+    coverage: { kind: 'sampled', states: null, transitions: null, schedules: m.runs.length, bound: null, strategy: 'timing', seed },
+    violations,
+  };
 }
 
 export function compare(a: Measured, b: Measured): AbMetric[] {
@@ -81,6 +109,7 @@ export async function abPointUntil(sc: ScenarioDef, wa: ConfigWords, wb: ConfigW
     machine: { a: profileFor(ra.cfg.arch.name, ra.cfg.params).name, b: profileFor(rb.cfg.arch.name, rb.cfg.params).name },
     patches: { a: ra.patchIds, b: rb.patchIds },
     arch: { a: ra.cfg.arch.name, b: rb.cfg.arch.name },
+    oracles: { a: oraclesOf(ma, seed), b: oraclesOf(mb, seed) },
     seconds: ma.seconds + mb.seconds,
   };
 }
