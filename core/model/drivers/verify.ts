@@ -131,10 +131,10 @@ class Footprints {
 }
 const CACHE = 2048;
 
-/** The visited set. */
 /** the view of a region that has none (not 8-byte aligned in its buffer) */
 const NO_VIEW = new BigInt64Array(0);
 
+/** The visited set. */
 class Visited {
   private readonly comps: VectorTable[] = [];
   private readonly states = new VectorTable();
