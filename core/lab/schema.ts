@@ -44,6 +44,14 @@ export const scenarioSchema = v.strictObject({
     oracle: v.optional(v.string()),
     why: v.optional(v.string()),
   }))),
+  published: v.optional(v.array(v.strictObject({
+    label: v.string(),
+    what: v.string(),
+    source: v.string(),
+    machine: v.string(),
+    metric: v.string(),
+    changePct: v.record(v.pipe(v.string(), v.regex(/^[1-9][0-9]*$/, 'a task count')), v.number()),
+  }))),
 });
 
 export const pluginSchema = v.strictObject({
