@@ -48,6 +48,63 @@ export interface BisectOptions {
   seed: number;
   maxSteps: number;
   onStep?: (s: BisectStep) => void;
+  /** test one configuration (default: testConfiguration here; --jobs/--shard: core/lab/parallel) */
+  test?: (sc: ScenarioDef, words: ConfigWords, o: BisectOptions) => Promise<Tested>;
+  /** the configurations (series prefix lengths) likely to be tested next, most likely first */
+  prefetch?: (ks: number[]) => void;
+}
+
+export const specOf = (seriesId: string, k: number) => (k === 0 ? '(none)' : `${seriesId}:1-${k}`);
+
+export function configWords(base: ConfigWords, seriesId: string, k: number): ConfigWords {
+  return { ...base, apply: k === 0 ? base.apply : [...base.apply, specOf(seriesId, k)] };
+}
+
+/** A configuration's verdict and, when bad, the minimized trace. */
+export interface Tested { step: Omit<BisectStep, 'k' | 'spec'>; trace?: string[] }
+
+export async function testConfiguration(sc: ScenarioDef, words: ConfigWords, o: BisectOptions): Promise<Tested> {
+  try {
+    const r = await resolveConfig(words, sc);
+    const kern = buildKernel(r);
+    const t0 = performance.now();
+    let strategy: Strategy = o.strategy === 'auto' ? 'verify' : o.strategy;
+    let res = explore(kern, sc, { strategy, budget: o.strategy === 'auto' ? o.verifyBudget ?? 1_000_000 : o.budget, seed: o.seed, maxSteps: o.maxSteps });
+    if (o.strategy === 'auto' && res.violations.length === 0 && res.coverage.kind !== 'verified') {
+      // the state space is larger than the budget: sample it, and say so
+      strategy = o.fallback ?? 'dfs';
+      res = explore(kern, sc, { strategy, budget: o.budget, seed: o.seed, maxSteps: o.maxSteps });
+    }
+    const v = primaryViolation(res.violations);
+    const step: Tested['step'] = { verdict: v ? 'bad' : 'good', schedulesExplored: res.schedulesExplored, coverage: res.coverage, strategy, seconds: (performance.now() - t0) / 1000 };
+    if (!v) return { step };
+    step.violation = v;
+    return { step, trace: res.trace };
+  } catch (e) {
+    if (e instanceof UntestableError || e instanceof UsageError) return { step: { verdict: 'skip', reason: e.message } };
+    throw e;
+  }
+}
+
+/** The probes a binary search over (lo, hi) makes next, breadth-first over its decision tree
+ *  (the midpoint, then the midpoints of both halves, ...), untested ones only. (-1, -1): the
+ *  search has not started (both ends first). */
+export function nextProbes(lo: number, hi: number, tested: Map<number, unknown>, n: number): number[] {
+  const out: number[] = [];
+  const add = (k: number) => { if (!tested.has(k) && !out.includes(k)) out.push(k); };
+  if (lo < 0) { add(0); add(n); lo = 0; hi = n; }
+  let level: [number, number][] = [[lo, hi]];
+  while (level.length && out.length < 64) {
+    const next: [number, number][] = [];
+    for (const [a, b] of level) {
+      if (b - a <= 1) continue;
+      const m = (a + b) >> 1;
+      add(m);
+      next.push([a, m], [m, b]);
+    }
+    level = next;
+  }
+  return out;
 }
 
 export async function bisect(sc: ScenarioDef, seriesId: string, base: ConfigWords, o: BisectOptions): Promise<BisectResult> {
@@ -62,33 +119,20 @@ export async function bisect(sc: ScenarioDef, seriesId: string, base: ConfigWord
   const test = async (k: number): Promise<BisectStep> => {
     const hit = cache.get(k);
     if (hit) return hit;
-    const spec = k === 0 ? '(none)' : `${seriesId}:1-${k}`;
-    const words: ConfigWords = { ...base, apply: k === 0 ? base.apply : [...base.apply, spec] };
-    let step: BisectStep;
-    try {
-      const r = await resolveConfig(words, sc);
-      const kern = buildKernel(r);
-      const t0 = performance.now();
-      let strategy: Strategy = o.strategy === 'auto' ? 'verify' : o.strategy;
-      let res = explore(kern, sc, { strategy, budget: o.strategy === 'auto' ? o.verifyBudget ?? 1_000_000 : o.budget, seed: o.seed, maxSteps: o.maxSteps });
-      if (o.strategy === 'auto' && res.violations.length === 0 && res.coverage.kind !== 'verified') {
-        // the state space is larger than the budget: sample it, and say so
-        strategy = o.fallback ?? 'dfs';
-        res = explore(kern, sc, { strategy, budget: o.budget, seed: o.seed, maxSteps: o.maxSteps });
-      }
-      const v = primaryViolation(res.violations);
-      step = { k, spec, verdict: v ? 'bad' : 'good', schedulesExplored: res.schedulesExplored, coverage: res.coverage, strategy, seconds: (performance.now() - t0) / 1000 };
-      if (v) { step.violation = v; traces.set(k, res.trace); }
-    } catch (e) {
-      if (e instanceof UntestableError || e instanceof UsageError) step = { k, spec, verdict: 'skip', reason: e.message };
-      else throw e;
-    }
+    const spec = specOf(seriesId, k);
+    const t = await (o.test ?? testConfiguration)(sc, configWords(base, seriesId, k), o);
+    const step: BisectStep = { k, spec, ...t.step };
+    if (t.trace) traces.set(k, t.trace);
     cache.set(k, step);
     steps.push(step);
     o.onStep?.(step);
     return step;
   };
+  // --jobs: tell the runner which configurations the search may ask for next (it tests some of
+  // them ahead, in parallel); the steps reported are only those the search asked for.
+  const ahead = (lo: number, hi: number) => o.prefetch?.(nextProbes(lo, hi, cache, n));
 
+  ahead(-1, -1);
   const lo0 = await test(0);
   const hi0 = await test(n);
   const out: BisectResult = { series: seriesId, scenario: sc.name, steps, result: null };
@@ -101,6 +145,7 @@ export async function bisect(sc: ScenarioDef, seriesId: string, base: ConfigWord
   let lo = 0;
   let hi = n;
   while (hi - lo > 1) {
+    ahead(lo, hi);
     const mid = (lo + hi) >> 1;
     let probe = await test(mid);
     // Skip: look for a testable neighbour inside (lo, hi), as git bisect does.

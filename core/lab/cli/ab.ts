@@ -8,9 +8,11 @@ import { parseConfigString, type ConfigWords } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { findWorkload, WORKLOADS } from '../../../scenarios/perf/index.ts';
 import type { ScenarioDef } from '../../model/index.ts';
-import { abPoint, lkpTable, headline, sweepCsv, sweepSvg, parseCpuList, fmtNum, type AbPoint } from '../timing/ab.ts';
+import { lkpTable, headline, sweepCsv, sweepSvg, parseCpuList, fmtNum, type AbPoint } from '../timing/ab.ts';
 import { MAX_TIMING_CPUS } from '../timing/measure.ts';
 import { findProfile } from '../../model/drivers/timing/profile.ts';
+import { currentRunner } from '../parallel/runner.ts';
+import { abPointsOn } from '../parallel/ab.ts';
 import '../timing/metric-bisect.ts'; // sets METRIC_BISECT.run (lazymm bisect --metric)
 
 export async function loadWorkload(name: string | undefined): Promise<ScenarioDef> {
@@ -60,10 +62,7 @@ export async function cmdAb(argv: string[]): Promise<number> {
   const cpus = cpuList ?? [wa.cpus ?? wb.cpus ?? sc.cpus?.default ?? 8];
   const prog = progressFor(p, `ab ${sc.name}`);
   const t0 = performance.now();
-  const points: AbPoint[] = [];
-  for (const n of cpus) {
-    points.push(await abPoint(sc, wa, wb, n, runs, seed, (side, i) => prog.update(`${n} CPUs: ${side} run ${i + 1}/${runs}`)));
-  }
+  const points: AbPoint[] = await abPointsOn(currentRunner(), p.positional[0]!, sc, wa, wb, cpus, runs, seed, (i, n) => prog.update(`run ${i}/${n}`));
   prog.done();
   const secs = (performance.now() - t0) / 1000;
   const last = points[points.length - 1];

@@ -1,6 +1,8 @@
 // lazymm bisect <scenario> --series ID [config] [--budget N] [--metric NAME] [--json]
 import { parseArgs, intFlag, loadScenario, progressFor } from './common.ts';
-import { bisect, type BisectStep } from '../bisect.ts';
+import type { BisectStep } from '../bisect.ts';
+import { bisectOn } from '../parallel/bisect.ts';
+import { currentRunner } from '../parallel/runner.ts';
 import { UsageError } from '../errors.ts';
 import { findSeries } from '../series.ts';
 import { replayArgsOf, DEFAULT_MAX_STEPS } from './run.ts';
@@ -43,7 +45,7 @@ export async function cmdBisect(argv: string[]): Promise<number> {
   const json = p.bools.has('--json');
   const prog = progressFor(p, `bisect ${sc!.name}`);
   const t0 = performance.now();
-  const res = await bisect(sc!, seriesId, p.words, {
+  const res = await bisectOn(currentRunner(), p.positional[0]!, sc!, seriesId, p.words, {
     strategy, budget, seed, maxSteps: sc!.maxSteps ?? DEFAULT_MAX_STEPS, fallback, verifyBudget: 1_000_000,
     onStep: (s) => prog.update(`tested ${s.spec}: ${s.verdict}`),
   });

@@ -1,5 +1,6 @@
 // The lazymm command line. The contract (verbs, flags, exit codes, JSON fields) is in README.md.
 import fs from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { UsageError, UntestableError } from '../errors.ts';
 import { RunawayError, ScheduleError } from '../../model/engine.ts';
 import { cmdList } from './list.ts';
@@ -8,6 +9,9 @@ import { cmdBisect } from './bisect.ts';
 import { cmdNewArch } from './new-arch.ts';
 import { cmdAb } from './ab.ts';
 import { cmdVerify } from './verify.ts';
+import { cmdMatrix } from './matrix.ts';
+import { PARALLEL_VERBS, runParallel } from '../parallel/flags.ts';
+import type { Runner } from '../parallel/runner.ts';
 
 const USAGE = `usage:
   lazymm list    patches|series|arches|scenarios|hooks [config] [--json]
@@ -16,12 +20,17 @@ const USAGE = `usage:
   lazymm verify  [SCENARIO|REGEX ...] [--budget STATES] [--json]
   lazymm bisect  <scenario> --series ID [config] [--budget N] [--metric NAME] [--json]
   lazymm ab      <scenario> --a CONFIG --b CONFIG [--cpus LIST] [--runs N] [--json]
+  lazymm matrix  [SCENARIO|REGEX ...] [--arch LIST] [--series LIST] [--mode verify|sample] [--json]
+  lazymm merge   [--json] PARTIAL...      (the outputs of --shard k/n, k = 1..n)
   lazymm new-arch <name>
+explore, bisect, ab, verify, matrix: --jobs N (default: the number of cores) --shard k/n
 config: --arch NAME --cpus N --apply SPEC --without ID --set NAME=VALUE --drop-step NAME --force`;
 
-export async function main(argv: string[]): Promise<number> {
+/** `runner`: where the verb's tasks run, once --jobs/--shard are taken off (core/lab/parallel). */
+export async function main(argv: string[], runner?: Runner): Promise<number> {
   const [verb, ...rest] = argv;
   try {
+    if (!runner && (verb === 'merge' || PARALLEL_VERBS.has(verb))) return await runParallel(argv, main);
     switch (verb) {
       case 'list': return await cmdList(rest);
       case 'run': return await cmdRun(rest);
@@ -29,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'bisect': return await cmdBisect(rest);
       case 'ab': return await cmdAb(rest);
       case 'verify': return await cmdVerify(rest);
+      case 'matrix': return await cmdMatrix(rest);
       case 'new-arch': return await cmdNewArch(rest);
       case undefined:
       case '-h':
@@ -52,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // Run when executed directly (bin/lazymm.mjs imports this module and calls main()).
-if (process.argv[1] && /core[\\/]lab[\\/]cli[\\/]main\.ts$/.test(process.argv[1])) {
+if (isMainThread && process.argv[1] && /core[\\/]lab[\\/]cli[\\/]main\.ts$/.test(process.argv[1])) {
   main(process.argv.slice(2)).then((code) => process.exit(code));
 }
 

@@ -2,12 +2,14 @@
 import fs from 'node:fs';
 import { parseArgs, intFlag, loadScenario, configJson, describeConfig, progressFor } from './common.ts';
 import { resolveConfig, buildKernel } from '../config.ts';
-import { explore, replay, minimizeAndTrace, Rng, STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
+import { replay, minimizeAndTrace, Rng, STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
 import { describeCoverage, type Coverage } from '../../model/drivers/coverage.ts';
 import { runOnce, encodeSchedule, decodeSchedule, type Chooser } from '../../model/engine.ts';
 import { primaryViolation, type Violation } from '../../model/index.ts';
 import { renderTrace } from '../../model/trace.ts';
 import { UsageError } from '../errors.ts';
+import { currentRunner } from '../parallel/runner.ts';
+import { exploreOn, type Search } from '../parallel/explore.ts';
 
 export const DEFAULT_MAX_STEPS = 20000;
 
@@ -78,27 +80,29 @@ export async function cmdRun(argv: string[]): Promise<number> {
 export const VERIFY_BUDGET = 5_000_000;
 
 export async function cmdExplore(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--strategy', '--budget', '--seed', '--preemptions', '--storage', '--bitstate-bits'], ['--json', '--shortest']);
+  const p = parseArgs(argv, ['--strategy', '--budget', '--seed', '--preemptions', '--storage', '--bitstate-bits', '--search'], ['--json', '--shortest']);
   const sc = await loadScenario(p.positional[0]);
   if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
   const strategy = (p.flags.get('--strategy') ?? sc.strategy ?? 'dfs') as Strategy;
   if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (${STRATEGIES.join(', ')})`);
   const storage = (p.flags.get('--storage') ?? 'exact') as 'exact' | 'hash-compact' | 'bitstate';
   if (!['exact', 'hash-compact', 'bitstate'].includes(storage)) throw new UsageError(`--storage takes exact, hash-compact or bitstate, not '${storage}'`);
-  if (strategy !== 'verify' && (p.flags.has('--storage') || p.flags.has('--bitstate-bits') || p.bools.has('--shortest')))
-    throw new UsageError('--storage, --bitstate-bits and --shortest are options of --strategy verify');
+  if (strategy !== 'verify' && (p.flags.has('--storage') || p.flags.has('--bitstate-bits') || p.bools.has('--shortest') || p.flags.has('--search')))
+    throw new UsageError('--storage, --bitstate-bits, --shortest and --search are options of --strategy verify');
+  const search = (p.flags.get('--search') ?? 'dfs') as Search;
+  if (search !== 'dfs' && search !== 'bfs') throw new UsageError(`--search takes dfs or bfs, not '${search}'`);
   const r = await resolveConfig(p.words, sc);
   const k = buildKernel(r);
   const budget = intFlag(p, '--budget', strategy === 'verify' ? VERIFY_BUDGET : sc.budget ?? 20000);
   const seed = intFlag(p, '--seed', 1);
   const prog = progressFor(p, `explore ${sc.name}`);
   const t0 = performance.now();
-  const res = explore(k, sc, {
+  const res = await exploreOn(currentRunner(), { scenario: p.positional[0]!, words: p.words }, k, sc, {
     strategy, budget, seed, maxSteps: sc.maxSteps ?? DEFAULT_MAX_STEPS,
     preemptionBound: intFlag(p, '--preemptions', 2),
     storage, bitstateLog2: intFlag(p, '--bitstate-bits', 30), shortestBudget: p.bools.has('--shortest') ? 20 * budget : 0,
     progress: (n, b) => prog.update(strategy === 'verify' ? `${n} states` : `${n}/${b} schedules`),
-  });
+  }, search);
   prog.done();
   const secs = (performance.now() - t0) / 1000;
   if (p.bools.has('--json')) {
@@ -109,7 +113,7 @@ export async function cmdExplore(argv: string[]): Promise<number> {
       metrics: res.counters, trace: res.trace,
     }, null, 2) + '\n');
   } else {
-    const what = strategy === 'verify' ? `verify (stateful exhaustive search, ${storage} visited set)` : `${strategy}, budget ${budget}${strategy === 'dfs' ? `, preemption bound ${intFlag(p, '--preemptions', 2)}` : `, seed ${seed}`}`;
+    const what = strategy === 'verify' ? `verify (stateful exhaustive search, ${search === 'bfs' ? 'breadth-first, hash-partitioned exact' : storage} visited set)` : `${strategy}, budget ${budget}${strategy === 'dfs' ? `, preemption bound ${intFlag(p, '--preemptions', 2)}` : `, seed ${seed}`}`;
     process.stdout.write(`explore ${sc.name}: ${describeConfig(r)}; ${what}\n`);
     const v = res.verify;
     const size = v ? `${v.states} states stored, ${v.transitions} transitions, depth ${v.depth}, ${(v.bytes / 1048576).toFixed(1)} MiB` : `${res.schedulesExplored} schedules, ${res.steps} steps`;

@@ -11,6 +11,8 @@ import { SCENARIOS } from '../../../scenarios/index.ts';
 import { UsageError, UntestableError } from '../errors.ts';
 import type { ScenarioDef, Expectation } from '../../model/index.ts';
 import { DEFAULT_MAX_STEPS } from './run.ts';
+import { currentRunner } from '../parallel/runner.ts';
+import type { VerifyRowTask } from '../parallel/tasks.ts';
 
 export interface VerifyRow {
   scenario: string;
@@ -68,12 +70,13 @@ export async function cmdVerify(argv: string[]): Promise<number> {
   const prog = progressFor(p, 'verify');
   const rows: VerifyRow[] = [];
   const t0 = performance.now();
-  for (const sc of scenarios) {
-    for (const e of sc.expect ?? []) {
-      prog.update(`${rows.length} expectations checked; ${sc.name} ${e.config}`);
-      rows.push(await verifyExpectation(sc, e, budget));
-    }
-  }
+  // each expectation is a task (--jobs: on workers; --shard: a share of them), rows in order
+  const tasks: VerifyRowTask[] = scenarios.flatMap((sc) => (sc.expect ?? []).map((_e, index) => ({ kind: 'verify-row' as const, scenario: sc.name, index, budget })));
+  await currentRunner().ordered(tasks, (_i, r) => {
+    rows.push(r);
+    prog.update(`${rows.length}/${tasks.length} expectations checked; ${r.scenario} ${r.config}`);
+    return true;
+  });
   prog.done();
   const failed = rows.filter((r) => !r.ok);
   if (json) {

@@ -41,6 +41,12 @@ export async function abPoint(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords,
   const rb = await resolveTimed({ ...wb, cpus }, sc);
   const ma = measure(ra, sc, runs, seed, (i) => onRun?.('a', i));
   const mb = measure(rb, sc, runs, seed, (i) => onRun?.('b', i));
+  return pointOf(cpus, ma, mb);
+}
+
+/** A point from both sides' measurements (core/lab/parallel runs them on workers or shards). */
+export function pointOf(cpus: number, ma: Measured, mb: Measured): AbPoint {
+  const [ra, rb] = [ma.config, mb.config];
   return {
     cpus,
     metrics: compare(ma, mb),

@@ -6,15 +6,24 @@
 
 /** An open-addressing hash table of word vectors stored in one arena. */
 export class VectorTable {
-  private arena = new Int32Array(1 << 16);
+  private arena: Int32Array;
   private used = 0;
   /** per id: offset into the arena, length */
-  private off = new Int32Array(1 << 12);
-  private len = new Int32Array(1 << 12);
-  private hashes = new Int32Array(1 << 12);
+  private off: Int32Array;
+  private len: Int32Array;
+  private hashes: Int32Array;
   /** slots: id + 1, or 0 */
-  private slots = new Int32Array(1 << 13);
+  private slots: Int32Array;
   size = 0;
+
+  /** `ids`: the ids to make room for at first (a power of two; the tables grow as needed) */
+  constructor(ids = 1 << 12) {
+    this.arena = new Int32Array(ids * 16);
+    this.off = new Int32Array(ids);
+    this.len = new Int32Array(ids);
+    this.hashes = new Int32Array(ids);
+    this.slots = new Int32Array(ids * 2);
+  }
 
   /** The id of v[from, to): existing or new. `added` tells which. */
   intern(v: Int32Array, from: number, to: number): number {

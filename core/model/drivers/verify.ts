@@ -79,17 +79,18 @@ interface Frame {
   first: boolean;
 }
 
-/** The visited set. */
-class Visited {
+/** The visited set. (verify-bfs.ts keeps one per partition, `ids` small.) */
+export class Visited {
   private readonly comps: VectorTable[] = [];
-  private readonly states = new VectorTable();
+  private readonly states: VectorTable;
   private readonly ids = new Int32Array(4096);
   private bits: Uint32Array | null = null;
   private bitsSet = 0;
   /** exact storage: the sleep set each state was explored with */
   readonly sleeps: (Map<number, Int32Array> | undefined)[] = [];
   size = 0;
-  constructor(readonly storage: Storage, readonly log2: number) {
+  constructor(readonly storage: Storage, readonly log2: number, private readonly initialIds = 1 << 12) {
+    this.states = new VectorTable(initialIds);
     if (storage === 'bitstate') this.bits = new Uint32Array(1 << Math.max(0, log2 - 5));
   }
 
@@ -112,7 +113,7 @@ class Visited {
       for (let i = 0; i < nc; i++) {
         const r = regions[i];
         let t = this.comps[i];
-        if (!t) { t = new VectorTable(); this.comps[i] = t; }
+        if (!t) { t = new VectorTable(this.initialIds); this.comps[i] = t; }
         let v: Int32Array, n: number;
         if (r.opts.canon) {
           const s = this.scratch;

@@ -1,0 +1,24 @@
+// bisect on a runner. The search itself is bisect.ts's, unchanged: each configuration it asks for
+// is a task. With --jobs the pool tests ahead the configurations the binary search may ask for
+// next (the untested midpoints of its decision tree, breadth-first: a multisection); the steps
+// printed are the ones the search asked for, so the output is --jobs 1's. A shard tests its share
+// of every prefix of the series (it cannot know what the others find); merge then runs the binary
+// search over those verdicts and prints what the unsharded bisect prints.
+import { bisect, configWords, type BisectOptions, type BisectResult } from '../bisect.ts';
+import { findSeries } from '../series.ts';
+import type { ConfigWords } from '../config.ts';
+import type { ScenarioDef } from '../../model/index.ts';
+import type { Runner } from './runner.ts';
+import type { BisectTask } from './tasks.ts';
+
+export async function bisectOn(runner: Runner, scenario: string, sc: ScenarioDef, seriesId: string, base: ConfigWords, o: BisectOptions): Promise<BisectResult> {
+  const n = findSeries(seriesId).patches.length;
+  const opts: BisectTask['opts'] = { strategy: o.strategy, budget: o.budget, verifyBudget: o.verifyBudget, fallback: o.fallback, seed: o.seed, maxSteps: o.maxSteps };
+  const task = (words: ConfigWords): BisectTask => ({ kind: 'bisect', scenario, words, opts });
+  await runner.declare(Array.from({ length: n + 1 }, (_, k) => task(configWords(base, seriesId, k))));
+  return bisect(sc, seriesId, base, {
+    ...o,
+    test: (_sc, words) => runner.get(task(words)),
+    prefetch: (ks) => runner.prefetch(ks.map((k) => task(configWords(base, seriesId, k)))),
+  });
+}
