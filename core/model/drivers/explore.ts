@@ -149,7 +149,7 @@ export function sampleRange(k: Kernel, sc: ScenarioDef, o: ExploreOptions, from:
   for (let i = from; i < to; i++) {
     if (o.stop?.()) { interrupted = true; break; }
     const rng = new Rng(scheduleSeed(o.seed, i));
-    const chooser: Chooser = o.strategy === 'pct' ? new PctChooser(rng, o.pctDepth ?? 3, kEst) : new RandomChooser(rng);
+    const chooser: Chooser = o.strategy === 'pct' ? new PctChooser(rng, o.pctDepth ?? sc.pctDepth ?? 3, kEst) : new RandomChooser(rng);
     const run = runOnce(k, sc, chooser, { maxSteps: o.maxSteps });
     explored++;
     steps += run.steps;
