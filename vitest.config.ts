@@ -1,6 +1,15 @@
 import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
 
 export default defineConfig({
+  // the public API by its package name, as users' modules import it (bin/loader-hooks.mjs does
+  // the same for the CLI)
+  resolve: {
+    alias: {
+      'lazymm/arches': fileURLToPath(new URL('./arches/index.ts', import.meta.url)),
+      lazymm: fileURLToPath(new URL('./core/model/index.ts', import.meta.url)),
+    },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,

@@ -19,3 +19,6 @@ export const ARCHES: ArchPlugin[] = [
   s390,
   x86Pae,
 ];
+
+// each by name, for a user's arch module that starts from one (`import { x86 } from 'lazymm/arches'`)
+export { x86, x86_418, powerpc, arm64, sparc64, x86XenPv, s390, x86Pae };

@@ -563,6 +563,10 @@ export function registerPowerpcHotplug(r: StepRegistry) {
 }
 
 export const powerpc: ArchPlugin = {
+  options: [
+    { name: 'powerpc_tlbie', type: 'bool', default: 'y', help: 'global flushes by broadcast tlbie (cputlb_use_tlbie()); n: tlbiel by IPI to all of mm_cpumask' },
+    { name: 'tlb_mm_cpumask_trim_timer', type: 'int', min: 1, max: 1_000_000, default: '1073', help: 'flushes between mm_cpumask trims (1: trim on every flush)' },
+  ],
   name: 'powerpc',
   description: 'powerpc 64s radix: exact sticky mm_cpumask + active_cpus, tlbie broadcast (or tlbiel by IPI to all of mm_cpumask), exit_flush_lazy_tlbs trims, PIDs',
   // a665eec0a22e (v5.10: exit_lazy_flush_tlb's current->mm check) and 01b0f0eae081 (v5.11:

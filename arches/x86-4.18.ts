@@ -128,6 +128,9 @@ export function registerX86v418(r: StepRegistry) {
 }
 
 export const x86_418: ArchPlugin = {
+  options: [
+    { name: 'X86_FEATURE_PCID', type: 'bool', default: 'n', help: 'the CPU has PCID: tlb_defer_switch_to_init_mm() is false, so enter_lazy_tlb() switches to init_mm at once instead of staying lazy' },
+  ],
   ...x86,
   name: 'x86-4.18',
   description: 'x86-64 bare metal as of v4.18 (before lazier-tlb): every flush IPI reaches lazy CPUs (which then switch to init_mm), mm_cpumask atomics on init_mm too; no PCID unless --set X86_FEATURE_PCID=y',

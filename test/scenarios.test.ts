@@ -1,8 +1,8 @@
 // Every scenario's stated expectations, checked through the explorer (no scripted schedules).
 // 'never' is checked by the exhaustive search, which must complete: the configuration is verified
 // over its whole state space; 'sometimes' by the scenario's own search (it must find a violation,
-// of the stated oracle); 'clean' and 'violation' by the scenario's strategy and budget (state
-// spaces the exhaustive search does not finish within the test suite's time).
+// of the stated oracle); 'clean' by the scenario's strategy and budget (state spaces the exhaustive
+// search does not finish within the test suite's time).
 import { describe, it, expect } from 'vitest';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { exploreWith } from './helpers.ts';

@@ -96,15 +96,28 @@ describe('lazymm ab', () => {
     expect(t.out).toMatch(/\+0\.0%.*context_switches_per_s/);
   });
 
-  it('a CPU list sweeps and writes a CSV and an SVG', async () => {
+  it('a CPU list sweeps: one summary table, a text plot, files named after the configurations', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lazymm-ab-'));
-    const r = await cli('ab', 'context-switch', '--a', '--arch x86', '--b', '--arch x86', '--cpus', '1,2,...,4', '--runs', '1', '--out', dir, ...SHORT.split(' '));
+    const r = await cli('ab', 'context-switch', '--a', '--arch x86', '--b', '--arch x86 --set timing_jitter=0.1', '--cpus', '1,2,...,4', '--runs', '2', '--out', dir, ...SHORT.split(' '));
     expect(r.code).toBe(0);
-    const csv = fs.readFileSync(path.join(dir, 'lazymm-ab-context-switch.csv'), 'utf8');
+    const base = path.join(dir, 'lazymm-ab-context-switch_x86-vs-x86+timing_jitter=0.1_timing_warmup_ns=5000+timing_duration_ns=20000_cpus1-4x3_2runs');
+    const csv = fs.readFileSync(`${base}.csv`, 'utf8');
     expect(csv.split('\n')[0]).toMatch(/^cpus,metric/);
     expect(csv).toMatch(/^4,context_switches_per_s/m);
-    expect(fs.readFileSync(path.join(dir, 'lazymm-ab-context-switch.svg'), 'utf8')).toMatch(/^<svg/);
-    expect(r.out).toContain(`wrote ${path.join(dir, 'lazymm-ab-context-switch.csv')}`);
+    expect(fs.readFileSync(`${base}.svg`, 'utf8')).toMatch(/^<svg/);
+    expect(fs.readFileSync(`${base}.txt`, 'utf8')).toMatch(/^simulated by the lazymm timing model/m);
+    expect(r.out).toContain(`wrote ${base}.csv, ${base}.svg and ${base}.txt`);
+    // one table for the sweep (one header), its rows keyed by the CPU count
+    expect(r.out.match(/%stddev +%change/g)).toHaveLength(1);
+    expect(r.out).toMatch(/^ +cpus +a %stddev +%change +b %stddev +runs +sig +metric$/m);
+    for (const n of [1, 2, 4]) expect(r.out).toMatch(new RegExp(`^ +${n} +\\S+ .* context_switches_per_s \\[switches/s\\]`, 'm'));
+    expect(r.out).not.toMatch(/^\d+ CPUs:$/m);
+    expect(r.out).toMatch(/context_switches_per_s b\/a: \S+x@1 \S+x@2 \S+x@4$/m);
+    // another sweep into the same directory does not overwrite it
+    const r2 = await cli('ab', 'context-switch', '--a', '--arch x86', '--b', '--arch x86 --apply lazy-mm', '--cpus', '1,2,...,4', '--runs', '2', '--out', dir, ...SHORT.split(' '));
+    expect(r2.code).toBe(0);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.svg'))).toHaveLength(2);
+    expect(fs.readFileSync(`${base}.csv`, 'utf8')).toBe(csv);
   });
 
   it('refuses bad input with exit 2', async () => {

@@ -1,12 +1,13 @@
 // Configuration words (--arch, --cpus, --apply, --without, --set, --drop-step, --force) to a
 // KernelConfig. Used by every verb and by --a/--b of ab.
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { ARCHES } from '../../arches/index.ts';
 import { Kernel, type ArchPlugin, type KernelConfig, type Params, type PatchDef, type ScenarioDef } from '../model/index.ts';
 import { allSeries, parseSpec } from './series.ts';
 import { UsageError, UntestableError } from './errors.ts';
+import { allOptions, checkParams } from './options.ts';
+import { importUserModule, MODULE_EXT } from './user-modules.ts';
+import { checkArch, checkPlugin } from './schema.ts';
 
 export interface ConfigWords {
   arch?: string;
@@ -18,67 +19,27 @@ export interface ConfigWords {
   force: boolean;
 }
 
-export const emptyWords = (): ConfigWords => ({ apply: [], without: [], set: [], dropSteps: [], force: false });
-
-/** Consume config flags from argv at i; returns the number of words used (0 if not a config flag). */
-export function takeConfigFlag(argv: string[], i: number, w: ConfigWords): number {
-  const a = argv[i];
-  const val = () => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
-    return v;
-  };
-  switch (a) {
-    case '--arch': w.arch = val(); return 2;
-    case '--cpus': {
-      const v = val();
-      if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--cpus takes a positive number, not '${v}'`);
-      w.cpus = Number(v);
-      return 2;
-    }
-    case '--apply': w.apply.push(val()); return 2;
-    case '--without': w.without.push(val()); return 2;
-    case '--set': {
-      const v = val();
-      if (!/^[A-Za-z_][A-Za-z0-9_.]*=.+$/.test(v)) throw new UsageError(`malformed --set '${v}' (expected NAME=VALUE)`);
-      w.set.push(v);
-      return 2;
-    }
-    case '--drop-step': w.dropSteps.push(val()); return 2;
-    case '--force': w.force = true; return 1;
-  }
-  return 0;
-}
-
-export function parseConfigString(s: string): ConfigWords {
-  const argv = s.trim().split(/\s+/).filter(Boolean);
-  const w = emptyWords();
-  for (let i = 0; i < argv.length; ) {
-    const n = takeConfigFlag(argv, i, w);
-    if (!n) throw new UsageError(`unexpected '${argv[i]}' in configuration "${s}"`);
-    i += n;
-  }
-  return w;
-}
+// Parsed with the CLI's own parser (cli/args.ts): the same flags, ranges and messages everywhere.
+export { emptyWords, parseConfigWords as parseConfigString } from './cli/args.ts';
 
 export function findArch(name: string): ArchPlugin {
   const a = ARCHES.find((x) => x.name === name);
-  if (!a) throw new UsageError(`unknown arch '${name}' (known: ${ARCHES.map((x) => x.name).join(', ')})`);
+  if (!a) throw new UsageError(`unknown arch '${name}' (known: ${ARCHES.map((x) => x.name).join(', ')}; or a path to an arch module)`);
+  return a;
+}
+
+/** --arch NAME, or a path to a user's arch module (default-exports an ArchPlugin). */
+export async function resolveArch(nameOrPath: string): Promise<ArchPlugin> {
+  if (!MODULE_EXT.test(nameOrPath)) return findArch(nameOrPath);
+  const a = checkArch(await importUserModule(nameOrPath, 'arch'), nameOrPath);
+  if (ARCHES.some((x) => x.name === a.name)) throw new UsageError(`arch '${nameOrPath}': name '${a.name}' is a built-in arch's; give yours its own`);
   return a;
 }
 
 async function loadUserPlugin(spec: string): Promise<PatchDef> {
-  const abs = path.resolve(spec);
-  let mod: { default?: Partial<PatchDef> };
-  try {
-    mod = await import(pathToFileURL(abs).href);
-  } catch (e) {
-    throw new UsageError(`plugin '${spec}' does not load: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const p = mod.default;
-  if (!p || typeof p.apply !== 'function') throw new UsageError(`plugin '${spec}' has no default export with an apply() function`);
+  const p = checkPlugin(await importUserModule(spec, 'plugin'), spec);
   const id = p.id ?? `user:${spec}`;
-  return { requires: p.requires ?? [], effect: p.effect ?? 'behaviour', seed: p.seed ?? spec, series: 'user', index: 0, title: p.title ?? id, apply: p.apply, id };
+  return { requires: p.requires ?? [], effect: p.effect ?? 'behaviour', seed: p.seed ?? spec, series: 'user', index: 0, title: p.title ?? id, apply: p.apply, id, ...(p.options ? { options: p.options } : {}) };
 }
 
 export interface Resolved {
@@ -88,7 +49,7 @@ export interface Resolved {
 
 /** Resolve words to a configuration; throws UsageError (2) or UntestableError (125). */
 export async function resolveConfig(w: ConfigWords, sc?: ScenarioDef, limits: { maxCpus?: number } = {}): Promise<Resolved> {
-  const arch = findArch(w.arch ?? 'x86');
+  const arch = await resolveArch(w.arch ?? 'x86');
   const cpus = w.cpus ?? sc?.cpus?.default ?? 2;
   if (sc?.cpus && (cpus < sc.cpus.min || cpus > sc.cpus.max))
     throw new UsageError(`scenario '${sc.name}' runs on ${sc.cpus.min}-${sc.cpus.max} CPUs, not ${cpus}`);
@@ -98,7 +59,7 @@ export async function resolveConfig(w: ConfigWords, sc?: ScenarioDef, limits: { 
   const chosen = new Map<string, PatchDef>();
   const user: PatchDef[] = [];
   for (const spec of w.apply) {
-    if (/\.(ts|js|mjs)$/.test(spec)) user.push(await loadUserPlugin(spec));
+    if (MODULE_EXT.test(spec)) user.push(await loadUserPlugin(spec));
     else for (const p of parseSpec(spec)) chosen.set(p.id, p);
   }
   for (const spec of w.without) {
@@ -122,11 +83,16 @@ export async function resolveConfig(w: ConfigWords, sc?: ScenarioDef, limits: { 
     if (ordered.some((p) => p.series === s.id) && !semver.satisfies(s.base, arch.kernels))
       throw new UntestableError(`series ${s.id} (base v${s.base}) does not apply to arch ${arch.name} (models ${arch.kernels})`);
   }
-  const params: Params = { ...(sc?.params ?? {}) };
+  // every name and value checked against the declared options (lab/options.ts)
+  const declared = allOptions({ arch, scenario: sc, plugins: user });
+  if (sc?.params) checkParams(sc.params, `scenario '${sc.name}' params`, declared, arch.name, sc.name);
+  const set: Params = {};
   for (const kv of w.set) {
     const eq = kv.indexOf('=');
-    params[kv.slice(0, eq)] = kv.slice(eq + 1);
+    set[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
+  checkParams(set, '--set', declared, arch.name, sc?.name);
+  const params: Params = { ...(sc?.params ?? {}), ...set };
   if (!w.force) {
     for (const s of allSeries()) {
       if (!s.validate || !ordered.some((p) => p.series === s.id)) continue;

@@ -2,6 +2,7 @@
 import type { StepRegistry } from './registry.ts';
 import type { Kernel } from './kernel.ts';
 import type { RecordSchema } from './records.ts';
+import type { OptionDecl } from './options.ts';
 
 export interface CostModel {
   /** cycles; each with its source beside it in the arch module */
@@ -46,6 +47,8 @@ export interface ArchPlugin {
   /** per-run initial arch state (after the baseline's boot) */
   boot?(k: Kernel): void;
   costs: CostModel;
+  /** the options this arch reads (k.param/k.flag): --set accepts them with this arch */
+  options?: OptionDecl[];
 
   // ---- Optional (the conformance suite, test/conformance.test.ts). arches/generic.ts declares them all.
 

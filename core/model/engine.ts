@@ -37,8 +37,9 @@ export interface Chooser {
   choose(enabled: Int32Array, n: number, last: number, depth: number): number;
 }
 
-export class RunawayError extends Error {}
-export class ScheduleError extends Error {}
+// defined with the other errors (errors.ts) so the CLI can recognize them without loading the engine
+import { RunawayError, ScheduleError } from './errors.ts';
+export { RunawayError, ScheduleError };
 
 export interface RunOptions {
   maxSteps: number;
@@ -209,13 +210,13 @@ export function execEvent(k: Kernel, e: number) {
       f.from = irqImage[I_FROM];
       k.fw[x.id].set(irqImage.subarray(I_ARGS, I_ARGS + IPI_ARGW), k.fieldOffset[H.__irq].get('args')!);
       if (k.fpOn) k.fpAdd(-1);
-      if (k.tracing) k.tr(x, `<IRQ> ${k.hookName(fn)} from cpu${Math.floor(irqImage[I_FROM] / 3)}`);
+      if (k.tracing) k.tr(x, `<IRQ> ${k.hookName(fn)} from cpu${Math.floor(irqImage[I_FROM] / 3)}`, 'irq', undefined, irqImage[I_FROM]);
       break;
     }
     case EV_FLUSH: {
       const a = k.m.drainOne(c);
       if (k.fpOn) k.fpAdd(a * 2 + 1);
-      if (k.tracing) k.trace.push({ cpu: c, level: cpu.level, step: 'store buffer', text: `commit ${k.m.nameOf(a)} = ${k.fmt(a, k.m.mem[a])}` });
+      if (k.tracing) k.trace.push({ cpu: c, level: cpu.level, step: 'store buffer', text: `commit ${k.m.nameOf(a)} = ${k.fmt(a, k.m.mem[a])}`, op: 'commit', addr: a, irqsOff: cpu.irqsOff });
       break;
     }
     case EV_NMI: {
@@ -228,7 +229,7 @@ export function execEvent(k: Kernel, e: number) {
       f.fn = H.nmi;
       f.from = -1;
       if (k.fpOn) k.fpAdd(-1);
-      if (k.tracing) k.tr(x, '<NMI>');
+      if (k.tracing) k.tr(x, '<NMI>', 'nmi');
       break;
     }
   }
@@ -303,6 +304,13 @@ export function evToken(e: number): string {
 }
 
 /** "0*3.1.i1.f0" : events, run-length encoded. */
+/** Name the schedule that reached an error inside a search, so it can be replayed (run --schedule):
+ *  a model limit or a runaway found by the exhaustive search is otherwise hard to reproduce. */
+export function atSchedule(e: unknown, events: ArrayLike<number>, n = events.length): unknown {
+  if (e instanceof Error && !e.message.includes(' (reached by schedule ')) e.message += ` (reached by schedule '${encodeSchedule(Array.from({ length: n }, (_, i) => events[i]))}')`;
+  return e;
+}
+
 export function encodeSchedule(events: number[]): string {
   const out: string[] = [];
   for (let i = 0; i < events.length; ) {

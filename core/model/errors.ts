@@ -5,3 +5,7 @@ export class UsageError extends Error {
 export class UntestableError extends Error {
   readonly exitCode = 125;
 }
+/** A scenario ran past its step budget in one execution (a runaway program): bad input, exit 2. */
+export class RunawayError extends Error {}
+/** A --schedule string that is malformed or does not fit the execution: bad input, exit 2. */
+export class ScheduleError extends Error {}

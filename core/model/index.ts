@@ -23,7 +23,7 @@ export { type RecordSchema, type RecordView } from './records.ts';
 export { type Entry } from './entry.ts';
 export * as L from './layout.ts';
 export type { ArchPlugin, CostModel } from './arch.ts';
-export { definePatch, type PatchDef, type SeriesDef } from './patch.ts';
+export { definePatch, definePlugin, type PatchDef, type PluginDef, type SeriesDef } from './patch.ts';
 export { defineScenario, ScenarioBuilder, type ScenarioDef, type Expectation, type FinalState, type ProcessOpts } from './scenario.ts';
 export { opFns, opOf, IMPLICIT_EXIT, type Op, type OpMap, type OpName } from './program.ts';
 export { newMm, newTask } from './baseline/boot.ts';
@@ -41,3 +41,12 @@ export { tlbFlushMm, tlbFlushMmAll, PAGE_TLB } from './page/tlb.ts';
 export { pages, PageBuilder, pgOf, type FileOpts, type MmapOpts } from './page/index.ts';
 export { QUIESCENCE_CHECKS, ORACLES } from './oracles.ts';
 export { sid, str as strOf } from './strings.ts';
+export { optionValueError, optionValues, BOOL_WORDS, type OptionDecl } from './options.ts';
+
+import { MEMORY_MODEL_OPTIONS, type OptionDecl } from './options.ts';
+import { MEMBARRIER_OPTIONS } from './baseline/membarrier.ts';
+import { ACTIVATE_MM_OPTIONS } from './baseline/current_mm.ts';
+import { LAZY_MMU_OPTIONS } from './baseline/lazy_mmu.ts';
+import { GATHER_OPTIONS } from './page/zap.ts';
+/** The model's own parameters (arches, patches, scenarios and machine profiles declare theirs). */
+export const MODEL_OPTIONS: readonly OptionDecl[] = [...MEMORY_MODEL_OPTIONS, ...MEMBARRIER_OPTIONS, ...ACTIVATE_MM_OPTIONS, ...LAZY_MMU_OPTIONS, ...GATHER_OPTIONS];

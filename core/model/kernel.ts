@@ -104,7 +104,17 @@ export interface Violation {
   trace?: string[];
 }
 
-export interface TraceLine { cpu: number; level: number; step: string; text: string; who?: string }
+/** What a trace record is, where the structured renderers (Perfetto, ftrace, HTML) need it:
+ *  accesses carry their address, an IPI its target CPU, an IRQ its sender's context. */
+export type TraceOp = 'load' | 'store' | 'rmw' | 'fence' | 'ipi' | 'irq' | 'nmi' | 'commit' | 'drain' | 'violation';
+/** One trace record. `hidden` records (a barrier's store-buffer drain) are for the structured
+ *  renderers only: the text trace leaves them out. */
+export interface TraceLine {
+  cpu: number; level: number; step: string; text: string; who?: string;
+  op?: TraceOp; addr?: number; peer?: number; hidden?: boolean;
+  /** the functions on the context's stack, outermost first; IRQs off on the CPU */
+  stack?: number[]; irqsOff?: boolean;
+}
 
 /** The violation a run is reported by: the first fatal one, else the first. */
 export function primaryViolation(vs: Violation[]): Violation | null {
@@ -928,7 +938,7 @@ export class Kernel {
     this.note(x, a, false);
     const v = this.m.read(x.cpu, a);
     if (this.tm !== null) this.tm.load(a);
-    if (this.tracing) this.tr(x, `load ${this.m.nameOf(a)} = ${this.fmt(a, v)}`);
+    if (this.tracing) this.tr(x, `load ${this.m.nameOf(a)} = ${this.fmt(a, v)}`, 'load', a);
     return v;
   }
 
@@ -936,7 +946,7 @@ export class Kernel {
     this.note(x, a, true);
     this.m.write(x.cpu, a, v);
     if (this.tm !== null) this.tm.store(a, v);
-    if (this.tracing) this.tr(x, `store ${this.m.nameOf(a)} = ${this.fmt(a, v)}${this.tso ? ' (buffered)' : ''}`);
+    if (this.tracing) this.tr(x, `store ${this.m.nameOf(a)} = ${this.fmt(a, v)}${this.tso ? ' (buffered)' : ''}`, 'store', a);
   }
 
   /** Commit x's buffered stores (a LOCK-prefixed RMW, a barrier): they become visible to other
@@ -945,6 +955,7 @@ export class Kernel {
     const c = x.cpu, len = this.m.sbLen[c];
     if (len === 0) return;
     if (this.fpOn) { const b = this.m.sb[c]; for (let i = 0; i < 2 * len; i += 2) this.fpAdd(b[i] * 2 + 1); }
+    if (this.tracing) this.traceDrain(x, len);
     this.m.drainAll(c);
   }
 
@@ -955,7 +966,7 @@ export class Kernel {
     const v = (this.m.mem[a] += d);
     this.countId(CNT_ATOMICS);
     if (this.tm !== null) this.tm.rmw(a);
-    if (this.tracing) this.tr(x, `${name} ${this.m.nameOf(a)}: ${v - d} -> ${v}`);
+    if (this.tracing) this.tr(x, `${name} ${this.m.nameOf(a)}: ${v - d} -> ${v}`, 'rmw', a);
     return v;
   }
 
@@ -967,7 +978,7 @@ export class Kernel {
     if (cur === old) this.m.mem[a] = nv;
     this.countId(CNT_ATOMICS);
     if (this.tm !== null) this.tm.rmw(a);
-    if (this.tracing) this.tr(x, `cmpxchg ${this.m.nameOf(a)}: ${this.fmt(a, cur)} ${cur === old ? '->' : '!='} ${this.fmt(a, cur === old ? nv : old)}`);
+    if (this.tracing) this.tr(x, `cmpxchg ${this.m.nameOf(a)}: ${this.fmt(a, cur)} ${cur === old ? '->' : '!='} ${this.fmt(a, cur === old ? nv : old)}`, 'rmw', a);
     return cur;
   }
 
@@ -979,7 +990,7 @@ export class Kernel {
     this.fEvent(x);
     this.acc++;
     if (this.tm !== null) this.tm.barrier(what);
-    if (this.tracing) this.tr(x, what);
+    if (this.tracing) this.tr(x, what, 'fence');
   }
 
   /** A full-barrier RMW (value-returning atomics) is an F for membarrier too. */
@@ -1028,9 +1039,18 @@ export class Kernel {
     return String(v);
   }
 
-  tr(x: Ctx, text: string) {
+  tr(x: Ctx, text: string, op?: TraceOp, addr?: number, peer?: number) {
     if (this.callPending) throw new ModelError(`${this.stepOf(x)}: a trace line after k.call() (trace before the call: the callee is already running)`);
-    this.trace.push({ cpu: x.cpu, level: x.level, step: this.stepOf(x), text, who: this.cpus[x.cpu].curr.name });
+    const cpu = this.cpus[x.cpu];
+    this.trace.push({ cpu: x.cpu, level: x.level, step: this.stepOf(x), text, who: cpu.curr.name, op, addr, peer, stack: this.stackFns(x), irqsOff: cpu.irqsOff });
+  }
+
+  /** Hidden records of the stores a barrier or locked RMW commits (oldest first): the structured
+   *  renderers draw them as store-buffer commits; the text trace leaves them out, as before. */
+  traceDrain(x: Ctx, len: number) {
+    const b = this.m.sb[x.cpu], step = this.stepOf(x), cpu = this.cpus[x.cpu], who = cpu.curr.name;
+    for (let i = 0; i < 2 * len; i += 2)
+      this.trace.push({ cpu: x.cpu, level: x.level, step, text: `commit ${this.m.nameOf(b[i])} = ${this.fmt(b[i], b[i + 1])}`, who, op: 'drain', addr: b[i], hidden: true, irqsOff: cpu.irqsOff });
   }
 
   /** Count an event (metrics). */
@@ -1148,7 +1168,7 @@ export class Kernel {
     a[o + 3] = sid(x ? this.stepOf(x) : '(end of run)');
     this.misc[G_NVIOL] = n + 1;
     if (FATAL_ORACLES.has(oracle) || n + 1 >= MAX_VIOLATIONS) this.misc[G_FATAL] = 1;
-    if (this.tracing && x) this.tr(x, `!! ${oracle}: ${message}`);
+    if (this.tracing && x) this.tr(x, `!! ${oracle}: ${message}`, 'violation');
   }
 
   private kasan(x: Ctx, a: number, write: boolean) {

@@ -4,14 +4,16 @@ import type { Kernel, Params } from './kernel.ts';
 import type { Op } from './program.ts';
 import { newMm, newTask } from './baseline/boot.ts';
 import * as L from './layout.ts';
+import type { OptionDecl } from './options.ts';
 
 export interface Expectation {
   /** config words, as on the command line: "--apply lazy-mm --without lazy-mm/21 --force" */
   config: string;
   /** As herd7 litmus tests state outcomes: 'never' (no reachable state violates: the exhaustive
-   *  search verifies it), 'sometimes' (a violation is reachable: some search finds it). 'clean'
-   *  and 'violation' say the same where the exhaustive search is out of reach: 'clean' is checked
-   *  by sampling (the scenario's strategy and budget). */
+   *  search verifies it; the test suite requires that it completes), 'sometimes' (a violation is
+   *  reachable: some search finds it). 'clean' is for state spaces the exhaustive search does not
+   *  finish within the test suite's time: it is checked by sampling (the scenario's strategy and
+   *  budget), and reports say so. 'violation' is an older spelling of 'sometimes'. */
   verdict: 'never' | 'sometimes' | 'clean' | 'violation';
   /** for a violation: which oracle must report it */
   oracle?: string;
@@ -25,6 +27,8 @@ export interface ScenarioDef {
   memoryModel?: 'sc' | 'tso';
   /** model parameters this scenario sets by default (a --set overrides) */
   params?: Params;
+  /** the parameters this scenario's setup() reads (b.param): --set accepts them for it */
+  options?: OptionDecl[];
   /** default exploration strategy and schedule budget for explore/bisect */
   strategy?: 'random' | 'pct' | 'dfs';
   budget?: number;

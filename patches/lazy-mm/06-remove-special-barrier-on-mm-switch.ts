@@ -29,6 +29,9 @@ export default definePatch({
   requires: ['lazy-mm/04'],
   effect: 'behaviour',
   seed: 'seeds/000_13ce268f039a5445.txt L863-1063 (diff L915-959)',
+  options: [
+    { name: 'lazy_mm_06', type: 'enum', values: ['as-posted', 'fixed'], default: 'as-posted', help: 'as-posted: the dangling if skips switch_mmu_context() when new_on_cpu (Christophe Leroy\'s review); fixed: the intended change' },
+  ],
   apply(r, k) {
     if (k.arch.name !== 'powerpc') return;
     if (!r.has('switch_mm_irqs_off', 'membarrier_arch_switch_mm') || !r.has('switch_mm_irqs_off', 'switch_mmu_context')) return;

@@ -19,5 +19,10 @@ export const shootLazies: SeriesDef = {
   date: '2023-02-03',
   base: '6.2.0',
   patches: [p01, p02, p03, p04, p05],
+  options: [
+    { name: 'MMU_LAZY_TLB_REFCOUNT', type: 'bool', default: 'y unless SHOOTDOWN', help: 'lazy active_mm references hold mm_count (shoot-lazies/03)' },
+    { name: 'MMU_LAZY_TLB_SHOOTDOWN', type: 'bool', default: 'y on powerpc 64s with 05, else n', help: '__mmdrop() IPIs mm_cpumask to switch lazy users to init_mm (shoot-lazies/04)' },
+    { name: 'DEBUG_VM_SHOOT_LAZIES', type: 'bool', default: 'n', help: 'after the shootdown, IPI every CPU and WARN on a leftover lazy user' },
+  ],
   validate: ({ arch, params, patches }) => validateLazyTlbKconfig(arch, params, patches),
 };

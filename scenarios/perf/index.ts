@@ -86,6 +86,7 @@ export const tlbFlushProcesses = defineScenario({
   description: 'tlb_flush1-3 loop with one process per CPU: mmap, touch + MADV_DONTNEED per page, munmap (frees the page table)',
   cpus: ANY,
   params: window(30_000, 200_000),
+  options: [{ name: 'tlb_flush_pages', type: 'int', min: 1, max: 4096, default: '4', help: 'pages touched and MADV_DONTNEEDed per mmap/munmap round' }],
   setup: (b) => tlbFlush(b, true),
 });
 

@@ -3,9 +3,13 @@ import { TIMING_BENCHES } from './timing-benches.ts';
 import { PAGE_BENCHES } from './page-benches.ts';
 import { BISECT_BENCHES } from './bisect-benches.ts';
 import { redesignBench } from './redesign.ts';
+import { VERIFY_BENCHES } from './verify-benches.ts';
+import { startupBench } from './startup.ts';
 export interface Bench { name: string; run(): Promise<void> }
 export const BENCHES: Bench[] = [
-  ...BISECT_BENCHES, ...TIMING_BENCHES, ...PAGE_BENCHES,
+  ...BISECT_BENCHES, ...TIMING_BENCHES, ...PAGE_BENCHES, ...VERIFY_BENCHES,
   // the declared-state model against the commit before it, both measured in this run
   { name: 'redesign', run: () => redesignBench(3) },
+  // CPU time of --help and list scenarios, build vs sources; end to end explore --strategy verify
+  { name: 'startup', run: () => startupBench(5) },
 ];

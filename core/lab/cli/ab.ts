@@ -3,12 +3,17 @@
 // an LKP-style comparison. A CPU list (--cpus 1,2,4,...,192) sweeps and writes a CSV and an SVG.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs, intFlag, loadScenario, progressFor, compactIds } from './common.ts';
+import { intFlag, loadScenario, progressFor, compactIds, type Parsed } from './common.ts';
 import { parseConfigString, type ConfigWords } from '../config.ts';
 import { UsageError } from '../errors.ts';
+import { MODULE_EXT } from '../user-modules.ts';
 import { findWorkload, WORKLOADS } from '../../../scenarios/perf/index.ts';
 import type { ScenarioDef } from '../../model/index.ts';
-import { lkpTable, headline, sweepCsv, sweepSvg, parseCpuList, fmtNum, type AbPoint } from '../timing/ab.ts';
+import { lkpTable, headline, sweepCsv, parseCpuList, fmtNum, type AbPoint } from '../timing/ab.ts';
+import { sweepTable, sweepBaseName, type Sweep } from '../render/sweep.ts';
+import { sweepSvg, type YScale } from '../render/plot.ts';
+import { sweepTextPlot } from '../render/textplot.ts';
+import { replayArgsOf } from './run.ts';
 import { MAX_TIMING_CPUS } from '../timing/measure.ts';
 import { findProfile } from '../../model/drivers/timing/profile.ts';
 import { currentRunner } from '../parallel/runner.ts';
@@ -18,7 +23,7 @@ import '../timing/metric-bisect.ts'; // sets METRIC_BISECT.run (lazymm bisect --
 export async function loadWorkload(name: string | undefined): Promise<ScenarioDef> {
   const w = name ? findWorkload(name) : undefined;
   if (w) return w;
-  if (name && /\.(ts|js|mjs)$/.test(name)) return loadScenario(name);
+  if (name && MODULE_EXT.test(name)) return loadScenario(name);
   if (name) {
     try { return await loadScenario(name); } catch { /* fall through to the workload message */ }
   }
@@ -37,21 +42,17 @@ function merge(common: ConfigWords, side: ConfigWords): ConfigWords {
   };
 }
 
-export async function cmdAb(argv: string[]): Promise<number> {
-  // --cpus takes a list here, which the config parser would refuse: take it out first.
-  const args = argv.slice();
+export async function cmdAb(p: Parsed): Promise<number> {
+  // --cpus takes a list here (a sweep), not the config word's one number
   let cpuList: number[] | null = null;
-  const ci = args.indexOf('--cpus');
-  if (ci >= 0) {
-    const v = args[ci + 1];
-    if (v === undefined) throw new UsageError('--cpus needs a value');
-    try { cpuList = parseCpuList(v); } catch (e) { throw new UsageError((e as Error).message); }
+  const cv = p.flags.get('--cpus');
+  if (cv !== undefined) {
+    try { cpuList = parseCpuList(cv); } catch (e) { throw new UsageError((e as Error).message); }
     if (!cpuList.length || cpuList[cpuList.length - 1] > MAX_TIMING_CPUS) throw new UsageError(`--cpus: 1 to ${MAX_TIMING_CPUS} CPUs`);
-    args.splice(ci, 2);
   }
-  const p = parseArgs(args, ['--a', '--b', '--runs', '--seed', '--out'], ['--json']);
+  if (p.bools.has('--log-y') && p.bools.has('--linear-y')) throw new UsageError('give --log-y or --linear-y, not both');
+  const yScale: YScale = p.bools.has('--log-y') ? 'log' : p.bools.has('--linear-y') ? 'linear' : 'auto';
   const sc = await loadWorkload(p.positional[0]);
-  if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
   if (!p.flags.has('--a') || !p.flags.has('--b')) throw new UsageError('ab needs --a CONFIG and --b CONFIG (e.g. --a "--arch x86" --b "--arch x86 --apply lazy-mm")');
   const wa = merge(p.words, parseConfigString(p.flags.get('--a')!));
   const wb = merge(p.words, parseConfigString(p.flags.get('--b')!));
@@ -66,15 +67,30 @@ export async function cmdAb(argv: string[]): Promise<number> {
   prog.done();
   const secs = (performance.now() - t0) / 1000;
   const last = points[points.length - 1];
-  let files: { csv: string; svg: string } | null = null;
+  const param = (w: ConfigWords, name: string, dflt: string) => {
+    let v = sc.params?.[name] ?? dflt;
+    for (const kv of w.set) if (kv.startsWith(`${name}=`)) v = kv.slice(name.length + 1);
+    return Number(v);
+  };
+  const warmOf = (w: ConfigWords, machine: string) => Math.max(param(w, 'timing_warmup_ns', '30000'), findProfile(machine).warmupNs) / 1000;
+  const [wA, wB] = [warmOf(wa, last.machine.a), warmOf(wb, last.machine.b)];
+  const window = `virtual window ${param(wa, 'timing_duration_ns', '200000') / 1000} us after ${wA === wB ? wA : `${wA}/${wB}`} us warm-up`;
+  const sweep: Sweep = {
+    workload: sc.name, axis: { key: 'cpus', label: 'CPUs (machine size)' },
+    a: { config: p.flags.get('--a')!, machine: last.machine.a }, b: { config: p.flags.get('--b')!, machine: last.machine.b },
+    runs, seed, window, points: points.map((pt) => ({ x: pt.cpus, metrics: pt.metrics })),
+  };
+  const metric = headline(last.metrics, sc.name);
+  let files: { csv: string; svg: string; txt: string } | null = null;
   if (points.length > 1) {
+    // names carry the workload, both configurations and the sweep: two sweeps never collide
     const dir = p.flags.get('--out') ?? '.';
     fs.mkdirSync(dir, { recursive: true });
-    const base = path.join(dir, `lazymm-ab-${sc.name}`);
-    files = { csv: `${base}.csv`, svg: `${base}.svg` };
-    const metric = headline(last.metrics, sc.name);
+    const base = path.join(dir, sweepBaseName(sweep, replayArgsOf(p.words)));
+    files = { csv: `${base}.csv`, svg: `${base}.svg`, txt: `${base}.txt` };
     fs.writeFileSync(files.csv, sweepCsv(points));
-    fs.writeFileSync(files.svg, sweepSvg(points, metric, `${sc.name}: ${metric} vs CPUs (${last.machine.a}${last.machine.b !== last.machine.a ? ` / ${last.machine.b}` : ''})`, p.flags.get('--a')!, p.flags.get('--b')!));
+    fs.writeFileSync(files.svg, sweepSvg(sweep, metric, yScale));
+    fs.writeFileSync(files.txt, sweepTextPlot(sweep, metric, yScale).join('\n') + '\n');
   }
   if (json) {
     process.stdout.write(JSON.stringify({
@@ -91,28 +107,27 @@ export async function cmdAb(argv: string[]): Promise<number> {
     return 0;
   }
   const o: string[] = [];
-  const param = (w: ConfigWords, name: string, dflt: string) => {
-    let v = sc.params?.[name] ?? dflt;
-    for (const kv of w.set) if (kv.startsWith(`${name}=`)) v = kv.slice(name.length + 1);
-    return Number(v);
-  };
-  const warmOf = (w: ConfigWords, machine: string) => Math.max(param(w, 'timing_warmup_ns', '30000'), findProfile(machine).warmupNs) / 1000;
-  const [wA, wB] = [warmOf(wa, last.machine.a), warmOf(wb, last.machine.b)];
-  o.push(`ab ${sc.name}: ${runs} runs per side (seeds ${seed}-${seed + runs - 1}), virtual window ${param(wa, 'timing_duration_ns', '200000') / 1000} us after ${wA === wB ? wA : `${wA}/${wB}`} us warm-up`);
+  o.push(`ab ${sc.name}: ${runs} runs per side (seeds ${seed}-${seed + runs - 1}), ${window}`);
   o.push(`  a: ${p.flags.get('--a')}  [arch ${last.arch.a}, machine ${last.machine.a}, ${last.patches.a.length ? compactIds(last.patches.a) : 'baseline'}]`);
   o.push(`  b: ${p.flags.get('--b')}  [arch ${last.arch.b}, machine ${last.machine.b}, ${last.patches.b.length ? compactIds(last.patches.b) : 'baseline'}]`);
-  for (const pt of points) {
-    o.push('', `${pt.cpus} CPUs:`);
-    o.push(...lkpTable(pt.metrics).map((l) => '  ' + l));
-    const h = pt.metrics.find((m) => m.name === headline(pt.metrics, sc.name))!;
+  if (points.length === 1) {
+    o.push('', `${last.cpus} CPUs:`);
+    o.push(...lkpTable(last.metrics).map((l) => '  ' + l));
+    const h = last.metrics.find((m) => m.name === metric);
     if (h && h.a.mean > 0) o.push(`  ${h.name}: b/a = ${(h.b.mean / h.a.mean).toFixed(2)}x`);
+  } else {
+    // one LKP-like table for the whole sweep, then the headline as a text plot
+    o.push('', ...sweepTable(sweep, metric).map((l) => '  ' + l));
+    const ratios = points.map((pt) => { const h = pt.metrics.find((m) => m.name === metric); return h && h.a.mean > 0 ? `${(h.b.mean / h.a.mean).toFixed(2)}x@${pt.cpus}` : `-@${pt.cpus}`; });
+    o.push(`  ${metric} b/a: ${ratios.join(' ')}`);
+    o.push('', ...sweepTextPlot(sweep, metric, yScale).map((l) => (l ? '  ' + l : '')));
   }
   o.push('', `hottest lines at ${last.cpus} CPUs (RMW/s, transfers/s):`);
   for (const side of ['a', 'b'] as const)
     o.push(`  ${side}: ${last.hot_lines[side].slice(0, 3).map((l) => `${l.line} ${fmtNum(l.rmw_per_s)}/${fmtNum(l.transfers_per_s)}`).join('; ')}`);
   o.push('', 'sig: Welch t-test over the runs, ** p < 0.01, * p < 0.05; %stddev shown above 2% (lkp-tests compare); runs a:b.');
   o.push('Variance comes only from the seeds (cost jitter, start offsets): the same seed gives the same numbers.');
-  if (files) o.push(`wrote ${files.csv} and ${files.svg}`);
+  if (files) o.push(`wrote ${files.csv}, ${files.svg} and ${files.txt}`);
   o.push(`${points.length * 2 * runs} timing runs in ${secs.toFixed(2)} s`);
   process.stdout.write(o.join('\n') + '\n');
   return 0;

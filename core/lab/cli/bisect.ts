@@ -1,25 +1,22 @@
 // lazymm bisect <scenario> --series ID [config] [--budget N] [--metric NAME] [--json]
-import { parseArgs, intFlag, loadScenario, progressFor } from './common.ts';
-import type { BisectStep } from '../bisect.ts';
+import { intFlag, loadScenario, progressFor, describeConfig, configJson, type Parsed } from './common.ts';
 import { bisectOn } from '../parallel/bisect.ts';
 import { currentRunner } from '../parallel/runner.ts';
+import { resolveConfig, buildKernel, type ConfigWords } from '../config.ts';
+import { recordRun } from '../render/record.ts';
+import { buildView, leadingLog } from '../render/view.ts';
+import { renderTrace } from '../../model/trace.ts';
+import { decodeSchedule } from '../../model/engine.ts';
+import type { ScenarioDef } from '../../model/index.ts';
+import { scenarioRef } from './replay.ts';
+import { bisectText, bisectJson, type BisectMeta } from '../render/bisect-report.ts';
 import { UsageError } from '../errors.ts';
 import { findSeries } from '../series.ts';
 import { replayArgsOf, DEFAULT_MAX_STEPS } from './run.ts';
 import { METRIC_BISECT } from './metric-hook.ts';
 import { STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
-import { describeCoverage } from '../../model/drivers/coverage.ts';
 
-function line(s: BisectStep): string {
-  const v = s.verdict === 'bad' ? 'BAD ' : s.verdict === 'good' ? 'good' : 'skip';
-  // a good verdict always says what it covers: verified, verified within a bound, or sampled
-  const what = s.verdict === 'bad' ? `[${s.violation!.oracle}] ${s.violation!.message}` : s.verdict === 'skip' ? s.reason! : describeCoverage(s.coverage!);
-  const t = s.seconds !== undefined ? ` (${s.seconds.toFixed(2)} s)` : '';
-  return `  ${s.spec.padEnd(16)} ${v}  ${what}${t}`;
-}
-
-export async function cmdBisect(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--series', '--budget', '--seed', '--strategy', '--metric', '--runs'], ['--json']);
+export async function cmdBisect(p: Parsed): Promise<number> {
   const sc = p.flags.has('--metric') ? null : await loadScenario(p.positional[0]);
   const seriesId = p.flags.get('--series');
   if (!seriesId) throw new UsageError('bisect needs --series ID (see: lazymm list series)');
@@ -51,39 +48,29 @@ export async function cmdBisect(argv: string[]): Promise<number> {
   });
   prog.done();
   const secs = (performance.now() - t0) / 1000;
+  const series = findSeries(seriesId);
+  const base = await resolveConfig(p.words, sc!);
+  const meta: BisectMeta = {
+    scenario: scenarioRef(p.positional[0]!, sc!), arch: base.cfg.arch.name, configText: describeConfig(base), config: configJson(base),
+    seriesTitle: series.title, seriesLength: series.patches.length,
+    strategyText: strategy === 'auto'
+      ? `verify (exhaustive, up to 1000000 states), else ${fallback} with ${budget} schedules`
+      : strategy === 'verify' ? `verify (exhaustive, up to ${budget} states)` : `${strategy}, ${budget} schedules per configuration, seed ${seed}`,
+    replayArgs: replayArgsOf(p.words),
+  };
+  if (res.counterexample) meta.log = await counterexampleLog(sc!, p.words, res.counterexample.spec, res.counterexample.violation.schedule!);
   if (json) {
-    process.stdout.write(JSON.stringify({ command: 'bisect', ...res, strategy, budget, seed, seconds: Number(secs.toFixed(3)) }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...bisectJson(res, meta, { scenarioName: sc!.name, strategy, budget, seed }), seconds: Number(secs.toFixed(3)) }, null, 2) + '\n');
     return 0;
   }
-  const series = findSeries(seriesId);
-  const o: string[] = [];
-  const how = strategy === 'auto'
-    ? `verify (exhaustive, up to 1000000 states), else ${fallback} with ${budget} schedules`
-    : strategy === 'verify' ? `verify (exhaustive, up to ${budget} states)` : `${strategy}, ${budget} schedules per configuration, seed ${seed}`;
-  o.push(`bisect ${sc!.name} over ${seriesId} (${series.patches.length} patches): ${how}`);
-  for (const s of res.steps) o.push(line(s));
-  if (res.result) {
-    const verb = res.result.direction === 'fixes' ? 'the violation disappears' : 'the violation appears';
-    o.push('');
-    o.push(`first ${res.result.direction === 'fixes' ? 'good' : 'bad'} patch: ${res.result.first.id} "${res.result.first.title}"`);
-    o.push(`direction: ${res.result.direction} (${verb} at ${res.result.first.id})`);
-  } else if (res.range) {
-    o.push('', `the change lies between ${res.range.from} and ${res.range.to} (configurations in between could not be tested)`);
-  } else {
-    o.push('', `no change: the verdict is the same with and without ${seriesId}`);
-  }
-  if (res.counterexample) {
-    const c = res.counterexample;
-    const applyArgs = c.spec === '(none)' ? '' : ` --apply ${c.spec}`;
-    o.push('', `counterexample (${c.spec}): [${c.violation.oracle}] ${c.violation.message}`);
-    // The lines leading to where the violation was raised (not simply the end of the trace).
-    const at = c.trace.findIndex((l) => l.includes('!! '));
-    const end = at >= 0 ? at + 1 : c.trace.length;
-    o.push(...c.trace.slice(Math.max(0, end - 20), end).map((l) => '  ' + l));
-    if (end < c.trace.length) o.push(`  ... (${c.trace.length - end} more lines: see the replay)`);
-    o.push(`  replay: lazymm run ${sc!.name}${replayArgsOf(argv)}${applyArgs} --schedule '${c.violation.schedule}'`);
-  }
-  o.push('', `${res.steps.length} configurations in ${secs.toFixed(2)} s`);
-  process.stdout.write(o.join('\n') + '\n');
+  process.stdout.write(bisectText(res, meta, secs));
   return 0;
+}
+
+/** The counterexample's lines that lead to its violation, replayed in its configuration. */
+async function counterexampleLog(sc: ScenarioDef, words: ConfigWords, spec: string, schedule: string): Promise<string[] | null> {
+  const r = await resolveConfig({ ...words, apply: spec === '(none)' ? words.apply : [...words.apply, spec] }, sc);
+  const k = buildKernel(r);
+  const rec = recordRun(k, sc, decodeSchedule(schedule), schedule, sc.maxSteps ?? DEFAULT_MAX_STEPS, { scenario: sc.name, config: '', replay: '' });
+  return leadingLog(buildView(rec), renderTrace(k, rec.lines));
 }

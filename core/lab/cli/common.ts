@@ -1,67 +1,27 @@
-// Shared CLI plumbing: flag parsing, scenario loading, progress on stderr, output.
-import path from 'node:path';
-import fs from 'node:fs';
-import { pathToFileURL } from 'node:url';
+// Shared CLI plumbing: scenario loading, progress on stderr, config in output (parsing: args.ts).
 import { UsageError } from '../errors.ts';
-import { emptyWords, takeConfigFlag, type ConfigWords, type Resolved } from '../config.ts';
+import type { Resolved } from '../config.ts';
+import type { Parsed } from './args.ts';
 import { SCENARIOS } from '../../../scenarios/index.ts';
+import { importUserModule, MODULE_EXT } from '../user-modules.ts';
+import { checkScenario } from '../schema.ts';
 import type { ScenarioDef } from '../../model/index.ts';
 
-export interface Parsed {
-  positional: string[];
-  words: ConfigWords;
-  flags: Map<string, string>;
-  bools: Set<string>;
-}
-
-/** Parse argv: config flags, the verb's own value flags and boolean flags, positionals. */
-export function parseArgs(argv: string[], valueFlags: string[], boolFlags: string[]): Parsed {
-  const p: Parsed = { positional: [], words: emptyWords(), flags: new Map(), bools: new Set() };
-  for (let i = 0; i < argv.length; ) {
-    const a = argv[i];
-    const n = takeConfigFlag(argv, i, p.words);
-    if (n) { i += n; continue; }
-    if (valueFlags.includes(a)) {
-      const v = argv[i + 1];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      if (p.flags.has(a)) throw new UsageError(`${a} given twice`);
-      p.flags.set(a, v);
-      i += 2;
-      continue;
-    }
-    if (boolFlags.includes(a)) { p.bools.add(a); i++; continue; }
-    if (a.startsWith('--')) throw new UsageError(`unknown option '${a}'`);
-    p.positional.push(a);
-    i++;
-  }
-  return p;
-}
+export type { Parsed } from './args.ts';
 
 export function intFlag(p: Parsed, name: string, dflt: number): number {
   const v = p.flags.get(name);
   if (v === undefined) return dflt;
-  if (!/^\d+$/.test(v)) throw new UsageError(`${name} takes a non-negative integer, not '${v}'`);
-  return Number(v);
+  return Number(v); // validated against its declared range by the parser (verbs.ts)
 }
 
 export async function loadScenario(nameOrPath: string | undefined): Promise<ScenarioDef> {
   if (!nameOrPath) throw new UsageError('missing <scenario> (see: lazymm list scenarios)');
   const builtin = SCENARIOS.find((s) => s.name === nameOrPath);
   if (builtin) return builtin;
-  if (!/\.(ts|js|mjs)$/.test(nameOrPath))
-    throw new UsageError(`unknown scenario '${nameOrPath}' (known: ${SCENARIOS.map((s) => s.name).join(', ')}; or a path to a .ts/.js module)`);
-  const abs = path.resolve(nameOrPath);
-  if (!fs.existsSync(abs)) throw new UsageError(`scenario file '${nameOrPath}' does not exist`);
-  let mod: { default?: ScenarioDef };
-  try {
-    mod = await import(pathToFileURL(abs).href);
-  } catch (e) {
-    throw new UsageError(`scenario '${nameOrPath}' does not load: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const sc = mod.default;
-  if (!sc || typeof sc.setup !== 'function' || typeof sc.name !== 'string')
-    throw new UsageError(`scenario '${nameOrPath}' must default-export defineScenario({ name, description, setup })`);
-  return sc;
+  if (!MODULE_EXT.test(nameOrPath))
+    throw new UsageError(`unknown scenario '${nameOrPath}' (known: ${SCENARIOS.map((s) => s.name).join(', ')}; or a path to a .ts/.mts/.js/.mjs module)`);
+  return checkScenario(await importUserModule(nameOrPath, 'scenario'), nameOrPath);
 }
 
 export function configJson(r: Resolved) {
@@ -112,7 +72,12 @@ export class Progress {
     process.stderr.write(`\r${this.label}: ${text}  (${((now - this.start) / 1000).toFixed(1)} s)\x1b[K`);
   }
   done() {
+    this.clear();
+  }
+  /** Erase the progress line (before printing a result line on a terminal). */
+  clear() {
     if (this.shown) process.stderr.write('\r\x1b[K');
+    this.shown = false;
   }
 }
 

@@ -8,7 +8,7 @@
 // herd-style table, a line per cell, and a grid per scenario, arch and series that shows where a
 // violation appears or disappears along the series. Each cell is a task: --jobs runs them on
 // workers, --shard k/n runs a share of them, lazymm merge puts the table together.
-import { parseArgs, intFlag, progressFor } from './common.ts';
+import { intFlag, progressFor, type Parsed } from './common.ts';
 import { parseConfigString, type ConfigWords } from '../config.ts';
 import { configWords, specOf } from '../bisect.ts';
 import { findArch } from '../config.ts';
@@ -53,8 +53,7 @@ export function wordsString(w: ConfigWords): string {
 
 const MARK: Record<MatrixCell['verdict'], string> = { never: '.', unknown: 'o', sometimes: 'X', untestable: '-' };
 
-export async function cmdMatrix(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--series', '--mode', '--budget', '--verify-budget'], ['--json']);
+export async function cmdMatrix(p: Parsed): Promise<number> {
   // --arch takes a list here (the config parser would take one arch): lists are --arch A,B
   const mode = p.flags.get('--mode') ?? 'verify';
   if (mode !== 'verify' && mode !== 'sample') throw new UsageError(`--mode takes verify or sample, not '${mode}'`);

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Project, SyntaxKind, QuoteKind, IndentationText } from 'ts-morph';
 import { UsageError } from '../errors.ts';
-import { parseArgs } from './common.ts';
+import type { Parsed } from './common.ts';
 import { ARCHES } from '../../../arches/index.ts';
+import { ROOT_URL } from '../paths.ts';
 
 const NAME_RE = /^[a-z][a-z0-9-]*$/;
 const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do',
@@ -23,7 +24,7 @@ function camel(name: string): string {
 }
 
 export function archesDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../arches');
+  return fileURLToPath(new URL('arches', ROOT_URL));
 }
 
 export interface Scaffolded { file: string; ident: string }
@@ -96,8 +97,7 @@ export function scaffoldArch(name: string, dir = archesDir()): Scaffolded {
   return { file, ident };
 }
 
-export async function cmdNewArch(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, [], []);
+export async function cmdNewArch(p: Parsed): Promise<number> {
   const name = p.positional[0];
   if (name === undefined) throw new UsageError('new-arch: missing <name> (e.g. lazymm new-arch riscv)');
   if (p.positional.length > 1) throw new UsageError(`new-arch: unexpected argument '${p.positional[1]}'`);

@@ -1,47 +1,54 @@
 // lazymm run / lazymm explore
-import fs from 'node:fs';
-import { parseArgs, intFlag, loadScenario, configJson, describeConfig, progressFor } from './common.ts';
-import { resolveConfig, buildKernel } from '../config.ts';
+import { intFlag, loadScenario, configJson, describeConfig, progressFor, type Parsed } from './common.ts';
+import { resolveConfig, buildKernel, type ConfigWords } from '../config.ts';
 import { replay, minimizeAndTrace, Rng, STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
 import { describeCoverage, type Coverage } from '../../model/drivers/coverage.ts';
 import { runOnce, encodeSchedule, decodeSchedule, type Chooser } from '../../model/engine.ts';
 import { primaryViolation, type Violation } from '../../model/index.ts';
 import { renderTrace } from '../../model/trace.ts';
 import { UsageError } from '../errors.ts';
+import { traceFormat, writeExecution, writeText } from '../render/index.ts';
+import { violationWhere } from '../render/view.ts';
+import { scenarioRef, replayCommand, shq } from './replay.ts';
 import { currentRunner } from '../parallel/runner.ts';
 import { exploreOn, type Search } from '../parallel/explore.ts';
 
 export const DEFAULT_MAX_STEPS = 20000;
 
-function printViolations(vs: Violation[], trace: string[], scenario: string, replayArgs: string) {
+/** `minimized`: the explorer shortened the schedule; a run's trace is the whole execution. */
+function printViolations(vs: Violation[], trace: string[], scenario: string, replayArgs: string, minimized: boolean) {
   const p = primaryViolation(vs)!;
   const out: string[] = [];
   out.push(`VIOLATION [${p.oracle}] ${p.message}`);
-  out.push(`  at cpu${p.cpu} in ${p.step}`);
-  for (const v of vs) if (v !== p) out.push(`  also [${v.oracle}] ${v.message} (cpu${v.cpu}, ${v.step})`);
+  out.push(`  ${violationWhere(p)}`);
+  for (const v of vs) if (v !== p) out.push(`  also [${v.oracle}] ${v.message} (${v.cpu < 0 ? 'end of run' : `cpu${v.cpu}, ${v.step}`})`);
   out.push('');
-  out.push('trace (minimized):');
+  out.push(minimized ? 'trace (minimized):' : 'trace:');
   out.push(...trace.map((l) => '  ' + l));
   out.push('');
   out.push(`schedule: ${p.schedule}`);
-  out.push(`replay:   lazymm run ${scenario}${replayArgs} --schedule '${p.schedule}'`);
+  out.push(`replay:   ${replayCommand(scenario, replayArgs, p.schedule!)}`);
   process.stdout.write(out.join('\n') + '\n');
 }
 
-export function replayArgsOf(argv: string[]): string {
-  const cfgFlags = new Set(['--arch', '--cpus', '--apply', '--without', '--set', '--drop-step']);
+/** The config words again, as flags a replay line repeats (values quoted for the shell). */
+export function replayArgsOf(w: ConfigWords): string {
   const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (cfgFlags.has(argv[i])) { out.push(argv[i], argv[i + 1]); i++; }
-    else if (argv[i] === '--force') out.push('--force');
-  }
+  if (w.arch !== undefined) out.push('--arch', shq(w.arch));
+  if (w.cpus !== undefined) out.push('--cpus', String(w.cpus));
+  for (const x of w.apply) out.push('--apply', shq(x));
+  for (const x of w.without) out.push('--without', shq(x));
+  for (const x of w.set) out.push('--set', shq(x));
+  for (const x of w.dropSteps) out.push('--drop-step', shq(x));
+  if (w.force) out.push('--force');
   return out.length ? ' ' + out.join(' ') : '';
 }
 
-export async function cmdRun(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--seed', '--schedule', '--trace'], ['--json']);
+export async function cmdRun(p: Parsed): Promise<number> {
+  const format = traceFormat(p.flags.get('--trace-format'));
+  if (p.flags.has('--trace-format') && !p.flags.has('--trace')) throw new UsageError('--trace-format needs --trace FILE');
   const sc = await loadScenario(p.positional[0]);
-  if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
+  const ref = scenarioRef(p.positional[0]!, sc);
   if (p.flags.has('--seed') && p.flags.has('--schedule')) throw new UsageError('give --seed or --schedule, not both');
   const r = await resolveConfig(p.words, sc);
   const k = buildKernel(r);
@@ -60,7 +67,11 @@ export async function cmdRun(argv: string[]): Promise<number> {
   schedule = encodeSchedule(res.events);
   const trace = renderTrace(k, k.trace);
   const vs = res.violations.map((v) => ({ ...v, schedule }));
-  if (p.flags.has('--trace')) fs.writeFileSync(p.flags.get('--trace')!, trace.join('\n') + '\n');
+  const replayArgs = replayArgsOf(p.words);
+  if (p.flags.has('--trace')) {
+    if (format === 'text') writeText(p.flags.get('--trace')!, trace.join('\n') + '\n');
+    else writeExecution(p.flags.get('--trace')!, format, k, sc, res.events, schedule, maxSteps, { scenario: ref, config: describeConfig(r), replay: replayCommand(ref, replayArgs, schedule) });
+  }
   const seed = p.flags.has('--schedule') ? null : intFlag(p, '--seed', 1);
   const coverage: Coverage = { kind: 'sampled', states: null, transitions: null, schedules: 1, bound: null, strategy: seed === null ? 'replay' : 'random', seed };
   if (p.bools.has('--json')) {
@@ -70,7 +81,7 @@ export async function cmdRun(argv: string[]): Promise<number> {
     }, null, 2) + '\n');
   } else {
     process.stdout.write(`run ${sc.name}: ${describeConfig(r)}\n`);
-    if (vs.length) printViolations(vs, trace, sc.name, replayArgsOf(argv));
+    if (vs.length) printViolations(vs, trace, ref, replayArgs, false);
     else process.stdout.write(`no violation in this one schedule (${res.steps} steps; ${describeCoverage(coverage)})\nschedule: ${schedule}\n`);
   }
   return vs.length ? 1 : 0;
@@ -79,10 +90,11 @@ export async function cmdRun(argv: string[]): Promise<number> {
 /** Default state budget of the exhaustive search (states stored). */
 export const VERIFY_BUDGET = 5_000_000;
 
-export async function cmdExplore(argv: string[]): Promise<number> {
-  const p = parseArgs(argv, ['--strategy', '--budget', '--seed', '--preemptions', '--storage', '--bitstate-bits', '--search'], ['--json', '--shortest']);
+export async function cmdExplore(p: Parsed): Promise<number> {
+  const format = traceFormat(p.flags.get('--trace-format'));
+  if (p.flags.has('--trace-format') && !p.flags.has('--trace')) throw new UsageError('--trace-format needs --trace FILE');
   const sc = await loadScenario(p.positional[0]);
-  if (p.positional.length > 1) throw new UsageError(`unexpected argument '${p.positional[1]}'`);
+  const ref = scenarioRef(p.positional[0]!, sc);
   const strategy = (p.flags.get('--strategy') ?? sc.strategy ?? 'dfs') as Strategy;
   if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (${STRATEGIES.join(', ')})`);
   const storage = (p.flags.get('--storage') ?? 'exact') as 'exact' | 'hash-compact' | 'bitstate';
@@ -90,7 +102,6 @@ export async function cmdExplore(argv: string[]): Promise<number> {
   if (strategy !== 'verify' && (p.flags.has('--storage') || p.flags.has('--bitstate-bits') || p.bools.has('--shortest') || p.flags.has('--search')))
     throw new UsageError('--storage, --bitstate-bits, --shortest and --search are options of --strategy verify');
   const search = (p.flags.get('--search') ?? 'dfs') as Search;
-  if (search !== 'dfs' && search !== 'bfs') throw new UsageError(`--search takes dfs or bfs, not '${search}'`);
   const r = await resolveConfig(p.words, sc);
   const k = buildKernel(r);
   const budget = intFlag(p, '--budget', strategy === 'verify' ? VERIFY_BUDGET : sc.budget ?? 20000);
@@ -105,6 +116,14 @@ export async function cmdExplore(argv: string[]): Promise<number> {
   }, search);
   prog.done();
   const secs = (performance.now() - t0) / 1000;
+  const replayArgs = replayArgsOf(p.words);
+  if (p.flags.has('--trace')) {
+    // the counterexample: the minimized schedule, replayed with tracing
+    const pv = primaryViolation(res.violations);
+    const file = p.flags.get('--trace')!;
+    if (!pv) process.stderr.write(`lazymm: no violation, so no trace written to ${file}\n`);
+    else writeExecution(file, format, k, sc, decodeSchedule(pv.schedule!), pv.schedule!, sc.maxSteps ?? DEFAULT_MAX_STEPS, { scenario: ref, config: describeConfig(r), replay: replayCommand(ref, replayArgs, pv.schedule!) });
+  }
   if (p.bools.has('--json')) {
     process.stdout.write(JSON.stringify({
       command: 'explore', scenario: sc.name, config: configJson(r), strategy, seed, budget,
@@ -119,7 +138,7 @@ export async function cmdExplore(argv: string[]): Promise<number> {
     const size = v ? `${v.states} states stored, ${v.transitions} transitions, depth ${v.depth}, ${(v.bytes / 1048576).toFixed(1)} MiB` : `${res.schedulesExplored} schedules, ${res.steps} steps`;
     if (res.violations.length) {
       process.stdout.write(`found after ${size} (${secs.toFixed(2)} s)\n\n`);
-      printViolations(res.violations, res.trace, sc.name, replayArgsOf(argv));
+      printViolations(res.violations, res.trace, ref, replayArgs, true);
     } else {
       process.stdout.write(`no violation: ${describeCoverage(res.coverage)}\n  ${size}, ${secs.toFixed(2)} s\n`);
       if (res.coverage.kind === 'sampled' && strategy === 'verify') process.stdout.write(`  the search stopped at the budget of ${budget} states (--budget N raises it)\n`);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import { UsageError } from '../errors.ts';
 import { LocalRunner, PoolRunner, ShardRunner, ShardDone, withRunner, type Runner, type ShardSpec } from './runner.ts';
 import { cmdMerge } from './merge.ts';
+import { workerSetup } from './pool.ts';
 
 export const PARALLEL_VERBS = new Set(['explore', 'bisect', 'ab', 'verify', 'matrix']);
 
@@ -59,6 +60,7 @@ export function runnerFor(f: ParallelFlags, verbArgv: string[]): Runner {
  *  its runner; a shard prints its partial result (exit 0: the verdict is merge's). */
 export async function runParallel(argv: string[], main: (argv: string[], r: Runner) => Promise<number>): Promise<number> {
   const [verb, ...rest] = argv;
+  workerSetup.verb = verb;
   if (verb === 'merge') return cmdMerge(rest, (a, r) => withRunner(r, () => main(a, r)));
   const f = takeParallelFlags(rest);
   const cmd = [verb, ...f.argv];

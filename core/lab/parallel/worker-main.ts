@@ -1,22 +1,13 @@
-// The worker side of pool.ts: tasks one at a time, in the order they came, each result or error
-// posted back. A task whose id the pool has marked cancelled sees stop() return true.
-import { parentPort, workerData } from 'node:worker_threads';
-import { runTask, type Task } from './tasks.ts';
-import { errorData } from './pool.ts';
-import { bfsTransfer, type BfsReply } from './verify-bfs.ts';
+// A worker thread of pool.ts. It first loads the CLI's modules in the order the main thread did
+// (main.ts, then flags.ts, then the verb's module): kernel functions, frame layouts and state
+// regions are numbered as modules declare them, and a search that passes states between threads
+// (verify-bfs.ts) needs the same numbering on every thread. Then it serves tasks (serve.ts).
+import { workerData } from 'node:worker_threads';
 
-const cancel = (workerData as { cancel: Int32Array }).cancel;
-let chain: Promise<void> = Promise.resolve();
-
-parentPort!.on('message', (m: { id: number; task: Task }) => {
-  chain = chain.then(async () => {
-    const stop = () => Atomics.load(cancel, 0) >= m.id;
-    try {
-      if (stop()) throw new Error('cancelled');
-      const result = await runTask(m.task, stop);
-      parentPort!.postMessage({ id: m.id, ok: true, result }, m.task.kind === 'bfs' ? bfsTransfer(result as BfsReply) : []);
-    } catch (e) {
-      parentPort!.postMessage({ id: m.id, ok: false, error: errorData(e) });
-    }
-  });
-});
+const { verb } = workerData as { verb: string };
+await import('../cli/main.ts');
+await import('./flags.ts');
+const { findVerb } = await import('../cli/verbs.ts');
+await findVerb(verb)?.load();
+const { serve } = await import('./serve.ts');
+serve();

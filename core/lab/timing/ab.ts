@@ -112,44 +112,7 @@ export function sweepCsv(points: AbPoint[]): string {
   return lines.join('\n') + '\n';
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-/** Throughput vs CPUs for A and B (mean, with ±stddev bars), log2 CPU axis. */
-export function sweepSvg(points: AbPoint[], metric: string, title: string, labelA: string, labelB: string): string {
-  const W = 720, H = 440, L = 90, R = 20, T = 50, B = 60;
-  const xs = points.map((p) => p.cpus);
-  const get = (p: AbPoint, side: 'a' | 'b') => p.metrics.find((m) => m.name === metric)?.[side] ?? { mean: 0, stddev: 0, n: 0 };
-  const ymax = Math.max(1e-9, ...points.flatMap((p) => [get(p, 'a'), get(p, 'b')].map((s) => s.mean + s.stddev))) * 1.08;
-  const lx = (c: number) => Math.log2(Math.max(1, c));
-  const x0 = lx(Math.min(...xs)), x1 = Math.max(x0 + 1, lx(Math.max(...xs)));
-  const X = (c: number) => L + ((lx(c) - x0) / (x1 - x0)) * (W - L - R);
-  const Y = (v: number) => T + (1 - v / ymax) * (H - T - B);
-  const o: string[] = [];
-  o.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  o.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  o.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${esc(title)}</text>`);
-  o.push(`<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`);
-  for (let i = 0; i <= 5; i++) {
-    const v = (ymax / 5) * i;
-    o.push(`<line x1="${L - 4}" y1="${Y(v)}" x2="${W - R}" y2="${Y(v)}" stroke="#ddd"/><text x="${L - 8}" y="${Y(v) + 4}" text-anchor="end">${fmtNum(v)}</text>`);
-  }
-  for (const c of xs) o.push(`<text x="${X(c)}" y="${H - B + 18}" text-anchor="middle">${c}</text>`);
-  o.push(`<text x="${(L + W - R) / 2}" y="${H - 18}" text-anchor="middle">CPUs</text>`);
-  o.push(`<text x="18" y="${(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 18 ${(T + H - B) / 2})">${esc(metric)}</text>`);
-  const series: ['a' | 'b', string, string][] = [['a', '#1f77b4', labelA], ['b', '#d62728', labelB]];
-  series.forEach(([side, color, label], i) => {
-    const pts = points.map((p) => `${X(p.cpus).toFixed(1)},${Y(get(p, side).mean).toFixed(1)}`).join(' ');
-    o.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts}"/>`);
-    for (const p of points) {
-      const s = get(p, side);
-      o.push(`<circle cx="${X(p.cpus).toFixed(1)}" cy="${Y(s.mean).toFixed(1)}" r="3" fill="${color}"/>`);
-      if (s.stddev > 0) o.push(`<line x1="${X(p.cpus).toFixed(1)}" y1="${Y(s.mean - s.stddev).toFixed(1)}" x2="${X(p.cpus).toFixed(1)}" y2="${Y(s.mean + s.stddev).toFixed(1)}" stroke="${color}"/>`);
-    }
-    o.push(`<rect x="${L + 12}" y="${T + 8 + i * 18}" width="14" height="3" fill="${color}"/><text x="${L + 32}" y="${T + 13 + i * 18}">${side.toUpperCase()}: ${esc(label)}</text>`);
-  });
-  o.push('</svg>');
-  return o.join('\n') + '\n';
-}
+// The sweep's plots (SVG, text) and its summary table are in core/lab/render/{plot,textplot,sweep}.ts.
 
 /** "1,2,4,...,192" -> [1,2,4,8,16,32,64,128,192]: '...' continues the last step (geometric if the
  *  two terms before it double, else arithmetic) up to the next term. */

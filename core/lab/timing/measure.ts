@@ -8,6 +8,8 @@ import { profileFor } from '../../model/drivers/timing/profile.ts';
 
 export const MAX_TIMING_CPUS = 1024;
 
+// the window's options (timing_warmup_ns, timing_duration_ns) are declared in ./options.ts
+
 export interface Metric { name: string; unit: string; value: number }
 
 /** Which way is better, for the LKP-style direction words. */

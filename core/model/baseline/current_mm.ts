@@ -1,6 +1,12 @@
 // Changing current->mm outside the scheduler, v5.16: exit_mm (kernel/exit.c), exec_mmap
 // (fs/exec.c), kthread_use_mm/kthread_unuse_mm (kernel/kthread.c).
 import type { StepRegistry } from '../registry.ts';
+import type { OptionDecl } from '../options.ts';
+
+/** --set ARCH_WANT_IRQS_OFF_ACTIVATE_MM=y|n overrides the arch's choice (ArchPlugin.wantIrqsOffActivateMm). */
+export const ACTIVATE_MM_OPTIONS: OptionDecl[] = [
+  { name: 'ARCH_WANT_IRQS_OFF_ACTIVATE_MM', type: 'bool', default: 'the arch\'s', help: 'CONFIG_ARCH_WANT_IRQS_OFF_ACTIVATE_MM: exec_mmap() keeps IRQs off across activate_mm()' },
+];
 import { fns, ptr, task, NEXT, RET, YIELD, FUSE, FUSE_RET, CALL, callAgain, type Step } from '../fns.ts';
 import { H, NULL, type Kernel, type Ctx } from '../kernel.ts';
 import * as L from '../layout.ts';

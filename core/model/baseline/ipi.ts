@@ -37,7 +37,7 @@ function send(k: Kernel, x: Ctx, f: SmpFrame): number {
     k.count(`ipi_${f.purpose}`);
     k.count('ipis');
     if (k.fpOn) k.fpAdd(-1);
-    if (k.tracing) k.tr(x, `send IPI ${k.hookName(f.fn)} -> cpu${t} (${f.purpose})`);
+    if (k.tracing) k.tr(x, `send IPI ${k.hookName(f.fn)} -> cpu${t} (${f.purpose})`, 'ipi', undefined, t);
     f.i++;
     return again(0);
   }

@@ -38,6 +38,11 @@
 // task_struct address) or per CPU's interrupt context (-1-cpu), with the task's
 // apply_to_page_range() continuation when it was preempted inside the region.
 import type { StepRegistry } from '../registry.ts';
+import type { OptionDecl } from '../options.ts';
+
+export const LAZY_MMU_OPTIONS: OptionDecl[] = [
+  { name: 'CONFIG_HIGHPTE', type: 'bool', default: 'n', help: 'CONFIG_HIGHPTE: PTE pages are highmem, mapped with kmap_local_page() (32-bit)' },
+];
 import {
   fns, task, ptr, int, bool, NEXT, RET, YIELD, CALL, callAgain, goTo, again,
 } from '../fns.ts';

@@ -18,6 +18,7 @@
 // event as an access does not count as after it; the *_THIS_EVENT flags, cleared at the end of
 // every event, say which.
 import type { StepRegistry } from '../registry.ts';
+import type { OptionDecl } from '../options.ts';
 import { fns, ptr, int, cpus, NEXT, YIELD, FUSE, FUSE_RET, CALL, again, goTo } from '../fns.ts';
 import {
   H, NULL, C_F_SINCE_INV, C_F_THIS_EVENT, C_ACCESS_THIS_EVENT, C_F_SINCE_ACCESS, C_LAST_ACCESS_MM,
@@ -57,6 +58,11 @@ function syncCoreRegistered(k: Kernel, mm: number): boolean {
   // and powerpc return through a context-synchronizing ERET/RFI (lazy-mm/07's documentation).
   return k.arch.syncCore === 'iret' && mm > 0 && !k.m.dead[mm] && (k.peek(mm + L.MM_MEMBARRIER_STATE) & SYNC_CORE) !== 0;
 }
+/** --set membarrier_checker=...: which rule the membarrier oracle applies. */
+export const MEMBARRIER_OPTIONS: OptionDecl[] = [
+  { name: 'membarrier_checker', type: 'enum', values: ['strict', 'observed', 'off'], default: 'strict', help: 'membarrier oracle: strict (a full barrier around every rq->curr->mm change of a registered mm), observed (only what a concurrent membarrier() relied on), off' },
+];
+
 function checker(k: Kernel): string {
   return k.param('membarrier_checker', 'strict');
 }

@@ -5,7 +5,7 @@
 import {
   startRun, enabledEvents, execEvent, finishRun, enabledBuf, RunawayError, type RunResult,
 } from '../engine.ts';
-import type { Kernel } from '../../model/kernel.ts';
+import type { Kernel, Violation } from '../kernel.ts';
 import type { Snapshot } from '../state.ts';
 import type { ScenarioDef } from '../scenario.ts';
 
@@ -79,6 +79,8 @@ export interface DfsOptions {
    *  (dfs-split.ts cuts the search into such subtrees; their results, in DFS order, add up to
    *  the whole search's) */
   unit?: { bound: number; prefix: number[] };
+  /** only an execution with a violation this accepts is a counterexample */
+  match?: (v: Violation) => boolean;
 }
 
 export interface DfsOutcome {
@@ -186,7 +188,7 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
         const cs = k.counters;
         for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
         if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
-        if (k.violationCount !== 0) {
+        if (k.violationCount !== 0 && (o.match === undefined || k.violations.some(o.match))) {
           return { found: { violations: k.violations, steps: events.length, events: events.slice() }, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
         }
         // Backtrack to the deepest node with an untried alternative within the bound.

@@ -34,6 +34,9 @@ export interface ExploreOptions {
    *  'stream' is the generator shared by all schedules that lazymm used before (the explore
    *  corpus, recorded with it, replays it) */
   seeding?: 'per-schedule' | 'stream';
+  /** only a violation this accepts is a counterexample (an expectation's oracle, a bisect
+   *  signature); executions with other violations count as explored */
+  match?: (v: Violation) => boolean;
 }
 
 export interface ExploreResult {
@@ -156,7 +159,7 @@ export function sampleRange(k: Kernel, sc: ScenarioDef, o: ExploreOptions, from:
     const cs = k.counters;
     for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
     if (o.progress && (explored & 255) === 0) o.progress(from + explored, o.budget);
-    if (run.violations.length) { found = run; break; }
+    if (run.violations.length && (!o.match || run.violations.some(o.match))) { found = run; break; }
   }
   return { found, explored, steps, counters, interrupted };
 }
@@ -176,7 +179,7 @@ function sampleStream(k: Kernel, sc: ScenarioDef, o: ExploreOptions): Sampled {
     const cs = k.counters;
     for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
     if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
-    if (run.violations.length) { found = run; break; }
+    if (run.violations.length && (!o.match || run.violations.some(o.match))) { found = run; break; }
   }
   return { found, explored, steps, counters, interrupted };
 }
@@ -191,7 +194,7 @@ export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreR
   if (o.strategy === 'verify') {
     const v = verifySearch(k, sc, {
       maxSteps: o.maxSteps, storage: o.storage, bitstateLog2: o.bitstateLog2, maxStates: o.budget,
-      shortestBudget: o.shortestBudget, stop: o.stop, progress: o.progress ? (st) => o.progress!(st, o.budget) : undefined,
+      shortestBudget: o.shortestBudget, stop: o.stop, match: o.match, progress: o.progress ? (st) => o.progress!(st, o.budget) : undefined,
     });
     interrupted = v.interrupted;
     r = { found: v.found, schedulesExplored: 0, steps: v.transitions, complete: v.complete, counters: v.counters };
@@ -204,7 +207,7 @@ export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreR
     };
   } else if (o.strategy === 'dfs') {
     const bound = o.preemptionBound ?? 2;
-    const d = dfsExplore(k, sc, { budget: o.budget, maxSteps: o.maxSteps, preemptionBound: bound, progress: o.progress, stop: o.stop });
+    const d = dfsExplore(k, sc, { budget: o.budget, maxSteps: o.maxSteps, preemptionBound: bound, progress: o.progress, stop: o.stop, match: o.match });
     interrupted = d.interrupted;
     r = d;
     coverage = { kind: d.interrupted ? 'interrupted' : d.complete ? 'verified-bounded' : 'sampled', states: null, transitions: null, schedules: d.schedulesExplored, bound, strategy: 'dfs', seed: null };
@@ -214,7 +217,8 @@ export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreR
     r = { found: smp.found, schedulesExplored: smp.explored, steps: smp.steps, complete: false, counters: smp.counters };
     coverage = { kind: interrupted ? 'interrupted' : 'sampled', states: null, transitions: null, schedules: smp.explored, bound: null, strategy: o.strategy, seed: o.seed };
   }
-  const m = r.found ? minimizeAndTrace(k, sc, r.found.events, primaryViolation(r.found.violations)!, o.maxSteps) : { violations: [], trace: [] };
+  const target = r.found ? (o.match ? r.found.violations.find(o.match) : primaryViolation(r.found.violations)) : undefined;
+  const m = target ? minimizeAndTrace(k, sc, r.found!.events, target, o.maxSteps, !!o.match) : { violations: [], trace: [] };
   return { ...m, schedulesExplored: r.schedulesExplored, steps: r.steps, complete: r.complete, counters: r.counters, coverage, verify, interrupted };
 }
 
@@ -224,14 +228,15 @@ export function replay(k: Kernel, sc: ScenarioDef, schedule: string, maxSteps: n
   return runOnce(k, sc, new ReplayChooser(events), { maxSteps, trace });
 }
 
-function sameBug(a: Violation, vs: Violation[]): boolean {
-  const b = primaryViolation(vs);
-  return !!b && a.oracle === b.oracle && a.message === b.message;
+/** The candidate reports the same bug: as its headline, or anywhere when a signature was asked for. */
+function sameBug(a: Violation, vs: Violation[], anywhere: boolean): boolean {
+  const same = (b: Violation | null | undefined) => !!b && a.oracle === b.oracle && a.message === b.message;
+  return anywhere ? vs.some(same) : same(primaryViolation(vs));
 }
 
 /** Shorten the schedule: drop whole runs of events (lenient replay fills in with the
  *  non-preemptive default) while the same violation is still reported. */
-export function minimizeAndTrace(k: Kernel, sc: ScenarioDef, events: number[], v: Violation, maxSteps: number): { violations: Violation[]; trace: string[] } {
+export function minimizeAndTrace(k: Kernel, sc: ScenarioDef, events: number[], v: Violation, maxSteps: number, anywhere = false): { violations: Violation[]; trace: string[] } {
   let best = events.slice();
   let improved = true;
   let tries = 0;
@@ -248,7 +253,7 @@ export function minimizeAndTrace(k: Kernel, sc: ScenarioDef, events: number[], v
       tries++;
       const cand = best.slice(0, runs[r][0]).concat(best.slice(runs[r][1]));
       const res = runOnce(k, sc, new ReplayChooser(cand, true), { maxSteps });
-      if (sameBug(v, res.violations) && res.events.length <= best.length && switches(res.events) < switches(best)) {
+      if (sameBug(v, res.violations, anywhere) && res.events.length <= best.length && switches(res.events) < switches(best)) {
         best = res.events;
         improved = true;
         break;

@@ -6,24 +6,16 @@
 
 /** An open-addressing hash table of word vectors stored in one arena. */
 export class VectorTable {
-  private arena: Int32Array;
+  private arena = new Int32Array(1 << 16);
   private used = 0;
   /** per id: offset into the arena, length */
-  private off: Int32Array;
-  private len: Int32Array;
-  private hashes: Int32Array;
-  /** slots: id + 1, or 0 */
-  private slots: Int32Array;
+  private off = new Int32Array(1 << 12);
+  private len = new Int32Array(1 << 12);
+  private hashes = new Int32Array(1 << 12);
+  /** open addressing, two words a slot: the hash, then id + 1 (0: empty). The hash beside the id
+   *  spares a probe the cache miss of reading it from `hashes`. */
+  private slots = new Int32Array(2 << 13);
   size = 0;
-
-  /** `ids`: the ids to make room for at first (a power of two; the tables grow as needed) */
-  constructor(ids = 1 << 12) {
-    this.arena = new Int32Array(ids * 16);
-    this.off = new Int32Array(ids);
-    this.len = new Int32Array(ids);
-    this.hashes = new Int32Array(ids);
-    this.slots = new Int32Array(ids * 2);
-  }
 
   /** The id of v[from, to): existing or new. `added` tells which. */
   intern(v: Int32Array, from: number, to: number): number {
@@ -32,12 +24,13 @@ export class VectorTable {
     for (let i = from; i < to; i++) h = Math.imul(h ^ v[i], 0x01000193);
     h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
     h ^= h >>> 12;
-    const mask = this.slots.length - 1;
+    const slots = this.slots, mask = (slots.length >> 1) - 1;
     for (let s = h & mask; ; s = (s + 1) & mask) {
-      const e = this.slots[s];
+      const e = slots[2 * s + 1];
       if (e === 0) break;
+      if (slots[2 * s] !== h) continue;
       const id = e - 1;
-      if (this.hashes[id] !== h || this.len[id] !== n) continue;
+      if (this.len[id] !== n) continue;
       const o = this.off[id];
       let same = true;
       for (let i = 0; i < n; i++) if (this.arena[o + i] !== v[from + i]) { same = false; break; }
@@ -50,9 +43,10 @@ export class VectorTable {
     this.off[id] = this.used;
     this.len[id] = n;
     this.hashes[id] = h;
-    this.used += n;
+    // even offsets: equals2() reads a vector two words at a time through a Float64Array view
+    this.used += n + (n & 1);
     this.insert(id, h);
-    if (this.size * 2 > this.slots.length) this.rehash();
+    if (this.size * 4 > this.slots.length) this.rehash();
     this.added = true;
     return id;
   }
@@ -65,7 +59,27 @@ export class VectorTable {
     for (let i = 0; i < n; i++) if (a[o + i] !== v[from + i]) return false;
     return true;
   }
+  /** equals(), two words at a time: `v2` is a Float64Array over v's buffer (v at offset 0). A
+   *  double compares equal to a different bit pattern only for +0/-0, and unequal to the same
+   *  pattern only for NaN: both cases fall back to the words. */
+  equals2(id: number, v: Int32Array, v2: Float64Array, n: number): boolean {
+    if (this.len[id] !== n) return false;
+    const a = this.arena;
+    if (this.arena2.buffer !== a.buffer) this.arena2 = new Float64Array(a.buffer, 0, a.length >> 1);
+    const a2 = this.arena2, o = this.off[id], o2 = o >> 1, m = n >> 1;
+    for (let i = 0; i < m; i++) {
+      const x = a2[o2 + i];
+      if (x !== v2[i] || x === 0) {
+        if (a[o + 2 * i] !== v[2 * i] || a[o + 2 * i + 1] !== v[2 * i + 1]) return false;
+      }
+    }
+    return (n & 1) === 0 || a[o + n - 1] === v[n - 1];
+  }
+  private arena2 = new Float64Array(0);
   length(id: number): number { return this.len[id]; }
+  /** Where the vector with this id starts in words() (valid until the next intern). */
+  offset(id: number): number { return this.off[id]; }
+  words(): Int32Array { return this.arena; }
 
   /** Bytes held (arena, index and slots). */
   get bytes(): number {
@@ -73,10 +87,11 @@ export class VectorTable {
   }
 
   private insert(id: number, h: number) {
-    const mask = this.slots.length - 1;
+    const slots = this.slots, mask = (slots.length >> 1) - 1;
     let s = h & mask;
-    while (this.slots[s] !== 0) s = (s + 1) & mask;
-    this.slots[s] = id + 1;
+    while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+    slots[2 * s] = h;
+    slots[2 * s + 1] = id + 1;
   }
   private rehash() {
     this.slots = new Int32Array(this.slots.length * 2);
@@ -89,6 +104,7 @@ export class VectorTable {
     this.hashes = g(this.hashes);
   }
   private growArena(min: number) {
+    min += 1;
     let c = this.arena.length * 2;
     while (c < min) c *= 2;
     const b = new Int32Array(c);

@@ -121,7 +121,7 @@ const R = 5; // record words per state: parent host, parent id, event, fingerpri
 
 /** The states one thread owns, in its own exact visited set, on its own kernel. */
 export class BfsHost {
-  private readonly visited = new Visited('exact', 0);
+  private readonly visited: Visited;
   private rec = new Int32Array(R * 1024);
   /** per state id: its sleep set when stored (revisit rule) */
   private readonly sleeps: (Sleep | undefined)[] = [];
@@ -138,6 +138,7 @@ export class BfsHost {
 
   constructor(readonly k: Kernel, readonly sc: ScenarioDef, readonly index: number, readonly hosts: number, readonly por = true) {
     this.buf = enabledBuf(k);
+    this.visited = new Visited(k, 'exact', 0);
     this.scratch = { s: new Snapshot(k.runState.regions.length), tail: new Int32Array(64) };
     this.router = new Router(k);
     // a run's tasks are made at setup (their programs live outside the declared state): set the
@@ -161,7 +162,7 @@ export class BfsHost {
   /** The kernel is at a transition's target state: is the state new, seen at this level, or seen
    *  before? `parent`: the parent's components, when the parent is in this visited set. */
   private arrive(edge: Edge, parent: Int32Array | null) {
-    const { id, fresh } = this.visited.visit(this.k, parent);
+    const id = this.visited.visit(this.k, parent), fresh = this.visited.fresh;
     let p = this.pending.get(id);
     if (!p) {
       if (!fresh) {

@@ -15,14 +15,17 @@
 // vector of component ids (COLLAPSE): nothing is lost. 'hash-compact' keeps a 64-bit fingerprint
 // per state and 'bitstate' a bit array (SPIN's -DHC / -DBITSTATE): less memory, but two states may
 // be taken for one, so the search is no longer exhaustive; the result gives the probability bound.
+//
+// The loop allocates nothing per transition: search frames are pooled by depth, footprints are
+// interned (an event's footprint becomes an id, and the independence of two ids is cached), and a
+// sleep set is a short list of (event, footprint id) pairs.
 import {
-  startRun, enabledEvents, execEvent, finishRun, enabledBuf, RunawayError, type RunResult,
+  startRun, enabledEvents, execEvent, finishRun, enabledBuf, RunawayError, atSchedule, type RunResult,
 } from '../engine.ts';
-import type { Kernel } from '../kernel.ts';
+import type { Kernel, Violation } from '../kernel.ts';
 import { hash64, Vec, type Snapshot, type Region } from '../state.ts';
 import type { ScenarioDef } from '../scenario.ts';
 import { VectorTable } from './intern.ts';
-import { independent } from './dfs.ts';
 
 export type Storage = 'exact' | 'hash-compact' | 'bitstate';
 
@@ -41,6 +44,9 @@ export interface VerifyOptions {
   /** stop when it returns true (interrupted: checked every 4096 transitions) */
   stop?: () => boolean;
   progress?: (states: number, transitions: number) => void;
+  /** only a violation this accepts ends a branch as a counterexample; an execution with other,
+   *  non-fatal violations goes on (a fatal one ends the branch without a counterexample) */
+  match?: (v: Violation) => boolean;
 }
 
 export interface VerifyResult {
@@ -60,89 +66,157 @@ export interface VerifyResult {
   counters: Record<string, number>;
 }
 
-interface Frame {
-  /** the state's components (exact storage: the ids its children are compared against) */
-  comps: Int32Array | null;
+/** A state on the search stack. Pooled per depth: the arrays are sized once. */
+class Frame {
   enabled: Int32Array;
-  n: number;
-  next: number;
-  /** events to explore from this state (per `enabled` index: 1 = explore) */
+  /** per `enabled` index: 1 = still to explore */
   todo: Uint8Array;
-  snap: Snapshot | null;
-  /** sleep set on entry: event -> footprint */
-  sleep: Map<number, Int32Array>;
-  /** explored events -> footprints */
-  done: Map<number, Int32Array>;
-  /** the visited-set id of this state (exact storage), -1 otherwise */
-  id: number;
+  n = 0;
+  next = 0;
+  /** the state's component ids (exact storage): its children compare against them */
+  comps: Int32Array;
+  snap: Snapshot | null = null;
+  /** sleep set on entry: events and their footprint ids */
+  sleepEv: Int32Array;
+  sleepFp: Int32Array;
+  sleepN = 0;
+  /** events explored from here, with their footprint ids */
+  doneEv: Int32Array;
+  doneFp: Int32Array;
+  doneN = 0;
   /** no event explored from it yet: the kernel is still in this state */
-  first: boolean;
+  first = true;
+  constructor(events: number, comps: number) {
+    this.enabled = new Int32Array(events);
+    this.todo = new Uint8Array(events);
+    this.comps = new Int32Array(comps);
+    this.sleepEv = new Int32Array(events);
+    this.sleepFp = new Int32Array(events);
+    this.doneEv = new Int32Array(events);
+    this.doneFp = new Int32Array(events);
+  }
+  sleeps(e: number): boolean {
+    for (let i = 0; i < this.sleepN; i++) if (this.sleepEv[i] === e) return true;
+    return false;
+  }
 }
 
-/** The visited set. (verify-bfs.ts keeps one per partition, `ids` small.) */
+/** Footprints as ids, and a cache of which pairs commute. */
+class Footprints {
+  readonly table = new VectorTable();
+  /** (a * CACHE + b) -> 0 unknown, 1 independent, 2 dependent */
+  private readonly cache = new Uint8Array(CACHE * CACHE);
+  id(fp: Int32Array, n: number): number { return this.table.intern(fp, 0, n); }
+  /** Do the two footprints commute (accesses to different words, or reads of the same)? */
+  independent(a: number, b: number): boolean {
+    const small = a < CACHE && b < CACHE;
+    if (small) {
+      const c = this.cache[a * CACHE + b];
+      if (c !== 0) return c === 1;
+    }
+    const t = this.table, w = t.words();
+    const ao = t.offset(a), an = t.length(a), bo = t.offset(b), bn = t.length(b);
+    let ind = true;
+    for (let i = 0; i < an && ind; i++) {
+      const x = w[ao + i];
+      if (x < 0) { ind = false; break; }
+      for (let j = 0; j < bn; j++) {
+        const y = w[bo + j];
+        if (y < 0 || (x >> 1 === y >> 1 && ((x | y) & 1))) { ind = false; break; }
+      }
+    }
+    if (ind) for (let j = 0; j < bn; j++) if (w[bo + j] < 0) { ind = false; break; }
+    if (small) { this.cache[a * CACHE + b] = ind ? 1 : 2; this.cache[b * CACHE + a] = ind ? 1 : 2; }
+    return ind;
+  }
+}
+const CACHE = 2048;
+
+/** The visited set. (verify-bfs.ts keeps one per thread.) */
 export class Visited {
   private readonly comps: VectorTable[] = [];
-  private readonly states: VectorTable;
-  private readonly ids = new Int32Array(4096);
+  private readonly states = new VectorTable();
+  private readonly pair = new Int32Array(2);
   private bits: Uint32Array | null = null;
   private bitsSet = 0;
-  /** exact storage: the sleep set each state was explored with */
-  readonly sleeps: (Map<number, Int32Array> | undefined)[] = [];
+  /** exact storage with POR: the sleep set each state was explored with, as pairs in `sleepArena`
+   *  at sleepAt[id] (count first); a revisit only ever shrinks it, in place */
+  sleepAt: Int32Array = new Int32Array(1 << 16);
+  sleepArena: Int32Array = new Int32Array(1 << 16);
+  sleepUsed = 0;
   size = 0;
-  constructor(readonly storage: Storage, readonly log2: number, private readonly initialIds = 1 << 12) {
-    this.states = new VectorTable(initialIds);
+  /** the last visit found a new state */
+  fresh = false;
+  readonly regions: Region[];
+  /** per component: 0 plain words, 1 append-only (compared by length), 2 canonical form */
+  private readonly kinds: Int8Array;
+  /** per component: a Float64Array over its words, for equals2() (rebuilt when it reallocates) */
+  private views: Float64Array[];
+  constructor(k: Kernel, readonly storage: Storage, readonly log2: number) {
+    this.regions = k.runState.regions.filter((r) => r.opts.key);
+    this.kinds = Int8Array.from(this.regions, (r) => (r.opts.canon ? 2 : r.opts.appendOnly ? 1 : 0));
+    for (const r of this.regions) if (!r.opts.canon && !(r.a instanceof Int32Array)) throw new Error(`internal: key region '${r.name}' is not Int32 words`);
+    this.views = this.regions.map(() => new Float64Array(0));
     if (storage === 'bitstate') this.bits = new Uint32Array(1 << Math.max(0, log2 - 5));
+    for (let i = 0; i < this.regions.length; i++) this.comps.push(new VectorTable());
   }
 
-  private keyRegions: Region[] | null = null;
-  get components(): number { return this.keyRegions?.length ?? 0; }
   private readonly scratch = new Vec();
   /** the component ids of the state last looked up (exact storage) */
-  readonly last = new Int32Array(4096);
+  get components(): number { return this.regions.length; }
+  readonly last = new Int32Array(256);
 
-  /** Look the current state up; returns its id (exact, else 0) and whether it is new. Each key
-   *  region is a component, interned straight from its array (or its canonical form). `parent`
-   *  holds the components of the state this one was reached from: a component that did not
-   *  change is taken over with a comparison (an append-only region whose length did not change
-   *  cannot have changed at all), no hashing. */
-  visit(k: Kernel, parent: Int32Array | null): { id: number; fresh: boolean } {
-    const regions = (this.keyRegions ??= k.runState.regions.filter((r) => r.opts.key));
+  /** Look the current state up; returns its id (exact, else 0) and sets `fresh`. Each key region
+   *  is a component, interned straight from its array (or its canonical form). `parent` holds
+   *  the components of the state this one was reached from: a component that did not change is
+   *  taken over with a comparison (an append-only region whose length did not change cannot have
+   *  changed at all), no hashing. */
+  visit(k: Kernel, parent: Int32Array | null): number {
     if (this.storage === 'exact') {
-      const nc = regions.length;
-      const ids = this.last;
+      const regions = this.regions, nc = regions.length, ids = this.last, kinds = this.kinds;
       for (let i = 0; i < nc; i++) {
         const r = regions[i];
-        let t = this.comps[i];
-        if (!t) { t = new VectorTable(this.initialIds); this.comps[i] = t; }
+        const t = this.comps[i];
+        const kind = kinds[i];
         let v: Int32Array, n: number;
-        if (r.opts.canon) {
+        if (kind === 2) {
           const s = this.scratch;
           s.n = 0;
-          r.opts.canon(s);
+          r.opts.canon!(s);
           v = s.a;
           n = s.n;
+          if (parent !== null && t.equals(parent[i], v, 0, n)) { ids[i] = parent[i]; continue; }
         } else {
           v = r.a as Int32Array;
           n = r.live();
-        }
-        if (parent !== null) {
-          const pid = parent[i];
-          if (r.opts.appendOnly ? t.length(pid) === n : t.equals(pid, v, 0, n)) { ids[i] = pid; continue; }
+          if (parent !== null) {
+            const pid = parent[i];
+            if (kind === 1) {
+              // an append-only region whose length did not change cannot have changed
+              if (t.length(pid) === n) { ids[i] = pid; continue; }
+            } else {
+              let v2 = this.views[i];
+              if (v2.buffer !== v.buffer) { v2 = new Float64Array(v.buffer, 0, v.length >> 1); this.views[i] = v2; }
+              if (t.equals2(pid, v, v2, n)) { ids[i] = pid; continue; }
+            }
+          }
         }
         ids[i] = t.intern(v, 0, n);
       }
       const id = this.states.intern(ids, 0, nc);
-      if (this.states.added) this.size++;
-      return { id, fresh: this.states.added };
+      this.fresh = this.states.added;
+      if (this.fresh) this.size++;
+      return id;
     }
     const v = k.runState.buildVector();
     const [h1, h2] = hash64(v.a, v.n);
     if (this.storage === 'hash-compact') {
-      this.ids[0] = h1;
-      this.ids[1] = h2;
-      this.states.intern(this.ids, 0, 2);
-      if (this.states.added) this.size++;
-      return { id: 0, fresh: this.states.added };
+      this.pair[0] = h1;
+      this.pair[1] = h2;
+      this.states.intern(this.pair, 0, 2);
+      this.fresh = this.states.added;
+      if (this.fresh) this.size++;
+      return 0;
     }
     // bitstate: three bit positions from the two hashes (Kirsch-Mitzenmacher)
     const bits = this.bits!, m = bits.length * 32;
@@ -152,13 +226,26 @@ export class Visited {
       const w = b >>> 5, bit = 1 << (b & 31);
       if ((bits[w] & bit) === 0) { bits[w] |= bit; fresh = true; this.bitsSet++; }
     }
+    this.fresh = fresh;
     if (fresh) this.size++;
-    return { id: 0, fresh };
+    return 0;
+  }
+
+  /** Remember the sleep set a new state is explored with. */
+  storeSleep(id: number, f: Frame) {
+    if (id >= this.sleepAt.length) this.sleepAt = grow(this.sleepAt, id + 1);
+    const need = this.sleepUsed + 1 + 2 * f.sleepN;
+    if (need > this.sleepArena.length) this.sleepArena = grow(this.sleepArena, need);
+    const a = this.sleepArena, o = this.sleepUsed;
+    a[o] = f.sleepN;
+    for (let i = 0; i < f.sleepN; i++) { a[o + 1 + 2 * i] = f.sleepEv[i]; a[o + 2 + 2 * i] = f.sleepFp[i]; }
+    this.sleepAt[id] = o;
+    this.sleepUsed = need;
   }
 
   get bytes(): number {
     if (this.bits) return this.bits.length * 4;
-    let b = this.states.bytes;
+    let b = this.states.bytes + this.sleepUsed * 4 + this.size * 4;
     for (const t of this.comps) b += t.bytes;
     return b;
   }
@@ -175,16 +262,28 @@ export class Visited {
   }
 }
 
+function grow(a: Int32Array, min: number): Int32Array<ArrayBuffer> {
+  let c = a.length * 2;
+  while (c < min) c *= 2;
+  const b = new Int32Array(c);
+  b.set(a);
+  return b;
+}
+
 export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): VerifyResult {
   const storage = o.storage ?? 'exact';
   const por = o.por !== false;
-  const visited = new Visited(storage, o.bitstateLog2 ?? 30);
-  const pool: Snapshot[] = [];
+  const visited = new Visited(k, storage, o.bitstateLog2 ?? 30);
+  const fps = new Footprints();
   const buf = enabledBuf(k);
-  const stack: Frame[] = [];
+  const nev = buf.length;
+  const nc = visited.components;
+  const frames: Frame[] = [];
+  const pool: Snapshot[] = [];
+  let sp = 0; // frames[0..sp) are the stack
   const path: number[] = [];
-  const fps: Int32Array[] = [];
   const maxStates = o.maxStates ?? Infinity;
+  const match = o.match;
   let transitions = 0;
   let depth = 0;
   let found: RunResult | null = null;
@@ -194,92 +293,116 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
   let complete = true;
   const counters: Record<string, number> = {};
 
-  const frameFor = (sleep: Map<number, Int32Array>, id: number, todoFrom: Map<number, Int32Array> | null): Frame | null => {
-    const n = enabledEvents(k, buf);
-    const enabled = buf.slice(0, n);
-    const todo = new Uint8Array(n);
-    let count = 0;
-    for (let i = 0; i < n; i++) {
-      const e = enabled[i];
-      if (todoFrom ? todoFrom.has(e) && !sleep.has(e) : !sleep.has(e)) { todo[i] = 1; count++; }
-    }
-    if (count === 0) return null;
-    // a snapshot only where the search will come back for a second event
-    const d = stack.length;
-    const snap = count > 1 ? (pool[d] = k.snapshot(pool[d])) : null;
-    const comps = storage === 'exact' ? visited.last.slice(0, visited.components) : null;
-    return { comps, enabled, n, next: 0, todo, snap, sleep, done: new Map(), id, first: true };
-  };
-
-  /** The current state is reached: is it new (then push it), a revisit worth exploring again, or
-   *  a dead end / violation? */
-  const arrive = (sleep: Map<number, Int32Array>, parent: Int32Array | null) => {
-    if (k.violationCount !== 0) { report(); return; }
-    const n = enabledEvents(k, buf);
-    if (n === 0) {
-      // a final state: the quiescence oracles, once per distinct state
-      if (!visited.visit(k, parent).fresh) return;
-      finishRun(k, sc);
-      if (k.violationCount !== 0) report();
-      else addCounters();
-      return;
-    }
-    const { id, fresh } = visited.visit(k, parent);
-    if (!fresh && !por) return;
-    if (!fresh) {
-      // Godefroid: explore what slept the first time and does not now; keep the intersection.
-      if (storage !== 'exact') return;
-      const stored = visited.sleeps[id];
-      if (!stored || stored.size === 0) return;
-      const again = new Map<number, Int32Array>();
-      for (const [e, fp] of stored) if (!sleep.has(e)) again.set(e, fp);
-      if (again.size === 0) return;
-      const inter = new Map<number, Int32Array>();
-      for (const [e, fp] of stored) if (sleep.has(e)) inter.set(e, fp);
-      visited.sleeps[id] = inter;
-      const f = frameFor(sleep, id, again);
-      if (f) push(f);
-      return;
-    }
-    if (storage === 'exact' && por) visited.sleeps[id] = sleep;
-    const f = frameFor(sleep, id, null);
-    if (f) push(f);
-  };
-  const push = (f: Frame) => {
-    stack.push(f);
-    if (stack.length > depth) depth = stack.length;
-    if (stack.length > o.maxSteps)
-      throw new RunawayError(`scenario '${sc.name}' exceeded the step budget of ${o.maxSteps} steps in one execution (runaway program?)`);
-  };
-  const addCounters = () => {
-    const cs = k.counters;
-    for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
-  };
+  const matched = () => match === undefined || k.violations.some(match);
   const report = () => {
     if (path.length < foundAt) {
       found = { violations: k.violations, steps: path.length, events: path.slice() };
       foundAt = path.length;
     }
   };
+  const addCounters = () => {
+    const cs = k.counters;
+    for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
+  };
+
+  // A revisit explores again only the events that slept the first time and do not now.
+  const again = new Int32Array(nev);
+  let againN = -1; // -1: a new state, explore all that do not sleep
+
+  /** Push the current state (its sleep set already in frames[sp]) as a frame to expand. */
+  const push = (id: number, n: number) => {
+    const f = frames[sp];
+    for (let i = 0; i < n; i++) f.enabled[i] = buf[i];
+    f.n = n;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const e = f.enabled[i];
+      let go = !f.sleeps(e);
+      if (go && againN >= 0) {
+        go = false;
+        for (let j = 0; j < againN; j++) if (again[j] === e) { go = true; break; }
+      }
+      f.todo[i] = go ? 1 : 0;
+      if (go) count++;
+    }
+    if (againN < 0 && storage === 'exact' && por) visited.storeSleep(id, f);
+    if (count === 0) return;
+    // a snapshot only where the search will come back for a second event
+    f.snap = count > 1 ? (pool[sp] = k.snapshot(pool[sp])) : null;
+    if (storage === 'exact') for (let i = 0; i < nc; i++) f.comps[i] = visited.last[i];
+    f.next = 0;
+    f.doneN = 0;
+    f.first = true;
+    sp++;
+    if (sp > depth) depth = sp;
+    if (sp > o.maxSteps)
+      throw new RunawayError(`scenario '${sc.name}' exceeded the step budget of ${o.maxSteps} steps in one execution (runaway program?)`);
+  };
+
+  /** The current state is reached (its sleep set already in frames[sp]): new (push it), a
+   *  revisit worth exploring again, or a dead end / violation? */
+  const arrive = (parent: Int32Array | null) => {
+    if (k.violationCount !== 0) {
+      if (matched()) { report(); return; }
+      if (k.fatal) return;
+    }
+    const n = enabledEvents(k, buf);
+    if (n === 0) {
+      // a final state: the quiescence oracles, once per distinct state
+      visited.visit(k, parent);
+      if (!visited.fresh) return;
+      finishRun(k, sc);
+      if (k.violationCount !== 0 && matched()) report();
+      else addCounters();
+      return;
+    }
+    const id = visited.visit(k, parent);
+    if (visited.fresh) { againN = -1; push(id, n); return; }
+    if (!por || storage !== 'exact') return;
+    // Godefroid: explore what slept the first time and does not now; the stored set becomes the
+    // intersection (compacted in place: it only ever shrinks).
+    const f = frames[sp];
+    const a = visited.sleepArena, at = visited.sleepAt[id], m = a[at];
+    let keep = 0;
+    againN = 0;
+    for (let j = 0; j < m; j++) {
+      const e = a[at + 1 + 2 * j], fp = a[at + 2 + 2 * j];
+      if (f.sleeps(e)) {
+        a[at + 1 + 2 * keep] = e;
+        a[at + 2 + 2 * keep] = fp;
+        keep++;
+      } else again[againN++] = e;
+    }
+    a[at] = keep;
+    if (againN !== 0) push(id, n);
+  };
+
+  /** frames[sp], made ready to receive a sleep set */
+  const nextFrame = (): Frame => {
+    let f = frames[sp];
+    if (f === undefined) { f = new Frame(nev, nc); frames[sp] = f; }
+    f.sleepN = 0;
+    return f;
+  };
 
   k.fpOn = por;
   try {
     startRun(k, sc, false);
-    arrive(new Map(), null);
-    while (stack.length !== 0) {
+    nextFrame();
+    arrive(null);
+    while (sp !== 0) {
       if (found !== null) {
         // SPIN -i: look for a shorter path to a violation, within the extra budget
         if (!o.shortestBudget || extra >= o.shortestBudget) break;
       }
       if (visited.size >= maxStates) { complete = false; break; }
-      const top = stack[stack.length - 1];
+      const top = frames[sp - 1];
       // the next event of this state still to explore
       let i = top.next;
       while (i < top.n && top.todo[i] === 0) i++;
-      if (i >= top.n || stack.length >= foundAt) {
-        stack.pop();
-        path.length = stack.length;
-        fps.length = stack.length;
+      if (i >= top.n || sp >= foundAt) {
+        sp--;
+        path.length = sp;
         continue;
       }
       const first = top.first;
@@ -289,24 +412,31 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
       // The kernel is at this state for its first event; a later one starts from the snapshot.
       if (!first) {
         k.restore(top.snap!);
-        path.length = stack.length - 1;
+        path.length = sp - 1;
       }
       k.fpn = 0;
+      path[sp - 1] = e;
       execEvent(k, e);
       transitions++;
       if (found !== null) extra++;
-      path[stack.length - 1] = e;
-      const fp = por ? k.fp.slice(0, k.fpn) : EMPTY;
-      fps[stack.length - 1] = fp;
-      // the child's sleep set: what slept here, and the siblings already explored, if independent of e
-      let sleep = NONE;
+      const child = nextFrame();
       if (por) {
-        sleep = new Map();
-        for (const [u, ufp] of top.sleep) if (independent(ufp, fp, u, e)) sleep.set(u, ufp);
-        for (const [u, ufp] of top.done) if (independent(ufp, fp, u, e)) sleep.set(u, ufp);
-        top.done.set(e, fp);
+        // the child's sleep set: what slept here, and the siblings already explored, if
+        // independent of e (different CPUs, commuting footprints)
+        const fp = fps.id(k.fp, k.fpn);
+        const cpu = e & 0xfff;
+        for (let j = 0; j < top.sleepN; j++) {
+          const u = top.sleepEv[j];
+          if ((u & 0xfff) !== cpu && fps.independent(top.sleepFp[j], fp)) { child.sleepEv[child.sleepN] = u; child.sleepFp[child.sleepN++] = top.sleepFp[j]; }
+        }
+        for (let j = 0; j < top.doneN; j++) {
+          const u = top.doneEv[j];
+          if ((u & 0xfff) !== cpu && fps.independent(top.doneFp[j], fp)) { child.sleepEv[child.sleepN] = u; child.sleepFp[child.sleepN++] = top.doneFp[j]; }
+        }
+        top.doneEv[top.doneN] = e;
+        top.doneFp[top.doneN++] = fp;
       }
-      arrive(sleep, top.comps);
+      arrive(storage === 'exact' ? top.comps : null);
       if ((transitions & 4095) === 0) {
         o.progress?.(visited.size, transitions);
         if (o.stop?.()) { interrupted = true; complete = false; break; }
@@ -317,10 +447,9 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
       complete: complete && storage === 'exact', states: visited.size, transitions, depth, found, storage,
       missProbability: visited.missProbability(), bytes: visited.bytes, interrupted, counters,
     };
+  } catch (e) {
+    throw atSchedule(e, path);
   } finally {
     k.fpOn = false;
   }
 }
-
-const EMPTY = new Int32Array(0);
-const NONE = new Map<number, Int32Array>();

@@ -106,7 +106,7 @@ export function xchg64(k: Kernel, x: Ctx, a: number): Entry {
   const old = ld64(k, x, a);
   st64(k, x, a, NONE);
   noteStored(k, a, NONE);
-  if (k.tracing) k.tr(x, `xchg ${entryName(k, a)}: ${fmtEntry(k, old)} -> pte(none)`);
+  if (k.tracing) k.tr(x, `xchg ${entryName(k, a)}: ${fmtEntry(k, old)} -> pte(none)`, 'rmw', a);
   return old;
 }
 
@@ -114,12 +114,12 @@ export function xchg64(k: Kernel, x: Ctx, a: number): Entry {
 export function storeEntry(k: Kernel, x: Ctx, a: number, e: Entry, what: string) {
   noteStored(k, a, e);
   st64(k, x, a, e);
-  if (k.tracing) k.tr(x, `${what} ${entryName(k, a)} = ${fmtEntry(k, e, what.includes('pmd') ? 'pmd' : 'pte')}`);
+  if (k.tracing) k.tr(x, `${what} ${entryName(k, a)} = ${fmtEntry(k, e, what.includes('pmd') ? 'pmd' : 'pte')}`, 'store', a);
 }
 
 export function loadEntry(k: Kernel, x: Ctx, a: number, what: string): Entry {
   const e = ld64(k, x, a);
-  if (k.tracing) k.tr(x, `load ${entryName(k, a)} = ${fmtEntry(k, e, what)}`);
+  if (k.tracing) k.tr(x, `load ${entryName(k, a)} = ${fmtEntry(k, e, what)}`, 'load', a);
   return e;
 }
 

@@ -640,6 +640,7 @@ export function ld64(k: Kernel, x: Ctx, a: number): Entry {
 export function st64(k: Kernel, x: Ctx, a: number, e: Entry) {
   noteAccess(k, x, a, true);
   if (k.tso) {
+    if (k.tracing) k.traceDrain(x, k.m.sbLen[x.cpu]);
     k.m.drainAll(x.cpu);
     k.m.mem[a] = e.lo;
     k.m.mem[a + 1] = e.hi;

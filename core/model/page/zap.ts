@@ -11,6 +11,14 @@
 // count is tlb->batch_nr[j]; tlb->active is the active batch, tlb->nbatch the length of the chain
 // (batch j's next is j + 1).
 import type { StepRegistry } from '../registry.ts';
+import type { OptionDecl } from '../options.ts';
+
+/** The mmu_gather limits gatherLimits() reads. */
+export const GATHER_OPTIONS: OptionDecl[] = [
+  { name: 'MMU_GATHER_BUNDLE', type: 'int', min: 1, max: 1_000_000, default: '8', help: 'pages of the on-stack local batch of struct mmu_gather' },
+  { name: 'MAX_GATHER_BATCH', type: 'int', min: 1, max: 1_000_000, default: '510', help: 'pages per mmu_gather_batch page' },
+  { name: 'MAX_GATHER_BATCH_COUNT', type: 'int', min: 1, max: 1_000_000, default: '10000 / MAX_GATHER_BATCH', help: 'batches an mmu_gather may allocate before it must flush' },
+];
 import { NEXT, RET, YIELD, CALL, callAgain, fuseCallAgain, again, type Frame, type Step } from '../fns.ts';
 import { H, ModelError, type Kernel, type Ctx } from '../kernel.ts';
 import {

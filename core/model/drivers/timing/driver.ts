@@ -11,6 +11,11 @@ import type { ScenarioDef } from '../../scenario.ts';
 import { primaryViolation, type Kernel, type TaskView, type Violation } from '../../kernel.ts';
 import { TimingState, type LineStat } from './state.ts';
 import { profileFor, resolveCosts } from './profile.ts';
+import type { OptionDecl } from '../../options.ts';
+
+export const TIMING_DRIVER_OPTIONS: OptionDecl[] = [
+  { name: 'mm_count_own_line', type: 'bool', default: 'n', help: 'timing driver: mm_count on a cache line of its own (____cacheline_aligned_in_smp)' },
+];
 
 export interface TimedOptions {
   seed: number;

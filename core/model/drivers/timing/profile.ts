@@ -7,6 +7,7 @@
 // with `--set cost.NAME=VALUE` (in the weight's own unit) and the profile chosen with
 // `--set machine=NAME`.
 import { UsageError } from '../../errors.ts';
+import type { OptionDecl } from '../../options.ts';
 
 export interface Weight {
   v: number;
@@ -135,6 +136,23 @@ export function findProfile(name: string): MachineProfile {
   const p = PROFILES.find((x) => x.name === name);
   if (!p) throw new UsageError(`unknown machine '${name}' (known: ${PROFILES.map((x) => x.name).join(', ')})`);
   return p;
+}
+
+/** --set machine=NAME, and one cost.NAME option per weight of any profile (the profile in use
+ *  supplies its default). */
+export function profileOptions(): OptionDecl[] {
+  const out: OptionDecl[] = [{ name: 'machine', type: 'enum', values: PROFILES.map((p) => p.name), default: 'the arch\'s', help: 'machine profile of the timing driver (topology, clock, cost weights)' }];
+  const seen = new Map<string, OptionDecl>();
+  for (const p of PROFILES) {
+    for (const [name, w] of Object.entries(p.w)) {
+      const d = seen.get(name);
+      if (d) { d.default += `, ${p.name} ${w.v}`; continue; }
+      const o: OptionDecl = { name: `cost.${name}`, type: 'number', min: 0, default: `${p.name} ${w.v}`, help: `cost weight (${w.unit}) of the timing driver: ${w.src}` };
+      seen.set(name, o);
+      out.push(o);
+    }
+  }
+  return out;
 }
 
 /** The machine for a configuration: --set machine=NAME, else the one whose arch matches. */

@@ -10,11 +10,16 @@
 // later request (in virtual time) waits for it. That queue is what makes a shared counter such
 // as mm->mm_count the bottleneck when every CPU hammers it.
 import type { Kernel, TaskView, TimingHooks } from '../../kernel.ts';
+import type { OptionDecl } from '../../options.ts';
 import { HOOK_NAMES } from '../../fns.ts';
 import { counterId } from '../../kernel.ts';
 import * as L from '../../layout.ts';
 import { Rng } from '../explore.ts';
 import { topology, type Costs } from './profile.ts';
+
+export const TIMING_STATE_OPTIONS: OptionDecl[] = [
+  { name: 'timing_jitter', type: 'number', min: 0, max: 1, default: '0.05', help: 'timing driver: relative jitter of each cost, drawn from the run\'s seed' },
+];
 
 /** Words per line for ordinary objects (64-byte lines, 8-byte words); bitmaps pack 512 CPUs. */
 const WORDS_PER_LINE = 8;

@@ -1,0 +1,44 @@
+// Precompiles the CLI and the public API into dist/ (npm's `prepare`, so `npm ci` runs it; also
+// `npm run build`). bin/lazymm.mjs runs dist/cli.mjs while dist/build.json says it was built after
+// every source file it contains last changed, and the TypeScript sources through tsx otherwise:
+// the build is only ever a faster start, never a different program. One flat folder of ES module
+// chunks: a verb's code loads when the verb runs; dist/lazymm.mjs and dist/arches.mjs (the
+// `lazymm` and `lazymm/arches` a user's module imports) share their chunks with the CLI, so a user's
+// module and the CLI see one model. npm packages stay external (node_modules).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(root, 'dist');
+const tmp = path.join(root, `dist.tmp-${process.pid}`);
+try {
+  const esbuild = await import('esbuild');
+  const started = Date.now();
+  const r = await esbuild.build({
+    absWorkingDir: root,
+    // worker: a thread of --jobs (core/lab/parallel/pool.ts starts the worker.mjs beside it)
+    entryPoints: { cli: 'core/lab/cli/main.ts', lazymm: 'core/model/index.ts', arches: 'arches/index.ts', worker: 'core/lab/parallel/worker-main.ts' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    outdir: tmp,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunk-[hash]',
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const inputs = Object.keys(r.metafile.inputs).filter((f) => !f.startsWith('node_modules/')).sort();
+  fs.writeFileSync(path.join(tmp, 'build.json'), JSON.stringify({ builtAt: started, inputs }, null, 1) + '\n');
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.renameSync(tmp, out);
+  console.log(`lazymm: built dist/ from ${inputs.length} modules in ${Date.now() - started} ms`);
+} catch (e) {
+  fs.rmSync(tmp, { recursive: true, force: true });
+  // never fail `npm ci` for it: the CLI runs from the sources without a build
+  console.warn(`lazymm: no build (${String(e?.message ?? e).split('\n')[0]}); the CLI runs from the TypeScript sources`);
+}
