@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { untimed } from './shard.test.ts';
+import { untimed } from './helpers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const LAZYMM = `${process.execPath} ${path.join(ROOT, 'bin/lazymm.mjs')}`;

@@ -5,9 +5,12 @@ import { BISECT_BENCHES } from './bisect-benches.ts';
 import { redesignBench } from './redesign.ts';
 import { VERIFY_BENCHES } from './verify-benches.ts';
 import { startupBench } from './startup.ts';
+import { PARALLEL_BENCHES } from './parallel-benches.ts';
 export interface Bench { name: string; run(): Promise<void> }
 export const BENCHES: Bench[] = [
   ...BISECT_BENCHES, ...TIMING_BENCHES, ...PAGE_BENCHES, ...VERIFY_BENCHES,
+  // --jobs 2 against --jobs 1: random, exhaustive, bisect (docs/scale-out.md)
+  ...PARALLEL_BENCHES,
   // the declared-state model against the commit before it, both measured in this run
   { name: 'redesign', run: () => redesignBench(3) },
   // CPU time of --help and list scenarios, build vs sources; end to end explore --strategy verify

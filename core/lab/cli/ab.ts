@@ -3,12 +3,9 @@
 // an LKP-style comparison. A CPU list (--cpus 1,2,4,...,192) sweeps and writes a CSV and an SVG.
 import fs from 'node:fs';
 import path from 'node:path';
-import { intFlag, loadScenario, progressFor, compactIds, type Parsed } from './common.ts';
+import { intFlag, progressFor, compactIds, type Parsed } from './common.ts';
 import { parseConfigString, type ConfigWords } from '../config.ts';
 import { UsageError } from '../errors.ts';
-import { MODULE_EXT } from '../user-modules.ts';
-import { findWorkload, WORKLOADS } from '../../../scenarios/perf/index.ts';
-import type { ScenarioDef } from '../../model/index.ts';
 import { lkpTable, headline, sweepCsv, parseCpuList, fmtNum, type AbPoint } from '../timing/ab.ts';
 import { sweepTable, sweepBaseName, type Sweep } from '../render/sweep.ts';
 import { sweepSvg, type YScale } from '../render/plot.ts';
@@ -16,19 +13,10 @@ import { sweepTextPlot } from '../render/textplot.ts';
 import { replayArgsOf } from './run.ts';
 import { MAX_TIMING_CPUS } from '../timing/measure.ts';
 import { findProfile } from '../../model/drivers/timing/profile.ts';
-import { currentRunner } from '../parallel/runner.ts';
+import { currentRunner } from '../parallel/current.ts';
 import { abPointsOn } from '../parallel/ab.ts';
+import { loadWorkload } from './workload.ts';
 import '../timing/metric-bisect.ts'; // sets METRIC_BISECT.run (lazymm bisect --metric)
-
-export async function loadWorkload(name: string | undefined): Promise<ScenarioDef> {
-  const w = name ? findWorkload(name) : undefined;
-  if (w) return w;
-  if (name && MODULE_EXT.test(name)) return loadScenario(name);
-  if (name) {
-    try { return await loadScenario(name); } catch { /* fall through to the workload message */ }
-  }
-  throw new UsageError(`${name ? `unknown workload '${name}'` : 'missing <workload>'} (known: ${WORKLOADS.map((x) => x.name).join(', ')})`);
-}
 
 function merge(common: ConfigWords, side: ConfigWords): ConfigWords {
   return {

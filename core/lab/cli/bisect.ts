@@ -1,7 +1,7 @@
 // lazymm bisect <scenario> --series ID [config] [--budget N] [--metric NAME] [--json]
 import { intFlag, loadScenario, progressFor, describeConfig, configJson, type Parsed } from './common.ts';
 import { bisectOn } from '../parallel/bisect.ts';
-import { currentRunner } from '../parallel/runner.ts';
+import { currentRunner } from '../parallel/current.ts';
 import { resolveConfig, buildKernel, type ConfigWords } from '../config.ts';
 import { recordRun } from '../render/record.ts';
 import { buildView, leadingLog } from '../render/view.ts';

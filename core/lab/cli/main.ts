@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { UsageError, UntestableError, RunawayError, ScheduleError } from '../../model/errors.ts';
 import { VERBS, findVerb, CONFIG_FLAGS, PARALLEL_VERB_NAMES, type VerbSpec, type FlagSpec } from './verbs.ts';
-import type { Runner } from '../parallel/runner.ts';
+import type { Runner } from '../parallel/current.ts';
 import { parseVerbArgs } from './args.ts';
 import { ROOT_URL, COMPILED } from '../paths.ts';
 

@@ -17,7 +17,7 @@ import { shortCoverage } from '../../model/drivers/coverage.ts';
 import { SCENARIOS } from '../../../scenarios/index.ts';
 import { UsageError } from '../errors.ts';
 import { DEFAULT_MAX_STEPS } from './run.ts';
-import { currentRunner } from '../parallel/runner.ts';
+import { currentRunner } from '../parallel/current.ts';
 import type { MatrixTask, MatrixCell } from '../parallel/matrix-cell.ts';
 import type { ScenarioDef } from '../../model/index.ts';
 

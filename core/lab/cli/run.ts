@@ -10,7 +10,7 @@ import { UsageError } from '../errors.ts';
 import { traceFormat, writeExecution, writeText } from '../render/index.ts';
 import { violationWhere } from '../render/view.ts';
 import { scenarioRef, replayCommand, shq } from './replay.ts';
-import { currentRunner } from '../parallel/runner.ts';
+import { currentRunner } from '../parallel/current.ts';
 import { exploreOn, type Search } from '../parallel/explore.ts';
 
 export const DEFAULT_MAX_STEPS = 20000;

@@ -13,7 +13,7 @@ import { primaryViolation, type ScenarioDef, type Expectation, type Violation } 
 import { DEFAULT_MAX_STEPS } from './run.ts';
 import { RunawayError } from '../../model/engine.ts';
 import { ModelError } from '../../model/kernel.ts';
-import { currentRunner, ShardRunner } from '../parallel/runner.ts';
+import { currentRunner } from '../parallel/current.ts';
 import type { VerifyRowTask } from '../parallel/tasks.ts';
 
 export interface VerifyRow {
@@ -88,7 +88,7 @@ export async function cmdVerify(p: Parsed): Promise<number> {
   const t0 = performance.now();
   const w = Math.max(20, ...scenarios.flatMap((sc) => (sc.expect ?? []).map((e) => sc.name.length + e.config.length + 1)));
   // a shard prints nothing but its partial result (merge prints the table)
-  const quiet = json || currentRunner() instanceof ShardRunner;
+  const quiet = json || currentRunner().kind === 'shard';
   const say = (line: string) => { if (!quiet) { prog.clear(); process.stdout.write(line + '\n'); } };
   // rows are printed as they are checked: a full run takes minutes
   say(`${'Scenario and configuration'.padEnd(w)}  Expected   Verdict     Ok  ${'Coverage'.padEnd(38)} Time`);

@@ -10,8 +10,8 @@ import { dfsUnits } from '../../model/drivers/dfs-split.ts';
 import { explore, minimizeAndTrace, type ExploreOptions, type ExploreResult } from '../../model/drivers/explore.ts';
 import type { RunResult } from '../../model/engine.ts';
 import type { ConfigWords } from '../config.ts';
-import { LocalRunner, type Runner } from './runner.ts';
-import { kernelFor } from './tasks.ts';
+import type { Runner } from './current.ts';
+import { kernelFor } from './kernels.ts';
 import type { ConfigRef } from './explore.ts';
 
 export interface DfsUnitTask {
@@ -56,7 +56,7 @@ export const unitsFor = (budget: number) => Math.max(16, Math.min(512, Math.ceil
 
 export async function dfsOn(runner: Runner, ref: ConfigRef, k: Kernel, sc: ScenarioDef, o: ExploreOptions): Promise<ExploreResult> {
   // one thread: the serial search itself (the units add up to it exactly: test/parallel.test.ts)
-  if (runner instanceof LocalRunner) return explore(k, sc, o);
+  if (runner.kind === 'local') return explore(k, sc, o);
   const bound = o.preemptionBound ?? 2;
   const tasks: DfsUnitTask[] = [];
   for (let b = 0; b <= bound; b++)

@@ -9,7 +9,7 @@ import type { Kernel, ScenarioDef } from '../../model/index.ts';
 import { primaryViolation } from '../../model/index.ts';
 import { explore, minimizeAndTrace, pctSteps, type ExploreOptions, type ExploreResult } from '../../model/drivers/explore.ts';
 import type { ConfigWords } from '../config.ts';
-import { LocalRunner, PoolRunner, type Runner } from './runner.ts';
+import type { Runner } from './current.ts';
 import type { SampleTask, ExploreTask } from './tasks.ts';
 import type { RunResult } from '../../model/engine.ts';
 import { dfsOn } from './dfs-units.ts';
@@ -38,7 +38,7 @@ export async function exploreOn(runner: Runner, ref: ConfigRef, k: Kernel, sc: S
  *  spread it over machines that share nothing, but the subtrees reach mostly the same states:
  *  docs/scale-out.md.) */
 async function verifyOn(runner: Runner, ref: ConfigRef, k: Kernel, sc: ScenarioDef, o: ExploreOptions): Promise<ExploreResult> {
-  if (runner instanceof LocalRunner || runner instanceof PoolRunner) return explore(k, sc, o);
+  if (runner.kind === 'local' || runner.kind === 'pool') return explore(k, sc, o);
   const { progress: _p, stop: _s, ...opts } = o;
   const [r] = await runner.all<ExploreTask>([{ kind: 'explore', scenario: ref.scenario, words: ref.words, opts }]);
   return r;

@@ -8,27 +8,10 @@
 // A fold returns false when it needs no more results (a violation was found, the budget is
 // spent): the remaining tasks are not run, or their workers are told to stop.
 import { runTask, type Task, type Result } from './tasks.ts';
+import { setSerialRunner, type Runner, type R } from './current.ts';
 import { Pool, DEPTH, errorData, rebuildError } from './pool.ts';
 import { decode, encode } from './codec.ts';
 import { UsageError } from '../errors.ts';
-
-export type R<T extends Task> = import('./tasks.ts').ResultOf[T['kind']];
-
-export interface Runner {
-  readonly jobs: number;
-  /** Results in task order until `fold` returns false. */
-  ordered<T extends Task>(tasks: T[], fold: (i: number, r: R<T>) => boolean): Promise<void>;
-  /** Every result, in task order. */
-  all<T extends Task>(tasks: T[]): Promise<R<T>[]>;
-  /** The whole list of tasks an adaptive command (bisect) may ask for. A shard runs its share
-   *  of it and ends the command; the others ignore it. */
-  declare(tasks: Task[]): Promise<void>;
-  /** Tasks likely to be asked for next, most likely first: a pool starts them early. */
-  prefetch(tasks: Task[]): void;
-  /** One task's result. */
-  get<T extends Task>(task: T): Promise<R<T>>;
-  close(): Promise<void>;
-}
 
 export const taskKey = (t: Task): string => encode(t);
 
@@ -53,6 +36,7 @@ async function foldResults<T extends Task>(run: (f: (i: number, o: Outcome) => b
 }
 
 export class LocalRunner implements Runner {
+  readonly kind = 'local';
   readonly jobs: number = 1;
   async outcomes(tasks: Task[], fold: (i: number, o: Outcome) => boolean): Promise<void> {
     for (let i = 0; i < tasks.length; i++) if (!fold(i, await settle(runTask(tasks[i], () => false)))) return;
@@ -72,6 +56,7 @@ export class LocalRunner implements Runner {
 }
 
 export class PoolRunner implements Runner {
+  readonly kind = 'pool';
   private pool: Pool;
   /** started tasks (get/prefetch) by key */
   private started = new Map<string, Promise<Result>>();
@@ -188,6 +173,7 @@ export interface ShardSpec { k: number; n: number }
 export const inShare = (i: number, s: ShardSpec) => i % s.n === s.k - 1;
 
 export class ShardRunner implements Runner {
+  readonly kind = 'shard';
   readonly jobs: number;
   private inner: LocalRunner | PoolRunner;
   constructor(readonly shard: ShardSpec, readonly argv: string[], jobs: number) {
@@ -259,6 +245,7 @@ export const decodePartial = (s: string) => decode(s) as Partial;
 export class MergeError extends UsageError {}
 
 export class ReplayRunner implements Runner {
+  readonly kind = 'replay';
   readonly jobs = 1;
   constructor(private readonly results: Map<string, Result | TaskError>) {}
   private take(t: Task): Result {
@@ -277,23 +264,7 @@ export class ReplayRunner implements Runner {
   async close(): Promise<void> {}
 }
 
-// ---- the runner of the command being run ----------------------------------------------------
+setSerialRunner(new LocalRunner());
 
-let current: Runner = new LocalRunner();
-
-export function currentRunner(): Runner {
-  return current;
-}
-
-export async function withRunner<T>(r: Runner, f: () => Promise<T>): Promise<T> {
-  const prev = current;
-  current = r;
-  try {
-    return await f();
-  } finally {
-    current = prev;
-    await r.close();
-  }
-}
-
+export { currentRunner, withRunner, type Runner, type R } from './current.ts';
 export { decode, encode };

@@ -4,17 +4,17 @@
 // is shared but the description. Each handler is a pure function of its task, so it gives the
 // same result on the main thread, on a worker, or in another process.
 import { loadScenario } from '../cli/common.ts';
-import { resolveConfig, buildKernel, type ConfigWords } from '../config.ts';
+import type { ConfigWords } from '../config.ts';
 import { explore, sampleRange, type Strategy, type ExploreOptions, type ExploreResult } from '../../model/drivers/explore.ts';
 import { testConfiguration, type BisectOptions, type Tested } from '../bisect.ts';
-import { resolveTimed, buildTimingKernel, timingWindow } from '../timing/measure.ts';
+import { timingWindow } from '../timing/measure.ts';
 import { runTimed, type TimedRun } from '../../model/drivers/timing/driver.ts';
-import { loadWorkload } from '../cli/ab.ts';
+import { kernelFor } from './kernels.ts';
 import { verifyExpectation, type VerifyRow } from '../cli/verify.ts';
 import { dfsUnit, type DfsUnitTask, type DfsUnitResult } from './dfs-units.ts';
 import { bfsTask, type BfsTask, type BfsReply } from './verify-bfs.ts';
 import { matrixCell, type MatrixTask, type MatrixCell } from './matrix-cell.ts';
-import type { Kernel, ScenarioDef, Violation } from '../../model/index.ts';
+import type { Violation } from '../../model/index.ts';
 
 /** random/PCT schedules [from, to) of one search */
 export interface SampleTask {
@@ -66,24 +66,6 @@ export interface ResultOf {
   matrix: MatrixCell;
 }
 export type Result = ResultOf[keyof ResultOf];
-
-/** Kernels by configuration, built once per thread. */
-const kernels = new Map<string, Promise<{ sc: ScenarioDef; k: Kernel }>>();
-
-export function kernelFor(scenario: string, words: ConfigWords, timing = false): Promise<{ sc: ScenarioDef; k: Kernel }> {
-  const key = JSON.stringify([scenario, words, timing]);
-  let p = kernels.get(key);
-  if (!p) {
-    p = (async () => {
-      const sc = timing ? await loadWorkload(scenario) : await loadScenario(scenario);
-      const k = timing ? buildTimingKernel(await resolveTimed(words, sc)) : buildKernel(await resolveConfig(words, sc));
-      return { sc, k };
-    })();
-    kernels.set(key, p);
-    p.catch(() => kernels.delete(key));
-  }
-  return p;
-}
 
 /** Run a task here. `stop` says the result is no longer wanted (a search may end early). */
 export async function runTask(t: Task, stop: () => boolean): Promise<Result> {

@@ -12,8 +12,9 @@ import { minimizeAndTrace, type ExploreOptions, type ExploreResult } from '../..
 import type { ConfigWords } from '../config.ts';
 import { FN_DECLS } from '../../model/fns.ts';
 import { UsageError } from '../errors.ts';
-import { LocalRunner, PoolRunner, type Runner } from './runner.ts';
-import { kernelFor } from './tasks.ts';
+import type { Runner } from './current.ts';
+import type { PoolRunner } from './runner.ts';
+import { kernelFor } from './kernels.ts';
 import type { ConfigRef } from './explore.ts';
 
 // ---- the worker side ------------------------------------------------------------------------------
@@ -99,10 +100,10 @@ type DistOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 export const MAX_THREADS = 16;
 
 export async function verifyBfsOn(runner: Runner, ref: ConfigRef, k: Kernel, sc: ScenarioDef, o: ExploreOptions): Promise<ExploreResult> {
-  if (!(runner instanceof LocalRunner) && !(runner instanceof PoolRunner))
+  if (runner.kind !== 'local' && runner.kind !== 'pool')
     throw new UsageError('--search bfs shares one search between the threads of one machine; it cannot be split across --shard processes');
   if ((o.storage ?? 'exact') !== 'exact') throw new UsageError('--search bfs keeps exact visited sets: --storage does not apply');
-  const pool = runner instanceof PoolRunner ? runner : null;
+  const pool = runner.kind === 'pool' ? (runner as PoolRunner) : null;
   const hosts = pool ? Math.min(runner.jobs, MAX_THREADS) : 1;
   const por = true;
   const session = ++sessionIds;
