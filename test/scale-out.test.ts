@@ -72,6 +72,14 @@ describe('the Kubernetes and Slurm recipes, simulated (n processes, then merge)'
   }, 300_000);
 });
 
+describe('docs/scale-out.md', () => {
+  it('shows the recipes as they are in docs/scale-out/', () => {
+    const md = fs.readFileSync(path.join(ROOT, 'docs/scale-out.md'), 'utf8');
+    for (const f of ['github-matrix.yml', 'k8s-indexed-job.yaml', 'slurm-matrix.sh', 'shard.sh'])
+      expect(md, f).toContain(fs.readFileSync(path.join(ROOT, 'docs/scale-out', f), 'utf8').trimEnd());
+  });
+});
+
 describe('explore --strategy verify --search bfs over worker threads', () => {
   it('prints with --jobs 2 and 3 what it prints with --jobs 1 (memory aside)', () => {
     for (const config of [['kthread-use-mm', '--arch', 'x86'], ['lazy-drop-irq', '--arch', 'x86', '--apply', 'lazy-mm']]) {

@@ -28,42 +28,54 @@ function lazymm(args: string[]): Run {
   return { wall, cpu, out: r.stdout, code: r.status };
 }
 
-/** What may differ between --jobs 1 and --jobs 2: timings, and the memory of visited sets. */
-const untimed = (s: string) => s.replace(/"seconds": [-0-9.e]+/g, '"seconds": T').replace(/"bytes": \d+/g, '"bytes": M');
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 interface Case {
   what: string;
   unit: string;
   args: string[];
-  /** units of work in a run's JSON output */
-  work: (j: Record<string, unknown>) => number;
+  /** units of work, and the seconds of the search itself, from a run's text output */
+  parse: (out: string) => { work: number; secs: number };
   /** a serial reference measured in the same rounds (not part of the --jobs ratio) */
   reference?: { what: string; args: string[] };
 }
 
+/** explore's last lines: "N schedules, S steps, T s" or "N states stored, ..., T s" */
+const exploreFigures = (unit: string) => (out: string) => {
+  const m = new RegExp(`(\\d+) ${unit}[^\\n]*?, ([0-9.]+) s\\b`).exec(out);
+  if (!m) throw new Error(`bench: no figures in:\n${out}`);
+  return { work: Number(m[1]), secs: Number(m[2]) };
+};
+
 const CASES: Case[] = [
   {
     what: 'random search', unit: 'schedules',
-    args: ['explore', 'lazy-exit', '--arch', 'x86', '--strategy', 'random', '--budget', '6000', '--json'],
-    work: (j) => j.schedulesExplored as number,
+    args: ['explore', 'lazy-exit', '--arch', 'x86', '--strategy', 'random', '--budget', '30000'],
+    parse: exploreFigures('schedules'),
   },
   {
     what: 'exhaustive search (--search bfs)', unit: 'states',
-    args: ['explore', 'lazy-drop-irq', '--arch', 'x86', '--apply', 'lazy-mm', '--strategy', 'verify', '--search', 'bfs', '--json'],
-    work: (j) => (j.verify as { states: number }).states,
-    reference: { what: 'the depth-first exhaustive search (--search dfs, one thread)', args: ['explore', 'lazy-drop-irq', '--arch', 'x86', '--apply', 'lazy-mm', '--strategy', 'verify', '--json'] },
+    args: ['explore', 'lazy-exit', '--arch', 'x86', '--strategy', 'verify', '--search', 'bfs'],
+    parse: exploreFigures('states stored'),
+    reference: { what: 'the depth-first exhaustive search (--search dfs, one thread)', args: ['explore', 'lazy-exit', '--arch', 'x86', '--strategy', 'verify'] },
   },
   {
     what: 'bisect', unit: 'configurations',
-    args: ['bisect', 'exit-mm-leak', '--series', 'lazy-mm', '--arch', 'x86', '--json'],
-    work: (j) => (j.steps as unknown[]).length,
+    args: ['bisect', 'exit-mm-leak', '--series', 'lazy-mm', '--arch', 'x86'],
+    parse: (out) => {
+      const m = /(\d+) configurations in ([0-9.]+) s/.exec(out);
+      if (!m) throw new Error(`bench: no figures in:\n${out}`);
+      return { work: Number(m[1]), secs: Number(m[2]) };
+    },
   },
 ];
+
+const untimedText = (s: string) => s.replace(/\d+(\.\d+)? s\b/g, 'T s').replace(/\d+\.\d MiB/g, 'M MiB');
 
 export async function parallelBench(rounds = 3) {
   const cores = os.availableParallelism();
   console.log(`parallel: --jobs 2 against --jobs 1, alternately, median of ${rounds}; ${cores} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} before`);
+  console.log('  (search: the seconds the command reports for its search, workers started included; end to end: the whole process, start-up and kernel build included)');
   for (const c of CASES) {
     const one: Run[] = [], two: Run[] = [], ref: Run[] = [];
     for (let i = 0; i < rounds; i++) {
@@ -71,18 +83,19 @@ export async function parallelBench(rounds = 3) {
       two.push(lazymm([...c.args, '--jobs', '2']));
       if (c.reference) ref.push(lazymm([...c.reference.args, '--jobs', '1']));
     }
-    const same = [...one, ...two].every((r) => untimed(r.out) === untimed(one[0].out) && r.code === one[0].code);
-    const work = c.work(JSON.parse(one[0].out) as Record<string, unknown>);
+    const same = [...one, ...two].every((r) => untimedText(r.out) === untimedText(one[0].out) && r.code === one[0].code);
+    const { work } = c.parse(one[0].out);
+    const s1 = median(one.map((r) => c.parse(r.out).secs)), s2 = median(two.map((r) => c.parse(r.out).secs));
     const w1 = median(one.map((r) => r.wall)), w2 = median(two.map((r) => r.wall));
     const c1 = median(one.map((r) => r.cpu)), c2 = median(two.map((r) => r.cpu));
+    const per = c.unit.replace(/s$/, '');
     console.log(`  ${c.what}: lazymm ${c.args.join(' ')}`);
-    console.log(`    --jobs 1: ${work} ${c.unit} in ${w1.toFixed(2)} s = ${Math.round(work / w1)} ${c.unit}/s (${c1.toFixed(2)} s CPU)`);
-    console.log(`    --jobs 2: ${work} ${c.unit} in ${w2.toFixed(2)} s = ${Math.round(work / w2)} ${c.unit}/s (${c2.toFixed(2)} s CPU)`);
-    console.log(`    speedup ${(w1 / w2).toFixed(2)}x (target 1.7x on two free cores); CPU per ${c.unit.replace(/s$/, '')} ${(c2 / c1).toFixed(2)}x; outputs ${same ? 'identical' : 'DIFFER'}; walls ${one.map((r) => r.wall.toFixed(1)).join('/')} and ${two.map((r) => r.wall.toFixed(1)).join('/')} s`);
+    for (const [j, s, w, cpu] of [[1, s1, w1, c1], [2, s2, w2, c2]] as const)
+      console.log(`    --jobs ${j}: ${work} ${c.unit}, search ${s.toFixed(2)} s = ${Math.round(work / s)} ${c.unit}/s; end to end ${w.toFixed(2)} s, ${cpu.toFixed(2)} s CPU`);
+    console.log(`    speedup ${(s1 / s2).toFixed(2)}x search, ${(w1 / w2).toFixed(2)}x end to end (target 1.7x); CPU per ${per} at --jobs 2 ${(c2 / c1).toFixed(2)}x that of --jobs 1; outputs ${same ? 'identical' : 'DIFFER'}`);
     if (c.reference) {
-      const wr = median(ref.map((r) => r.wall));
-      const wref = c.work(JSON.parse(ref[0].out) as Record<string, unknown>);
-      console.log(`    beside it, ${c.reference.what}: ${wref} ${c.unit} in ${wr.toFixed(2)} s = ${Math.round(wref / wr)} ${c.unit}/s; --search bfs --jobs 2 is ${(wr / w2).toFixed(2)}x its speed`);
+      const sr = median(ref.map((r) => c.parse(r.out).secs));
+      console.log(`    beside it, ${c.reference.what}: search ${sr.toFixed(2)} s = ${Math.round(c.parse(ref[0].out).work / sr)} ${c.unit}/s; --search bfs --jobs 2 runs at ${(sr / s2).toFixed(2)}x its speed`);
     }
   }
   console.log(`  load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} after`);

@@ -117,8 +117,8 @@ export const VERBS: VerbSpec[] = [
     ],
     examples: [
       'lazymm explore kthread-use-mm --arch x86 --strategy verify',
-      'lazymm explore lazy-drop-irq --arch x86 --apply lazy-mm --strategy verify --search bfs --jobs 2',
-      'lazymm explore lazy-exit --arch x86 --strategy pct --budget 3000 --shard 2/3',
+      'lazymm explore kthread-use-mm --arch x86 --strategy verify --search bfs --jobs 2',
+      'lazymm explore lazy-exit --arch x86 --strategy pct --budget 600 --shard 2/3',
       'lazymm explore lazy-switch-exit --arch x86 --apply lazy-mm --budget 2000',
       'lazymm explore lazy-exit --drop-step context_switch.mmgrab_lazy',
     ],

@@ -35,9 +35,9 @@ interface Slot {
   lastId: number;
 }
 
-/** Tasks queued on a worker: while it runs one, the next is already there, so a worker never
- *  waits for the main thread (which may be busy with a task of its own) to hand it work. */
-export const DEPTH = 2;
+/** Tasks queued on a worker: while it runs one, the next ones are already there, so a worker does
+ *  not wait for the main thread (busy with a task of its own) to hand it work. */
+export const DEPTH = 4;
 
 export class Pool {
   private slots: Slot[] = [];
