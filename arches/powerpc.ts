@@ -71,7 +71,7 @@ declare module '../core/model/fns.ts' {
     'exit_flush_lazy_tlbs.smp_call_function_many': true; 'do_exit_flush_lazy_tlb.exit_lazy_flush_tlb': true;
     'exit_lazy_flush_tlb.current_mm': true; 'exit_lazy_flush_tlb.switch_lazy_to_init_mm': true;
     'exit_lazy_flush_tlb.cpumask_clear_cpu': true; 'exit_lazy_flush_tlb.out': true;
-    'takedown_cpu.__cpu_disable': true; '__cpu_disable.cleanup_cpu_mmu_context': true;
+    '__cpu_disable.cleanup_cpu_mmu_context': true;
     'cleanup_cpu_mmu_context.clear_tasks_mm_cpumask': true; 'cleanup_cpu_mmu_context.tlbiel_all': true;
     'arch_cpu_idle_dead.idle_task_exit': true; 'arch_cpu_idle_dead.rtas_stop_self': true;
   }
@@ -496,12 +496,8 @@ function mmBit(k: Kernel, mm: number): number {
 }
 
 export function registerPowerpcHotplug(r: StepRegistry) {
-  // take_cpu_down() -> __cpu_disable() -> pseries_cpu_disable(): ... cleanup_cpu_mmu_context();
-  // (the model runs take_cpu_down on the CPU asking for the offline; so does this step)
-  r.add('takedown_cpu', '__cpu_disable', (k, x, f) => {
-    k.call(x, H.__cpu_disable).cpu = f.cpu;
-    return CALL;
-  }, { after: 'take_cpu_down' });
+  // take_cpu_down() -> __cpu_disable() -> pseries_cpu_disable(): set_cpu_online(cpu, false); ...
+  // cleanup_cpu_mmu_context(); -- on the dying CPU, inside stop_machine.
   r.add('__cpu_disable', 'cleanup_cpu_mmu_context', (k, x, f) => {
     k.call(x, H.cleanup_cpu_mmu_context).cpu = f.cpu;
     return CALL;

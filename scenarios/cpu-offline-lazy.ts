@@ -8,6 +8,13 @@
 //  - before bf2c59fce407 (scenarios/variants/pre-bf2c59fce407.ts): idle_task_exit() dropped it
 //    after rcu_report_dead(): the 'context' oracle flags __mmdrop() on a CPU RCU ignores.
 // With --cpus 3, P.t0 runs on cpu2 and can exit while cpu1 is on its way down.
+//  - powerpc with shoot-lazies (no lazy refcount): take_cpu_down() -> pseries_cpu_disable() ->
+//    cleanup_cpu_mmu_context() clears cpu1 from mm_cpumask(P) while its idle task is still lazily
+//    on P; if P's last user exits before cpu1's idle_task_exit(), cleanup_lazy_tlbs() does not shoot
+//    cpu1 and P is freed under it: the race 21641bd9a7a7 fixed (anchors-upstream.md §1). On two
+//    CPUs the model cannot reach it: cpu0 is held by H's cpu_down() until cpu1 is dead (the
+//    kernel's H would sleep and let cpu0 run P.t0; the model's CPU runs no other task while one
+//    waits inside a system call). With three, P.t0 exits on cpu2 in the window.
 import { defineScenario } from '../core/model/index.ts';
 
 export default defineScenario({
@@ -32,5 +39,11 @@ export default defineScenario({
       why: '12: unlazy_mm_irqs_off() may do the last mmdrop() on the dying cpu1, before cpuhp_report_idle_dead()' },
     { config: '--arch x86 --apply lazy-mm:1-12 --drop-step do_idle_offline.unlazy_mm_irqs_off', verdict: 'sometimes', oracle: 'leak',
       why: 'after 12 nothing else drops the dying CPU\'s lazy reference (finish_cpu() is gone)' },
+    { config: '--arch powerpc --apply shoot-lazies', verdict: 'never',
+      why: 'take_cpu_down() runs on cpu1 inside stop_machine, after P.t1 has finished its exit (or been pushed to cpu0), with cpu0 held in multi_cpu_stop; the window where cpu1 is offline and lazily on P is there, but on 2 CPUs P\'s last user cannot run in it (see above). Before the stop_machine model, take_cpu_down() ran on cpu0 while cpu1 was still inside P.t1\'s exit: a false [lifetime] report' },
+    { config: '--arch powerpc --apply shoot-lazies --cpus 3 --drop-step tlb_flush_mmu.tlb_flush_mmu_free', verdict: 'sometimes', oracle: 'lifetime',
+      why: '21641bd9a7a7: cleanup_cpu_mmu_context() took cpu1 out of mm_cpumask(P) while its idle is lazily on P; P.t0 exits on cpu2 and cleanup_lazy_tlbs() misses cpu1: P\'s pgd is freed while cpu1\'s PID still points to it' },
+    { config: '--arch powerpc --cpus 3 --drop-step tlb_flush_mmu.tlb_flush_mmu_free', verdict: 'never',
+      why: 'with refcounted lazy mms the idle task\'s reference keeps P until finish_cpu()' },
   ],
 });

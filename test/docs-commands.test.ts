@@ -89,6 +89,13 @@ const EXPECT: Record<string, 0 | 1 | 2> = {
   'lazymm explore lazy-exit --arch x86 --strategy pct --budget 600 --shard 2/3': 0, // a partial result
   'lazymm explore lazy-exit --arch x86 --strategy random --budget 3000 --jobs 2': 0, // docs/scale-out.md
   'lazymm run lazy-switch-exit --arch x86 --apply lazy-mm --json': 0,
+  // docs/hotplug.md: stop_machine hotplug
+  'lazymm explore cpu-offline-lazy --arch powerpc --apply shoot-lazies --strategy verify': 0, // the false report gone, verified
+  'lazymm explore cpu-offline-lazy --arch powerpc --apply shoot-lazies --cpus 3 --drop-step tlb_flush_mmu.tlb_flush_mmu_free': 1, // 21641bd9a7a7's race
+  'lazymm run cpu-offline-lazy --arch x86 --seed 4 --trace offline.txt': 0,
+  // docs/kernel-versions.md
+  'lazymm explore lazy-mmu-nesting --arch x86 --strategy verify': 0, // v5.16: nothing nests, verified
+  'lazymm explore lazy-mmu-nesting --arch x86 --kernel 6.14': 1, // v6.14: set_ptes() nests
 };
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lazymm-docs-'));

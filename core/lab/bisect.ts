@@ -2,6 +2,7 @@
 // top of the user's config. A configuration is tested by exploring with a schedule budget; a race
 // seen once marks it bad (as syzbot does). Untestable configurations are skipped (exit-125
 // semantics). The verdict may change in either direction: a patch `fixes` or `introduces` it.
+import semver from 'semver';
 import { resolveConfig, buildKernel, type ConfigWords } from './config.ts';
 import { explore, type Strategy } from '../model/drivers/explore.ts';
 import type { Coverage } from '../model/drivers/coverage.ts';
@@ -28,6 +29,8 @@ export interface BisectStep {
 
 export interface BisectResult {
   series: string;
+  /** the kernel every configuration was built on (the series' base unless --kernel) */
+  kernel: string;
   scenario: string;
   steps: BisectStep[];
   result: null | { first: { id: string; title: string }; direction: 'fixes' | 'introduces' };
@@ -56,8 +59,12 @@ export interface BisectOptions {
 
 export const specOf = (seriesId: string, k: number) => (k === 0 ? '(none)' : `${seriesId}:1-${k}`);
 
+/** The words of prefix k of a series. Every configuration runs on the series' base kernel (unless
+ *  --kernel says otherwise): the one without the series too, so a bisect compares the patches,
+ *  not two kernels. */
 export function configWords(base: ConfigWords, seriesId: string, k: number): ConfigWords {
-  return { ...base, apply: k === 0 ? base.apply : [...base.apply, specOf(seriesId, k)] };
+  const kernel = base.kernel ?? semver.valid(semver.coerce(findSeries(seriesId).base))!;
+  return { ...base, kernel, apply: k === 0 ? base.apply : [...base.apply, specOf(seriesId, k)] };
 }
 
 /** A configuration's verdict and, when bad, the minimized trace. */
@@ -135,7 +142,7 @@ export async function bisect(sc: ScenarioDef, seriesId: string, base: ConfigWord
   ahead(-1, -1);
   const lo0 = await test(0);
   const hi0 = await test(n);
-  const out: BisectResult = { series: seriesId, scenario: sc.name, steps, result: null };
+  const out: BisectResult = { series: seriesId, kernel: base.kernel ?? semver.valid(semver.coerce(series.base))!, scenario: sc.name, steps, result: null };
   if (lo0.verdict === 'skip' || hi0.verdict === 'skip')
     throw new UntestableError(`cannot test ${lo0.verdict === 'skip' ? 'the configuration without the series' : 'the whole series'}: ${(lo0.verdict === 'skip' ? lo0 : hi0).reason}`);
   if (lo0.verdict === hi0.verdict) return out; // nothing changes across the series

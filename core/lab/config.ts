@@ -1,8 +1,8 @@
-// Configuration words (--arch, --cpus, --apply, --without, --set, --drop-step, --force) to a
+// Configuration words (--arch, --kernel, --cpus, --apply, --without, --set, --drop-step, --force) to a
 // KernelConfig. Used by every verb and by --a/--b of ab.
 import semver from 'semver';
 import { ARCHES } from '../../arches/index.ts';
-import { Kernel, type ArchPlugin, type KernelConfig, type Params, type PatchDef, type ScenarioDef } from '../model/index.ts';
+import { Kernel, BASELINE_KERNEL, type ArchPlugin, type KernelConfig, type Params, type PatchDef, type ScenarioDef } from '../model/index.ts';
 import { allSeries, parseSpec } from './series.ts';
 import { UsageError, UntestableError } from './errors.ts';
 import { allOptions, checkParams } from './options.ts';
@@ -11,6 +11,9 @@ import { checkArch, checkPlugin } from './schema.ts';
 
 export interface ConfigWords {
   arch?: string;
+  /** --kernel VERSION: the kernel modelled (default: the applied series' base, else v5.16 or the
+   *  arch's oldest kernel) */
+  kernel?: string;
   cpus?: number;
   apply: string[];
   without: string[];
@@ -83,6 +86,9 @@ export async function resolveConfig(w: ConfigWords, sc?: ScenarioDef, limits: { 
     if (ordered.some((p) => p.series === s.id) && !semver.satisfies(s.base, arch.kernels))
       throw new UntestableError(`series ${s.id} (base v${s.base}) does not apply to arch ${arch.name} (models ${arch.kernels})`);
   }
+  const kernel = configKernel(w, arch, ordered);
+  if (!semver.satisfies(kernel, arch.kernels))
+    throw new UntestableError(`kernel v${kernel} is not modelled by arch ${arch.name} (models ${arch.kernels})`);
   // every name and value checked against the declared options (lab/options.ts)
   const declared = allOptions({ arch, scenario: sc, plugins: user });
   if (sc?.params) checkParams(sc.params, `scenario '${sc.name}' params`, declared, arch.name, sc.name);
@@ -104,9 +110,24 @@ export async function resolveConfig(w: ConfigWords, sc?: ScenarioDef, limits: { 
   if (memoryModel !== 'sc' && memoryModel !== 'tso') throw new UsageError(`memory_model must be sc or tso, not '${memoryModel}'`);
   const all = ordered.concat(user);
   return {
-    cfg: { arch, cpus, patches: all, params, dropSteps: w.dropSteps, memoryModel },
+    cfg: { arch, cpus, patches: all, params, dropSteps: w.dropSteps, memoryModel, kernel },
     patchIds: all.map((p) => p.id),
   };
+}
+
+/** The kernel a configuration models: --kernel; else the base of the series applied (the newest,
+ *  if several); else the baseline's v5.16, or the oldest kernel the arch models if that is
+ *  later (s390, x86-pae) or earlier only (x86-4.18). */
+export function configKernel(w: ConfigWords, arch: ArchPlugin, patches: PatchDef[]): string {
+  if (w.kernel) return w.kernel;
+  let base: string | null = null;
+  for (const s of allSeries()) {
+    if (!patches.some((p) => p.series === s.id)) continue;
+    if (!base || semver.gt(s.base, base)) base = s.base;
+  }
+  if (base) return base;
+  if (semver.satisfies(BASELINE_KERNEL, arch.kernels)) return BASELINE_KERNEL;
+  return semver.minVersion(arch.kernels)?.version ?? BASELINE_KERNEL;
 }
 
 /** Build the kernel; a plugin or --drop-step that fails is reported by name. */

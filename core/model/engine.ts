@@ -11,11 +11,11 @@ import {
 import {
   ModelError, XW, CW, X_ACTIVE, X_SP, X_FTOP, X_WAIT, X_WA, X_WB, X_WC, X_OUTSTANDING, A_FN, A_STEP, A_PC,
   A_BASE, A_OWN, AW, MAXD, C_F_THIS_EVENT, C_ACCESS_THIS_EVENT, IPI_ARGW, I_FROM, I_ARGS,
-  W_UP_REQ, W_HAS_WORK, W_IPIS, W_CPU_DEAD, W_CPU_ONLINE, W_ZERO_OR_DEAD, W_ZERO, W_NONNEG, W_NE_OR_POS,
+  W_UP_REQ, W_HAS_WORK, W_IPIS, W_CPU_DEAD, W_CPU_ONLINE, W_ZERO_OR_DEAD, W_ZERO, W_NONNEG, W_NE_OR_POS, W_NE, W_RQ_EMPTY,
   type Kernel, type Ctx, type Violation,
 } from './kernel.ts';
 import { boot } from './baseline/boot.ts';
-import { hasWork } from './baseline/sched.ts';
+import { hasWork, rqEmpty } from './baseline/sched.ts';
 import type { ScenarioDef } from './scenario.ts';
 import { buildScenario } from './scenario.ts';
 import { quiescenceOracles } from './oracles.ts';
@@ -144,6 +144,8 @@ function waitOk(k: Kernel, c: number): boolean {
     case W_ZERO: return k.m.mem[wa] === 0;
     case W_NONNEG: return k.m.mem[wa] >= 0;
     case W_NE_OR_POS: return k.m.mem[wa] !== hdr[hb + X_WB] || k.m.mem[hdr[hb + X_WC]] > 0;
+    case W_NE: return k.m.mem[wa] !== hdr[hb + X_WB];
+    case W_RQ_EMPTY: return rqEmpty(k, k.cpus[wa]);
   }
   throw new ModelError(`internal: unknown wait condition ${hdr[hb + X_WAIT]}`);
 }

@@ -14,11 +14,11 @@ export {
   Kernel, Ctx, TaskView, CpuView, MmView, ModelError, primaryViolation, splitStep, counterId, COUNTER_NAMES,
   STATE_PARTS, IPI_ARGW,
   TS_RUNNABLE, TS_RUNNING, TS_SLEEPING, TS_WAITING, TS_DEAD,
-  W_NONE, W_UP_REQ, W_HAS_WORK, W_IPIS, W_CPU_DEAD, W_CPU_ONLINE, W_ZERO_OR_DEAD, W_ZERO, W_NONNEG, W_NE_OR_POS,
+  W_NONE, W_UP_REQ, W_HAS_WORK, W_IPIS, W_CPU_DEAD, W_CPU_ONLINE, W_ZERO_OR_DEAD, W_ZERO, W_NONNEG, W_NE_OR_POS, W_NE, W_RQ_EMPTY,
   type KernelConfig, type Params, type Violation, type TraceLine, type TimingHooks, type StatePart,
 } from './kernel.ts';
 export { NULL, Memory, type ObjInfo } from './memory.ts';
-export { StepRegistry, StepError, type StepPosition } from './registry.ts';
+export { StepRegistry, StepError, BASELINE_KERNEL, type StepPosition } from './registry.ts';
 export { type RecordSchema, type RecordView } from './records.ts';
 export { type Entry } from './entry.ts';
 export * as L from './layout.ts';

@@ -6,7 +6,7 @@
 // follows.
 import { Memory, NULL, type ObjInfo } from './memory.ts';
 import { RunState, type Region, type Snapshot, type Vec } from './state.ts';
-import { createHooks, StepRegistry, StepError } from './registry.ts';
+import { createHooks, StepRegistry, StepError, BASELINE_KERNEL } from './registry.ts';
 import {
   FN_DECLS, H, HOOK_NAMES, type AnyStep, type FnDecl, type FnId, type FnName, type Frame, type Kind,
 } from './fns.ts';
@@ -27,6 +27,9 @@ export interface KernelConfig {
   params: Params;
   dropSteps: string[];
   memoryModel: 'sc' | 'tso';
+  /** the kernel version modelled (semver, e.g. '6.14.0'): code paths with a `kernels` range
+   *  outside it are not registered. Default: BASELINE_KERNEL (v5.16). */
+  kernel?: string;
 }
 
 /** An error in the model or a plugin's use of it (bad address, stack overflow, an access without a
@@ -42,8 +45,10 @@ export const C_CURR = 0, C_IDLE = 1, C_IRQS_OFF = 2, C_RQ_LOCKED = 3, C_RCU_WATC
   // membarrier checker (baseline/membarrier.ts): event-relative flags instead of a global clock
   C_F_SINCE_INV = 14, C_F_THIS_EVENT = 15, C_ACCESS_THIS_EVENT = 16, C_F_SINCE_ACCESS = 17,
   C_LAST_ACCESS_MM = 18, C_UNFENCED = 19, C_SKIPPED = 20, C_ACCESSED = 21, C_NEED_SYNC = 22,
-  C_IPI_LEN = 23;
-export const CW = 24;
+  C_IPI_LEN = 23,
+  // stop_machine (baseline/hotplug.ts): the multi_stop_data queued to this CPU's stopper (0: none)
+  C_STOP_WORK = 24;
+export const CW = 25;
 
 // Task: identity (set at setup), scheduler state, the references a program holds, registers.
 export const T_REF = 0, T_NAME = 1, T_KTHREAD = 2, T_IDLE = 3, T_CPU = 4, T_PROG = 5, T_PC = 6,
@@ -89,7 +94,7 @@ const VW = 4; // violation: oracle, message, cpu, step (string ids)
 
 /** Wait conditions a context can block on (engine.ts evaluates them). */
 export const W_NONE = 0, W_UP_REQ = 1, W_HAS_WORK = 2, W_IPIS = 3, W_CPU_DEAD = 4, W_CPU_ONLINE = 5,
-  W_ZERO_OR_DEAD = 6, W_ZERO = 7, W_NONNEG = 8, W_NE_OR_POS = 9;
+  W_ZERO_OR_DEAD = 6, W_ZERO = 7, W_NONNEG = 8, W_NE_OR_POS = 9, W_NE = 10, W_RQ_EMPTY = 11;
 
 const LEVEL_NAMES = ['task', 'irq', 'nmi'];
 const FATAL_ORACLES = new Set(['kasan', 'lifetime']);
@@ -291,6 +296,9 @@ export class CpuView {
   /** use_temporary_mm() in effect */
   get tempMm(): number { return this.a[this.b + C_TEMP_MM]; }
   set tempMm(v: number) { this.a[this.b + C_TEMP_MM] = v; }
+  /** stop_machine: the multi_stop_data address queued to this CPU's stopper (0: no work) */
+  get stopWork(): number { return this.a[this.b + C_STOP_WORK]; }
+  set stopWork(v: number) { this.a[this.b + C_STOP_WORK] = v; }
   /** IPIs queued for this CPU */
   get pendingLen(): number { return this.a[this.b + C_IPI_LEN]; }
   /** the contexts (task, hardirq, NMI) of this CPU */
@@ -464,7 +472,7 @@ export class Kernel {
     this.params = cfg.params;
     this.tso = cfg.memoryModel === 'tso';
     this.hooks = createHooks();
-    this.registry = new StepRegistry(this.hooks);
+    this.registry = new StepRegistry(this.hooks, cfg.kernel ?? BASELINE_KERNEL);
     if (!BASELINE.register) throw new Error('internal: the baseline is not loaded');
     BASELINE.register(this.registry, this);
     this.registry.owner = `arch:${cfg.arch.name}`;

@@ -5,6 +5,7 @@
 // engine runs (engine.ts). A plugin inserts (`before`/`after`), replaces (a `register` interceptor
 // rewrites the tap) or removes a step. Every plugin registers the same way, the baseline first.
 import tapable from 'tapable';
+import semver from 'semver';
 import { HOOK_NAMES, H, type FnName, type Frame, type StepOf, type Step, type AnyStep } from './fns.ts';
 
 const { SyncHook } = tapable;
@@ -14,9 +15,20 @@ export interface TapMeta {
   owner: string; // "baseline", "arch:x86", "lazy-mm/16", "user:/path/plugin.ts"
   step: string; // "mmgrab_lazy"
   fn: AnyStep;
+  /** the kernel versions the step exists in (semver range), when not all of them */
+  kernels?: string;
 }
 
-export interface StepPosition<F extends string> { before?: StepOf<F>; after?: StepOf<F> }
+export interface StepPosition<F extends string> {
+  before?: StepOf<F>;
+  after?: StepOf<F>;
+  /** the kernel versions this code path exists in (semver range: '>=6.6.0'). The step is
+   *  registered only if the configuration's kernel is in the range. */
+  kernels?: string;
+}
+
+/** The kernel the baseline describes when a configuration names no other (the base of lazy-mm). */
+export const BASELINE_KERNEL = '5.16.0';
 
 /** Build a frozen object of fresh tapable hooks, one per kernel function. */
 export function createHooks(): Readonly<Record<string, SyncHookT>> {
@@ -32,7 +44,13 @@ export class StepRegistry {
   owner = 'baseline';
   readonly meta = new Map<string, TapMeta>(); // tap name -> meta
 
-  constructor(readonly hooks: Readonly<Record<string, SyncHookT>>) {}
+  /** `kernel`: the configuration's kernel version (semver) */
+  constructor(readonly hooks: Readonly<Record<string, SyncHookT>>, readonly kernel: string = BASELINE_KERNEL) {}
+
+  /** Does the configuration's kernel have the code of `range` (a semver range)? */
+  inKernel(range: string): boolean {
+    return semver.satisfies(this.kernel, range);
+  }
 
   private hook(name: string): SyncHookT {
     const h = (this.hooks as Record<string, SyncHookT>)[name];
@@ -58,9 +76,10 @@ export class StepRegistry {
   /** Insert a step; `before`/`after` name an existing step of the same function. */
   add<F extends FnName>(hook: F, step: string, fn: Step<F>, pos: StepPosition<F> = {}) {
     const h = this.hook(hook);
+    if (pos.kernels !== undefined && !this.inKernel(pos.kernels)) return; // not in this kernel
     if (this.find(hook, step) >= 0) throw new StepError(`${hook}.${step} already exists`);
     const name = this.tapName(this.owner, hook, step);
-    this.meta.set(name, { owner: this.owner, step, fn: fn as AnyStep });
+    this.meta.set(name, { owner: this.owner, step, fn: fn as AnyStep, ...(pos.kernels !== undefined ? { kernels: pos.kernels } : {}) });
     let before: string | undefined;
     if (pos.before) {
       const i = this.find(hook, pos.before);
@@ -81,7 +100,8 @@ export class StepRegistry {
     if (i < 0) throw new StepError(`${this.owner}: no step ${hook}.${step} to replace`);
     const oldName = h.taps[i].name;
     const name = this.tapName(this.owner, hook, newStep);
-    this.meta.set(name, { owner: this.owner, step: newStep, fn: fn as AnyStep });
+    const kernels = this.meta.get(oldName)!.kernels; // the code path it rewrites exists where it did
+    this.meta.set(name, { owner: this.owner, step: newStep, fn: fn as AnyStep, ...(kernels !== undefined ? { kernels } : {}) });
     // tapable interceptors apply to already-registered taps as well as future ones.
     h.intercept({ register: (tap) => (tap.name === oldName ? { ...tap, name } : tap) });
   }
@@ -100,10 +120,10 @@ export class StepRegistry {
   }
 
   /** Step list of a hook in call order. */
-  steps(hook: string): { name: string; owner: string; tap: string }[] {
+  steps(hook: string): { name: string; owner: string; tap: string; kernels?: string }[] {
     return this.hook(hook).taps.map((t) => {
       const m = this.meta.get(t.name)!;
-      return { name: m.step, owner: m.owner, tap: t.name };
+      return { name: m.step, owner: m.owner, tap: t.name, ...(m.kernels !== undefined ? { kernels: m.kernels } : {}) };
     });
   }
 

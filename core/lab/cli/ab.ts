@@ -21,6 +21,7 @@ import '../timing/metric-bisect.ts'; // sets METRIC_BISECT.run (lazymm bisect --
 function merge(common: ConfigWords, side: ConfigWords): ConfigWords {
   return {
     arch: side.arch ?? common.arch,
+    kernel: side.kernel ?? common.kernel,
     cpus: side.cpus ?? common.cpus,
     apply: [...common.apply, ...side.apply],
     without: [...common.without, ...side.without],

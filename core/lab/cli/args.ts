@@ -11,7 +11,7 @@ export interface Parsed {
   /** the verb's own arguments as given (replay lines repeat its config words) */
   argv: string[];
   positional: string[];
-  /** the config words (--arch, --cpus, --apply, --without, --set, --drop-step, --force) */
+  /** the config words (--arch, --kernel, --cpus, --apply, --without, --set, --drop-step, --force) */
   words: ConfigWords;
   /** string and int flags by '--name', validated */
   flags: Map<string, string>;
@@ -41,6 +41,11 @@ export function checkValue(f: FlagSpec, v: string): string {
   }
   if (f.choices && !f.choices.includes(v)) throw new UsageError(`--${f.name} takes ${f.choices.join(', ')}, not '${v}'`);
   if (v === '') throw new UsageError(`--${f.name} needs a value`);
+  if (f.name === 'kernel') {
+    const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?$/.exec(v);
+    if (!m) throw new UsageError(`--kernel takes a version such as 6.14 or v5.16.0, not '${v}'`);
+    return `${Number(m[1])}.${Number(m[2])}.${Number(m[3] ?? 0)}`; // semver, as series' bases
+  }
   if (f.name === 'set' && !/^[A-Za-z_][A-Za-z0-9_.]*=.+$/.test(v)) throw new UsageError(`malformed --set '${v}' (expected NAME=VALUE; lazymm list options)`);
   return v;
 }
@@ -111,6 +116,7 @@ export function parseVerbArgs(spec: Pick<VerbSpec, 'name' | 'flags' | 'positiona
 function addConfigWord(w: ConfigWords, name: string, v: string, where: string, setOverrides: boolean) {
   switch (name) {
     case 'arch': w.arch = v; break;
+    case 'kernel': w.kernel = v; break;
     case 'cpus': w.cpus = Number(v); break;
     case 'apply': w.apply.push(v); break;
     case 'without': w.without.push(v); break;

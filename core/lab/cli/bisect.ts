@@ -49,7 +49,10 @@ export async function cmdBisect(p: Parsed): Promise<number> {
   prog.done();
   const secs = (performance.now() - t0) / 1000;
   const series = findSeries(seriesId);
-  const base = await resolveConfig(p.words, sc!);
+  // every configuration was built on res.kernel (the series' base unless --kernel): the header
+  // names it, and a reproducer repeats it where its configuration would default to another kernel
+  const words: ConfigWords = { ...p.words, kernel: res.kernel };
+  const base = await resolveConfig(words, sc!);
   const meta: BisectMeta = {
     scenario: scenarioRef(p.positional[0]!, sc!), arch: base.cfg.arch.name, configText: describeConfig(base), config: configJson(base),
     seriesTitle: series.title, seriesLength: series.patches.length,
@@ -58,7 +61,13 @@ export async function cmdBisect(p: Parsed): Promise<number> {
       : strategy === 'verify' ? `verify (exhaustive, up to ${budget} states)` : `${strategy}, ${budget} schedules per configuration, seed ${seed}`,
     replayArgs: replayArgsOf(p.words),
   };
-  if (res.counterexample) meta.log = await counterexampleLog(sc!, p.words, res.counterexample.spec, res.counterexample.violation.schedule!);
+  if (res.counterexample) {
+    const { spec, violation } = res.counterexample;
+    const apply = spec === '(none)' ? p.words.apply : [...p.words.apply, spec];
+    if (!p.words.kernel && (await resolveConfig({ ...p.words, apply }, sc!)).cfg.kernel !== res.kernel)
+      meta.replayArgs = replayArgsOf(words);
+    meta.log = await counterexampleLog(sc!, words, spec, violation.schedule!);
+  }
   if (json) {
     process.stdout.write(JSON.stringify({ ...bisectJson(res, meta, { scenarioName: sc!.name, strategy, budget, seed }), seconds: Number(secs.toFixed(3)) }, null, 2) + '\n');
     return 0;

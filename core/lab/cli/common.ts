@@ -5,7 +5,7 @@ import type { Parsed } from './args.ts';
 import { SCENARIOS } from '../../../scenarios/index.ts';
 import { importUserModule, MODULE_EXT } from '../user-modules.ts';
 import { checkScenario } from '../schema.ts';
-import type { ScenarioDef } from '../../model/index.ts';
+import { BASELINE_KERNEL, type ScenarioDef } from '../../model/index.ts';
 
 export type { Parsed } from './args.ts';
 
@@ -27,6 +27,7 @@ export async function loadScenario(nameOrPath: string | undefined): Promise<Scen
 export function configJson(r: Resolved) {
   return {
     arch: r.cfg.arch.name,
+    kernel: r.cfg.kernel ?? BASELINE_KERNEL,
     cpus: r.cfg.cpus,
     patches: r.patchIds,
     params: r.cfg.params,
@@ -37,6 +38,8 @@ export function configJson(r: Resolved) {
 
 export function describeConfig(r: Resolved): string {
   const parts = [`arch ${r.cfg.arch.name}`, `${r.cfg.cpus} CPUs`, r.cfg.memoryModel.toUpperCase()];
+  // the kernel is named when it is not the baseline's v5.16
+  if (r.cfg.kernel && r.cfg.kernel !== BASELINE_KERNEL) parts.push(`v${r.cfg.kernel}`);
   parts.push(r.patchIds.length ? `patches ${compactIds(r.patchIds)}` : 'baseline');
   for (const [k, v] of Object.entries(r.cfg.params)) parts.push(`${k}=${v}`);
   for (const d of r.cfg.dropSteps) parts.push(`without step ${d}`);

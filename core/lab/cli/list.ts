@@ -84,14 +84,18 @@ export async function cmdList(p: Parsed): Promise<number> {
       const sc = p.flags.has('--scenario') ? await loadScenario(p.flags.get('--scenario')) : undefined;
       const r = await resolveConfig(p.words, sc);
       const k = buildKernel(r);
-      const hooks = HOOK_NAMES.map((name) => ({ name, steps: k.registry.steps(name).map((s) => ({ name: s.name, owner: s.owner })) }));
-      if (json) out({ config: configJson(r), hooks }, true);
+      const hooks = HOOK_NAMES.map((name) => ({
+        name, steps: k.registry.steps(name).map((s) => ({ name: s.name, owner: s.owner, ...(s.kernels !== undefined ? { kernels: s.kernels } : {}) })),
+      }));
+      const kernel = k.registry.kernel;
+      if (json) out({ config: configJson(r), kernel, hooks }, true);
       else {
-        const lines: string[] = [];
+        // the kernel the steps are those of; a step that exists only in some kernels says which
+        const lines: string[] = [`kernel v${kernel} (arch ${r.cfg.arch.name} models ${r.cfg.arch.kernels})`];
         for (const h of hooks) {
           if (!h.steps.length) continue;
           lines.push(`${h.name}()`);
-          for (const s of h.steps) lines.push(`  ${s.name.padEnd(36)} ${s.owner}`);
+          for (const s of h.steps) lines.push(`  ${s.name.padEnd(36)} ${s.owner}${s.kernels ? `  [${s.kernels}]` : ''}`);
         }
         out(lines.join('\n'), false);
       }

@@ -35,13 +35,15 @@ function axesOf(sc: ScenarioDef): { arches: string[]; series: string[] } {
   return { arches: [...arches], series: [...series] };
 }
 
-/** Config words as one canonical string (to find a cell's stated expectation). */
+/** Config words as one canonical string (to find a cell's stated expectation). The kernel is left
+ *  out: a series walk runs on the series' base kernel (as bisect does), which the cell shows. */
 function canon(w: ConfigWords): string {
   return JSON.stringify([w.arch ?? 'x86', w.cpus ?? null, w.apply, [...w.without].sort(), [...w.set].sort(), [...w.dropSteps].sort(), w.force]);
 }
 
 export function wordsString(w: ConfigWords): string {
   const o: string[] = [`--arch ${w.arch ?? 'x86'}`];
+  if (w.kernel !== undefined) o.push(`--kernel ${w.kernel}`);
   if (w.cpus !== undefined) o.push(`--cpus ${w.cpus}`);
   for (const a of w.apply) o.push(`--apply ${a}`);
   for (const a of w.without) o.push(`--without ${a}`);

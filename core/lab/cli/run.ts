@@ -35,6 +35,7 @@ function printViolations(vs: Violation[], trace: string[], scenario: string, rep
 export function replayArgsOf(w: ConfigWords): string {
   const out: string[] = [];
   if (w.arch !== undefined) out.push('--arch', shq(w.arch));
+  if (w.kernel !== undefined) out.push('--kernel', w.kernel);
   if (w.cpus !== undefined) out.push('--cpus', String(w.cpus));
   for (const x of w.apply) out.push('--apply', shq(x));
   for (const x of w.without) out.push('--without', shq(x));

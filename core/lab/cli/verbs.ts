@@ -49,6 +49,7 @@ export const UINT32_MAX = 4294967295;
 /** The configuration words: which kernel (arch, CPUs, patches, options). */
 export const CONFIG_FLAGS: FlagSpec[] = [
   { name: 'arch', type: 'string', arg: 'NAME|PATH', help: 'architecture model (lazymm list arches) or a path to an arch module (default x86)', complete: 'arch' },
+  { name: 'kernel', type: 'string', arg: 'VERSION', help: 'the kernel modelled, 6.14 or v5.16.0: only its code paths exist (default: the applied series\' base, else v5.16; lazymm list hooks)' },
   { name: 'cpus', type: 'int', arg: 'N', min: 1, max: 1024, help: 'number of CPUs (default: the scenario\'s)' },
   { name: 'apply', type: 'string', arg: 'SPEC', repeatable: true, help: 'apply patches: SERIES, SERIES:A-B, SERIES/N, or a path to a plugin module', complete: 'spec' },
   { name: 'without', type: 'string', arg: 'SPEC', repeatable: true, help: 'leave out patches applied by --apply', complete: 'patch' },

@@ -126,6 +126,7 @@ export function bisectJson(res: BisectResult, m: BisectMeta, extra: Record<strin
     arch: m.arch,
     config: m.config,
     series: res.series,
+    kernel: res.kernel,
     ...extra,
     coverage: coverageSummary(res.steps),
     steps: res.steps,

@@ -5,17 +5,24 @@
 // the kernel functions they implement (arch_enter_lazy_mmu_mode & co.) are declared here.
 //
 // Registered by the baseline; steps carry the owner of the upstream change they model, so that
-// `lazymm list hooks` shows what the lazy-mmu series' diffs apply to:
-//  - base:bcc6cc832573  set_ptes() default: arch_enter_lazy_mmu_mode(); set_pte() x nr; arch_leave_...
-//                       (powerpc's override has no lazy calls since 47b8def9358c, sparc64's has them
-//                       since 1a10a44dfc1d: the model's set_ptes serves all three)
-//  - base:38e0edb15bd0  apply_to_pte_range() runs the callback in a lazy MMU region, kernel
-//                       mappings included: no lock, so preemptible between PTEs
-//  - base:pagemap       pagemap_scan_pmd_entry() opens its region before pte_offset_map_lock()
+// `lazymm list hooks` shows what the lazy-mmu series' diffs apply to, and the kernel versions they
+// exist in (a configuration's kernel has only the paths of its version: core/model/registry.ts):
+//  - base:bcc6cc832573  v6.6: set_ptes() default: arch_enter_lazy_mmu_mode(); set_pte() x nr;
+//                       arch_leave_... (powerpc's override has no lazy calls since 47b8def9358c,
+//                       sparc64's has them since 1a10a44dfc1d, also v6.6: the model's set_ptes serves
+//                       all three). Before v6.6 there is no set_ptes(): set_pte_at() is the arch's
+//                       set_pte() (x86: page_table_check_pte_set(); set_pte(ptep, pte);), so nothing
+//                       nests: seed 001, "Commit bcc6cc832573 ... added arch_[enter|leave]_lazy_mmu_mode()
+//                       to the default implementation of set_ptes(), used by x86. So after this
+//                       commit, lazy mmu regions can be nested."
+//  - base:38e0edb15bd0  (2.6.32) apply_to_pte_range() runs the callback in a lazy MMU region,
+//                       kernel mappings included: no lock, so preemptible between PTEs
+//  - base:pagemap       v6.7 (52526ca7fdb9, PAGEMAP_SCAN): pagemap_scan_pmd_entry() opens its region
+//                       before pte_offset_map_lock(); before v6.7 the ioctl is -ENOTTY
 //  - arch/x86/xen       xen_set_pte(): in MMU lazy mode the PTE store is a queued multicall
 //                       (xen_batched_set_pte); the multicall batch is the Xen PV arch's
 //                       (arches/x86-xen-pv.ts), which registers that step of set_pte()
-//  - base:49147beb0ccb  Xen enter_lazy()/leave_lazy() count same-mode nesting (v6.6; the x86-xen-pv
+//  - base:49147beb0ccb  v6.6: Xen enter_lazy()/leave_lazy() count same-mode nesting (the x86-xen-pv
 //                       plugin has v5.16's BUG_ON-only code, so the v6.14 counter is added here,
 //                       ahead of its steps; lazy-mmu/04 reverts it)
 //
@@ -47,6 +54,7 @@ import {
   fns, task, ptr, int, bool, NEXT, RET, YIELD, CALL, callAgain, goTo, again,
 } from '../fns.ts';
 import { H, STATE_PARTS, ModelError, TS_RUNNABLE, TS_SLEEPING, type Kernel, type Ctx } from '../kernel.ts';
+import type { Step } from '../fns.ts';
 import { clearRecord, type RecordView } from '../records.ts';
 import { opFns } from '../program.ts';
 import { BASELINE_PARTS } from '../parts.ts';
@@ -89,6 +97,7 @@ declare module '../fns.ts' {
     'enter_lazy.xen_lazy_nesting': true; 'leave_lazy.xen_lazy_nesting': true;
     'context_switch.lazy_mmu_preempt_check': true;
     'sys_apply_to_page_range.apply_to_pte_range': true; 'sys_pagemap_scan.pagemap_scan_pmd_entry': true;
+    'sys_pagemap_scan.vfs_ioctl': true;
   }
 }
 declare module '../program.ts' {
@@ -103,6 +112,13 @@ declare module '../program.ts' {
 
 const NPTES = 6;
 const KMAP_SLOT = NPTES; // the kmap_local slot's PTE
+
+/** The kernel versions of the code paths that arrived after v5.16 (registry.ts `kernels`). */
+const SINCE_SET_PTES = '>=6.6.0'; // bcc6cc832573 "mm: add default definition of set_ptes()"
+const BEFORE_SET_PTES = '<6.6.0';
+const SINCE_PAGEMAP_SCAN = '>=6.7.0'; // 52526ca7fdb9 PAGEMAP_SCAN
+const BEFORE_PAGEMAP_SCAN = '<6.7.0';
+const SINCE_XEN_NESTING = '>=6.6.0'; // 49147beb0ccb "x86/xen: allow nesting of same lazy mode"
 
 /** enum xen_lazy_mode (paravirt_lazy_mode at v5.16) */
 export const XEN_LAZY_NONE = 0;
@@ -284,7 +300,7 @@ export function registerLazyMmuCore(r: StepRegistry) {
     r.add('set_ptes', 'arch_enter_lazy_mmu_mode', (k, x) => {
       if (k.arch.name.startsWith('powerpc')) return NEXT; // 47b8def9358c: powerpc's set_ptes() has no lazy calls
       return lazyMmuEnter(k, x, 'set_ptes()');
-    });
+    }, { kernels: SINCE_SET_PTES });
     //   for (;;) { set_pte(ptep, pte); if (--nr == 0) break; ptep++; pte = pte_next_pfn(pte); }
     // (resume point 0: the loop head, after each set_pte)
     r.add('set_ptes', 'set_pte_loop', (k, x, f) => {
@@ -292,12 +308,12 @@ export function registerLazyMmuCore(r: StepRegistry) {
       const i = f.i++;
       setPte(k, x, f.a + i, f.v + i);
       return callAgain(0);
-    });
+    }, { kernels: SINCE_SET_PTES });
     //   arch_leave_lazy_mmu_mode();
     r.add('set_ptes', 'arch_leave_lazy_mmu_mode', (k, x) => {
       if (k.arch.name.startsWith('powerpc')) return NEXT;
       return lazyMmuLeave(k, x);
-    });
+    }, { kernels: SINCE_SET_PTES });
   });
 
   // ---- static int apply_to_pte_range(mm, pmd, addr, end, fn, data, create, mask): kernel mappings
@@ -308,10 +324,11 @@ export function registerLazyMmuCore(r: StepRegistry) {
       return lazyMmuEnter(k, x, 'apply_to_pte_range()');
     });
     //   do { if (create || !pte_none(ptep_get(pte))) { err = fn(pte++, addr, data); ... } } while (addr += PAGE_SIZE, addr != end);
-    // fn (vmap, KASAN shadow populate ...): set_pte_at(&init_mm, addr, pte, ...) = set_ptes(..., 1).
+    // fn (vmap, KASAN shadow populate ...): set_pte_at(&init_mm, addr, pte, ...), which is
+    // set_ptes(..., 1) from v6.6 and the arch's set_pte() before.
     // No lock is held for kernel mappings: the task is preemptible between PTEs.
-    // Resume points: 0 the loop head (PTE f.i), 1 after set_ptes() of PTE f.i (the preemption point).
-    r.add('apply_to_pte_range', 'fn_loop', (k, x, f, pc) => {
+    // Resume points: 0 the loop head (PTE f.i), 1 after set_pte_at() of PTE f.i (the preemption point).
+    const fnLoop = (setPteAt: (k: Kernel, x: Ctx, a: number, v: number) => void): Step<'apply_to_pte_range'> => (k, x, f, pc) => {
       const s = lazyMmuRun(k);
       if (pc === 1) {
         if (f.i + 1 < f.n && preempted(k, x, f.tsk)) {
@@ -326,9 +343,11 @@ export function registerLazyMmuCore(r: StepRegistry) {
         return goTo(0);
       }
       if (f.i >= f.n) return NEXT;
-      setPtes(k, x, s.kpt + f.i, 100 + f.i, 1);
+      setPteAt(k, x, s.kpt + f.i, 100 + f.i);
       return callAgain(1);
-    });
+    };
+    r.add('apply_to_pte_range', 'fn_loop', fnLoop((k, x, a, v) => setPtes(k, x, a, v, 1)), { kernels: SINCE_SET_PTES });
+    r.add('apply_to_pte_range', 'fn_loop', fnLoop(setPte), { kernels: BEFORE_SET_PTES });
     //   arch_leave_lazy_mmu_mode();
     r.add('apply_to_pte_range', 'arch_leave_lazy_mmu_mode', (k, x) => lazyMmuLeave(k, x));
   });
@@ -336,15 +355,15 @@ export function registerLazyMmuCore(r: StepRegistry) {
   // ---- static int pagemap_scan_pmd_entry(pmd_t *pmd, unsigned long start, unsigned long end, struct mm_walk *walk)
   as('base:pagemap', () => {
     //   arch_enter_lazy_mmu_mode();
-    r.add('pagemap_scan_pmd_entry', 'arch_enter_lazy_mmu_mode', (k, x) => lazyMmuEnter(k, x, 'pagemap_scan_pmd_entry()'));
+    r.add('pagemap_scan_pmd_entry', 'arch_enter_lazy_mmu_mode', (k, x) => lazyMmuEnter(k, x, 'pagemap_scan_pmd_entry()'), { kernels: SINCE_PAGEMAP_SCAN });
     //   if ((ret = pagemap_scan_thp_entry(pmd, start, end, walk)) != -ENOENT) { arch_leave_lazy_mmu_mode(); return ret; }
-    r.add('pagemap_scan_pmd_entry', 'pagemap_scan_thp_entry', () => NEXT);
+    r.add('pagemap_scan_pmd_entry', 'pagemap_scan_thp_entry', () => NEXT, { kernels: SINCE_PAGEMAP_SCAN });
   });
   //   start_pte = pte = pte_offset_map_lock(vma->vm_mm, pmd, start, &ptl);
   r.add('pagemap_scan_pmd_entry', 'pte_offset_map_lock', (k, x) => {
     k.call(x, H.pte_offset_map_lock);
     return CALL;
-  });
+  }, { kernels: SINCE_PAGEMAP_SCAN });
   //   for (addr = start; addr != end; pte++, addr += PAGE_SIZE) { ... make_uffd_wp_pte(vma, addr, pte, ptent):
   //       old_pte = ptep_modify_prot_start(vma, addr, pte); ptent = pte_mkuffd_wp(old_pte);
   //       ptep_modify_prot_commit(vma, addr, pte, old_pte, ptent)  -> set_pte_at() }
@@ -359,16 +378,16 @@ export function registerLazyMmuCore(r: StepRegistry) {
     if (f.i >= f.n) return NEXT;
     f.old = k.ld(x, s.kpt + f.i);
     return again(1);
-  });
+  }, { kernels: SINCE_PAGEMAP_SCAN });
   as('base:pagemap', () => {
     //   arch_leave_lazy_mmu_mode();
-    r.add('pagemap_scan_pmd_entry', 'arch_leave_lazy_mmu_mode', (k, x) => lazyMmuLeave(k, x));
+    r.add('pagemap_scan_pmd_entry', 'arch_leave_lazy_mmu_mode', (k, x) => lazyMmuLeave(k, x), { kernels: SINCE_PAGEMAP_SCAN });
   });
   //   pte_unmap_unlock(start_pte, ptl);
   r.add('pagemap_scan_pmd_entry', 'pte_unmap_unlock', (k, x) => {
     k.call(x, H.pte_unmap_unlock);
     return CALL;
-  });
+  }, { kernels: SINCE_PAGEMAP_SCAN });
 
   // ---- pte_offset_map_lock(): with CONFIG_HIGHPTE (32-bit; `--set CONFIG_HIGHPTE=y`) the PTE page
   // is mapped with kmap_local_page(), which writes the kmap slot's PTE and reads through it.
@@ -407,7 +426,7 @@ export function registerLazyMmuCore(r: StepRegistry) {
       s.xen_lazy_nesting[x.cpu]++;
       if (k.tracing) k.tr(x, `this_cpu_inc(xen_lazy_nesting) -> ${s.xen_lazy_nesting[x.cpu]}`);
       return RET;
-    });
+    }, { kernels: SINCE_XEN_NESTING });
     //   BUG_ON(this_cpu_read(xen_lazy_mode) != mode);
     //   if (this_cpu_read(xen_lazy_nesting) == 0) this_cpu_write(xen_lazy_mode, XEN_LAZY_NONE);
     //   else this_cpu_dec(xen_lazy_nesting);
@@ -417,7 +436,7 @@ export function registerLazyMmuCore(r: StepRegistry) {
       s.xen_lazy_nesting[x.cpu]--;
       if (k.tracing) k.tr(x, `this_cpu_dec(xen_lazy_nesting) -> ${s.xen_lazy_nesting[x.cpu]}`);
       return RET;
-    });
+    }, { kernels: SINCE_XEN_NESTING });
   });
 
   // ---- the preemption rule, checked where a task is switched out (an oracle: no state change)
@@ -465,7 +484,12 @@ export function registerLazyMmuCore(r: StepRegistry) {
     c.tsk = f.tsk;
     c.n = n;
     return CALL;
-  });
+  }, { kernels: SINCE_PAGEMAP_SCAN });
+  // Before v6.7 /proc/PID/pagemap has no unlocked_ioctl: vfs_ioctl() returns -ENOTTY.
+  r.add('sys_pagemap_scan', 'vfs_ioctl', (k, x) => {
+    if (k.tracing) k.tr(x, 'ioctl(PAGEMAP_SCAN) = -ENOTTY (no PAGEMAP_SCAN before v6.7)');
+    return NEXT;
+  }, { kernels: BEFORE_PAGEMAP_SCAN });
 }
 
 BASELINE_PARTS.push(registerLazyMmuCore);

@@ -6,7 +6,7 @@ import {
   fns, labelledFns, task, ptr, int, fnid, args, NEXT, RET, YIELD, FUSE, CALL, FUSE_CALL, callAgain, goTo, again, block,
 } from '../fns.ts';
 import {
-  H, NULL, TS_RUNNABLE, TS_RUNNING, TS_SLEEPING, TS_WAITING, TS_DEAD, W_UP_REQ, W_HAS_WORK,
+  H, NULL, TS_RUNNABLE, TS_RUNNING, TS_SLEEPING, TS_WAITING, TS_DEAD, W_UP_REQ, W_HAS_WORK, ModelError,
   type Kernel, type CpuView, type TaskView,
 } from '../kernel.ts';
 import * as L from '../layout.ts';
@@ -207,6 +207,14 @@ export function registerSched(r: StepRegistry) {
       k.wait(x, W_UP_REQ, x.cpu);
       return block(1);
     }
+    // stop_machine(): the stopper (migration/N, the highest scheduling class) preempts the current
+    // task at its next preemption point, the model's top of the loop. Its work runs in place: the
+    // switch to a kernel thread and back leaves the mm state as it was (hotplug.ts).
+    if (cpu.stopWork !== 0) {
+      k.call(x, H.cpu_stopper_thread).msdata = cpu.stopWork;
+      return callAgain(0);
+    }
+    if (cpu.dying) balancePush(k, x);
     const next = pickNext(k, cpu);
     if (next !== cpu.curr) {
       const c = k.call(x, H.__schedule);
@@ -216,7 +224,7 @@ export function registerSched(r: StepRegistry) {
     }
     const t = cpu.curr;
     if (t.isIdle) {
-      if (cpu.dying) {
+      if (!cpu.online) {
         cpu.irqsOff = true; // do_idle(): local_irq_disable(); if (cpu_is_offline(cpu)) ...
         k.call(x, H.do_idle_offline);
         return callAgain(0);
@@ -274,9 +282,40 @@ function timerSleeper(k: Kernel, cpu: number): TaskView | undefined {
 }
 
 export function hasWork(k: Kernel, cpu: CpuView): boolean {
-  if (cpu.dying) return true;
+  if (cpu.stopWork !== 0) return true;
+  // going down: tasks to push away, then (once offline) the idle loop's offline path
+  if (cpu.dying) return !cpu.online || !rqEmpty(k, cpu);
   for (const t of k.rqTasks[cpu.id]) if (t.state === TS_RUNNABLE || (t.state === TS_SLEEPING && t.timer)) return true;
   return false;
+}
+
+/** balance_hotplug_wait()'s condition: only the idle task is left on the CPU (it runs idle, and
+ *  no live task is assigned to it). */
+export function rqEmpty(k: Kernel, cpu: CpuView): boolean {
+  if (!cpu.curr.isIdle) return false;
+  for (const t of k.rqTasks[cpu.id]) if (!t.isIdle && t.state !== TS_DEAD) return false;
+  return true;
+}
+
+/** balance_push() (v5.16 kernel/sched/core.c), run on a CPU going down when it schedules: every
+ *  task that would run there goes to select_fallback_rq()'s CPU, the first active one; a woken
+ *  task is placed the same way (select_task_rq() skips an inactive CPU), so sleeping tasks move
+ *  too. Called at the top of the CPU loop, before the pick. */
+function balancePush(k: Kernel, x: import('../kernel.ts').Ctx) {
+  let to = -1;
+  for (let c = 0; c < k.ncpus && to < 0; c++) if (c !== x.cpu && k.cpus[c].online && !k.cpus[c].dying) to = c;
+  let moved = false;
+  for (const t of k.rqTasks[x.cpu]) {
+    if (t.isIdle || t.state === TS_DEAD) continue;
+    if (to < 0) throw new ModelError(`balance_push: no active CPU left to take ${t.name} from cpu${x.cpu}`);
+    t.cpu = to;
+    moved = true;
+    if (k.tracing) k.tr(x, `balance_push: ${t.name} -> cpu${to}`);
+  }
+  if (moved) {
+    k.fpGlobal();
+    k.rebuildRq();
+  }
 }
 
 export function wake(k: Kernel, t: TaskView) {

@@ -150,13 +150,16 @@ export class Visited {
   readonly regions: Region[];
   /** per component: 0 plain words, 1 append-only (compared by length), 2 canonical form */
   private readonly kinds: Int8Array;
-  /** per component: a Float64Array over its words, for equals2() (rebuilt when it reallocates) */
-  private views: Float64Array[];
+  /** per component: a BigInt64Array over its words, for equalsAt(), and the array it was made for
+   *  (rebuilt when the region reallocates; compared by identity: reading `.buffer` is not free) */
+  private views: BigInt64Array[];
+  private viewOf: (Int32Array | null)[];
   constructor(k: Kernel, readonly storage: Storage, readonly log2: number) {
     this.regions = k.runState.regions.filter((r) => r.opts.key);
     this.kinds = Int8Array.from(this.regions, (r) => (r.opts.canon ? 2 : r.opts.appendOnly ? 1 : 0));
     for (const r of this.regions) if (!r.opts.canon && !(r.a instanceof Int32Array)) throw new Error(`internal: key region '${r.name}' is not Int32 words`);
-    this.views = this.regions.map(() => new Float64Array(0));
+    this.views = this.regions.map(() => new BigInt64Array(0));
+    this.viewOf = this.regions.map(() => null);
     if (storage === 'bitstate') this.bits = new Uint32Array(1 << Math.max(0, log2 - 5));
     for (let i = 0; i < this.regions.length; i++) this.comps.push(new VectorTable());
   }
@@ -165,6 +168,7 @@ export class Visited {
   /** the component ids of the state last looked up (exact storage) */
   get components(): number { return this.regions.length; }
   readonly last = new Int32Array(256);
+  private readonly last2 = new BigInt64Array(this.last.buffer);
 
   /** Look the current state up; returns its id (exact, else 0) and sets `fresh`. Each key region
    *  is a component, interned straight from its array (or its canonical form). `parent` holds
@@ -178,7 +182,7 @@ export class Visited {
         const r = regions[i];
         const t = this.comps[i];
         const kind = kinds[i];
-        let v: Int32Array, n: number;
+        let v: Int32Array, n: number, v2: BigInt64Array | null = null;
         if (kind === 2) {
           const s = this.scratch;
           s.n = 0;
@@ -189,21 +193,21 @@ export class Visited {
         } else {
           v = r.a as Int32Array;
           n = r.live();
+          if (this.viewOf[i] !== v) { this.views[i] = new BigInt64Array(v.buffer, 0, v.length >> 1); this.viewOf[i] = v; }
+          v2 = this.views[i];
           if (parent !== null) {
             const pid = parent[i];
             if (kind === 1) {
               // an append-only region whose length did not change cannot have changed
               if (t.length(pid) === n) { ids[i] = pid; continue; }
             } else {
-              let v2 = this.views[i];
-              if (v2.buffer !== v.buffer) { v2 = new Float64Array(v.buffer, 0, v.length >> 1); this.views[i] = v2; }
-              if (t.equals2(pid, v, v2, n)) { ids[i] = pid; continue; }
+              if (t.equalsAt(pid, v, v2, 0, n)) { ids[i] = pid; continue; }
             }
           }
         }
-        ids[i] = t.intern(v, 0, n);
+        ids[i] = t.intern(v, 0, n, v2);
       }
-      const id = this.states.intern(ids, 0, nc);
+      const id = this.states.intern(ids, 0, nc, this.last2);
       this.fresh = this.states.added;
       if (this.fresh) this.size++;
       return id;

@@ -11,7 +11,7 @@
 // handler it picks, which calls filemap_fault(), finish_fault() and block_page_mkwrite(), on it.
 import type { StepRegistry } from '../registry.ts';
 import { NEXT, RET, YIELD, FUSE, CALL, FUSE_CALL, callAgain, fuseCallAgain, again, block, goTo, type FnId } from '../fns.ts';
-import { H, ModelError, W_NE_OR_POS, type Kernel, type Ctx, type TaskView } from '../kernel.ts';
+import { H, W_NE_OR_POS, type Kernel, type Ctx, type TaskView } from '../kernel.ts';
 import {
   allocPage, pageInfo, pfnToPage, tableVma, mkEntry, entryPfn, present, pteWrite, pteDirty, isNone,
   sameEntry, fmtEntry, ptLo, tlbGet, tlbSet, notefp, noteStored, ld64, inoPage, inoDisk, pageName,
@@ -39,12 +39,15 @@ declare module '../fns.ts' {
 const USER_PTE = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
 
 /** A user load or store of page i of mapping v by task t: one step of the sys_user_write /
- *  sys_user_read operation, whose frame holds vma (set by the caller) and the number of tries.
- *  The access dies with SIGSEGV when the VMA is gone.
- *  Resume points: 0 an access (the first, or a retry after a fault: f.tries counts them),
+ *  sys_user_read operation, whose frame holds vma (set by the caller).
+ *  The access dies with SIGSEGV when the VMA is gone. Like the kernel, it retries after every
+ *  fault with no limit: a schedule in which another CPU unmaps the page each time is a livelock
+ *  only while the workload has unmaps left; a run catches a real one with its step budget, and
+ *  the exhaustive search meets the retry's state again and cuts it.
+ *  Resume points: 0 an access (the first, or a retry after a fault),
  *  1 after the walk that faulted, 2 mmap_read_lock() held, 3 SIGSEGV (after mmap_read_unlock()),
  *  4 after handle_mm_fault(), 5 after mmap_read_unlock(): retry. */
-export function userAccess(k: Kernel, x: Ctx, f: { tsk: number; vma: number; tries: number }, pc: number, i: number, write: boolean, val: number): number {
+export function userAccess(k: Kernel, x: Ctx, f: { tsk: number; vma: number }, pc: number, i: number, write: boolean, val: number): number {
   const v = vmaAt(k, f.vma);
   const lock = () => pgOf(k)!.mmapLock.get(v.mm)!;
   switch (pc) {
@@ -74,10 +77,9 @@ export function userAccess(k: Kernel, x: Ctx, f: { tsk: number; vma: number; tri
       k.call(x, H.up_read).a = lock();
       return callAgain(5);
     default:
-      f.tries++;
+      break;
   }
   const t = k.task(f.tsk);
-  if (f.tries > 8) throw new ModelError(`internal: ${t.name}'s access to ${v.name}[${i}] keeps faulting`);
   const e = tlbGet(k, v, x.cpu, i);
   if (e !== 0 && (!write || (e & (TLB_W | TLB_D)) === (TLB_W | TLB_D))) {
     accessPage(k, x, t, v, i, e & ~3, write, val, 'TLB hit');

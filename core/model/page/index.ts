@@ -39,8 +39,8 @@ declare module '../program.ts' {
 }
 
 export const PAGE_OPS = opFns({
-  sys_user_write: { vma: int, tries: int },
-  sys_user_read: { vma: int, tries: int },
+  sys_user_write: { vma: int },
+  sys_user_read: { vma: int },
   sys_msync: {},
   sys_fadvise_dontneed: {},
   sys_reclaim: { page: ptr },
@@ -67,14 +67,14 @@ function registerOps(r: StepRegistry) {
   // Resume points: userAccess() (fault.ts).
   r.add('sys_user_write', 'user_access', (k, x, f, pc) => {
     const op = opIn<'user_write'>(k, f);
-    if (pc === 0) { f.vma = ownVma(k, x, f.tsk, op.map).idx; f.tries = 0; }
+    if (pc === 0) { f.vma = ownVma(k, x, f.tsk, op.map).idx; }
     return userAccess(k, x, f, pc, op.page ?? 0, true, op.val);
   });
 
   // Resume points: userAccess() (fault.ts).
   r.add('sys_user_read', 'user_access', (k, x, f, pc) => {
     const op = opIn<'user_read'>(k, f);
-    if (pc === 0) { f.vma = ownVma(k, x, f.tsk, op.map).idx; f.tries = 0; }
+    if (pc === 0) { f.vma = ownVma(k, x, f.tsk, op.map).idx; }
     return userAccess(k, x, f, pc, op.page ?? 0, false, 0);
   });
 
