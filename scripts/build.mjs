@@ -1,5 +1,6 @@
-// Precompiles the CLI and the public API into dist/ (npm's `prepare`, so `npm ci` runs it; also
-// `npm run build`). bin/lazymm.mjs runs dist/cli.mjs while dist/build.json says it was built after
+// Precompiles the CLI (the supervisor, dist/supervise.mjs, and the model thread it starts,
+// dist/worker.mjs) and the public API into dist/ (npm's `prepare`, so `npm ci` runs it; also
+// `npm run build`). bin/lazymm.mjs runs dist/supervise.mjs while dist/build.json says it was built after
 // every source file it contains last changed, and the TypeScript sources through tsx otherwise:
 // the build is only ever a faster start, never a different program. One flat folder of ES module
 // chunks: a verb's code loads when the verb runs; dist/lazymm.mjs and dist/arches.mjs (the
@@ -17,8 +18,9 @@ try {
   const started = Date.now();
   const r = await esbuild.build({
     absWorkingDir: root,
-    // worker: a thread of --jobs (core/lab/parallel/pool.ts starts the worker.mjs beside it)
-    entryPoints: { cli: 'core/lab/cli/main.ts', lazymm: 'core/model/index.ts', arches: 'arches/index.ts', worker: 'core/lab/parallel/worker-main.ts' },
+    // worker: the model thread (cli/worker.ts); pool-worker: a thread of --jobs (core/lab/parallel/pool.ts
+    // starts the pool-worker.mjs beside it)
+    entryPoints: { cli: 'core/lab/cli/main.ts', supervise: 'core/lab/cli/supervise.ts', worker: 'core/lab/cli/worker.ts', 'pool-worker': 'core/lab/parallel/worker-main.ts', lazymm: 'core/model/index.ts', arches: 'arches/index.ts' },
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -33,7 +35,12 @@ try {
     logLevel: 'warning',
   });
   const inputs = Object.keys(r.metafile.inputs).filter((f) => !f.startsWith('node_modules/')).sort();
-  fs.writeFileSync(path.join(tmp, 'build.json'), JSON.stringify({ builtAt: started, inputs }, null, 1) + '\n');
+  // arches/ modules the build accounts for: those it bundled, and the template new-arch copies (not
+  // an arch). Any other arches/*.ts (a scaffolded arch, discovered at run time by arches/index.ts)
+  // makes bin/lazymm.mjs run the sources.
+  const archFiles = fs.readdirSync(path.join(root, 'arches')).filter((f) => f.endsWith('.ts')).map((f) => `arches/${f}`)
+    .filter((f) => inputs.includes(f) || f === 'arches/generic.ts').sort();
+  fs.writeFileSync(path.join(tmp, 'build.json'), JSON.stringify({ builtAt: started, inputs, archFiles }, null, 1) + '\n');
   fs.rmSync(out, { recursive: true, force: true });
   fs.renameSync(tmp, out);
   console.log(`lazymm: built dist/ from ${inputs.length} modules in ${Date.now() - started} ms`);

@@ -17,11 +17,12 @@ describe('help and version', () => {
     for (const v of VERBS) expect(r.out).toContain(`  ${v.name} `);
     expect(r.err).toBe('');
   });
-  it('no arguments: the usage on stderr, exit 2', async () => {
+  it('no arguments: one line on stderr naming the verbs, exit 2 (docs/robustness.md)', async () => {
     const r = await cli();
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
-    expect(r.err).toMatch(/^usage:/);
+    expect(r.err).toMatch(/^lazymm: missing command \(verbs: list, run, /);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
   });
   for (const v of VERBS) {
     it(`${v.name} --help and help ${v.name} show its flags and examples`, async () => {

@@ -29,7 +29,7 @@ export function extractCommands(text: string): string[] {
       if (!c) continue;
       const cmd = c[1].replace(/\s+#.*$/, '').replace(/\s+/g, ' ').trim();
       out.push(cmd);
-      if (line.trim().startsWith('$') && lines[i + 1]?.startsWith('lazymm: ')) SHOWN_FAILING.add(cmd);
+      if (line.trim().startsWith('$') && lines[i + 1]?.trim().startsWith('lazymm: ')) SHOWN_FAILING.add(cmd); // indented blocks too
     }
   }
   for (const m of text.replace(/```[\s\S]*?```/g, '').matchAll(/`(?:npx )?(lazymm\s[^`]+)`/g)) out.push(m[1].replace(/\s+/g, ' ').trim());
@@ -40,10 +40,12 @@ export function extractCommands(text: string): string[] {
  *  command to paste. */
 const isSynopsis = (c: string) => !VERB_NAMES.has(c.split(/\s+/)[1]) || /[<[|]/.test(c.replace(/\s\|\s*(tail|head|grep)\b.*$/, '').replace(/\s>\s*\S+$/, '')) || /\s(\.\.\.|N|X|NAME|ID|SPEC|CONFIG|VERB|REGEX)(\s|$)/.test(c);
 
-/** Shell words of a command: quotes kept together, a trailing pipe or redirection dropped. */
+/** Shell words of a command: quotes kept together, a trailing pipe or redirection dropped. The
+ *  checkout's test fixtures (docs/robustness.md shows them) are found from the temporary folder. */
 function argv(c: string): string[] {
   const s = c.replace(/\s\|\s*(tail|head|grep)\b.*$/, '').replace(/\s>\s*\S+$/, '');
-  return [...s.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]).slice(1);
+  return [...s.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]).slice(1)
+    .map((w) => (w.startsWith('test/fixtures/') ? path.join(ROOT, w) : w));
 }
 
 /** Commands not run here, and why (each is run elsewhere). */
@@ -61,6 +63,10 @@ const SKIP: Record<string, string> = {
   'lazymm merge part-1.json part-2.json part-2.json part-3.json': 'the same (a duplicated shard)',
   'lazymm merge part-1.json cut.json part-3.json': 'the same (a shard cut short)',
   'lazymm explore kthread-use-mm --arch x86 --strategy verify --search bfs --jobs 2': 'threads that exchange states need the CLI\'s own process (the same module order on every thread): test/scale-out.test.ts runs --search bfs with --jobs 1, 2 and 3 that way',
+  // docs/robustness.md: the watchdog and signals need the supervised command line, not main() in-process
+  'lazymm run lazy-exit --apply test/fixtures/bad/step-loops-plugin.ts': 'a step that never returns: test/robust-cli.test.ts runs it under the watchdog',
+  'lazymm run lazy-exit --apply test/fixtures/bad/apply-loops-plugin.ts --watchdog 2': 'an apply() that never returns: test/robust-cli.test.ts runs it under the watchdog',
+  'lazymm explore lazy-exit --strategy random --budget 10000000': 'shown interrupted by SIGINT: test/robust-cli.test.ts sends it',
 };
 
 /** run/explore: the exit code the text implies (1: it shows a violation; 2: it shows the refusal). */
@@ -88,6 +94,14 @@ const EXPECT: Record<string, 0 | 1 | 2> = {
   'lazymm run lazy-exit --seed 3': 0,
   'lazymm explore lazy-exit --arch x86 --strategy pct --budget 600 --shard 2/3': 0, // a partial result
   'lazymm explore lazy-exit --arch x86 --strategy random --budget 3000 --jobs 2': 0, // docs/scale-out.md
+  // docs/robustness.md: refusals
+  'lazymm run test/fixtures/bad/setup-throws.ts': 2,
+  'lazymm run lazy-exit --apply test/fixtures/bad/step-throws-plugin.ts': 2,
+  'lazymm run lazy-exit --apply test/fixtures/bad/step-bad-code-plugin.ts': 2,
+  'lazymm run lazy-exit --schedule 0*300000000': 2,
+  'lazymm run lazy-exit --schedule 0.1.0': 2,
+  'lazymm run lazy-exit --schedule 4096': 2,
+  'lazymm run test/fixtures/bad/unknown-mm-op.ts': 2,
   'lazymm run lazy-switch-exit --arch x86 --apply lazy-mm --json': 0,
   // docs/hotplug.md: stop_machine hotplug
   'lazymm explore cpu-offline-lazy --arch powerpc --apply shoot-lazies --strategy verify': 0, // the false report gone, verified

@@ -1,11 +1,12 @@
-// `lazymm new-arch`: bad names are refused with one line (exit 2); a good one, in a temporary copy
-// of the repository (never here), gives an arch that `list arches` shows at once, that explores
-// the built-in scenarios, that passes the conformance suite unchanged and type-checks.
+// `lazymm new-arch`: bad names are refused with one line (exit 2); good ones, in a temporary copy
+// of the repository (never here), give arches that `list arches` shows at once (three scaffolded
+// concurrently all keep theirs: arches/index.ts discovers them, nobody edits it), that explore
+// the built-in scenarios, pass the conformance suite unchanged and type-check.
 import { describe, it, expect, afterAll } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cli } from './helpers.ts';
 import { ARCHES } from '../arches/index.ts';
@@ -14,12 +15,14 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** riscv, unless this checkout already has one (someone followed docs/arch-tutorial.md) */
 const NAME = ['riscv', 'riscv-scaffold', 'scaffold-test'].find((n) => !ARCHES.some((a) => a.name === n) && !fs.existsSync(path.join(ROOT, 'arches', `${n}.ts`)))!;
 const IDENT = NAME.split('-').map((p, i) => (i ? p.charAt(0).toUpperCase() + p.slice(1) : p)).join('');
+const NAMES = [NAME, `${NAME}-b`, `${NAME}-c`];
+const INDEX = fs.readFileSync(path.join(ROOT, 'arches', 'index.ts'), 'utf8');
 /** What a scaffold of NAME here would have left behind (none of it must exist). */
 const snapshot = () => ({
   file: fs.existsSync(path.join(ROOT, 'arches', `${NAME}.ts`)),
-  registered: fs.readFileSync(path.join(ROOT, 'arches', 'index.ts'), 'utf8').includes(`'./${NAME}.ts'`),
+  indexChanged: fs.readFileSync(path.join(ROOT, 'arches', 'index.ts'), 'utf8') !== INDEX,
 });
-const before = { file: false, registered: false };
+const before = { file: false, indexChanged: false };
 
 describe('new-arch refuses bad names with exit 2 and one line', () => {
   const cases: [string[], RegExp][] = [
@@ -31,6 +34,8 @@ describe('new-arch refuses bad names with exit 2 and one line', () => {
     [['new-arch', 'powerpc'], /arch 'powerpc' already exists/],
     [['new-arch', 'generic'], /arches\/generic\.ts already exists/],
     [['new-arch', NAME, 'extra'], /unexpected argument 'extra'/],
+    [['new-arch', 'a'.repeat(300)], /is 300 characters long \(at most 40\)/],
+    [['new-arch', 'index'], /arches\/index\.ts already exists/],
   ];
   for (const [argv, re] of cases) {
     it(argv.join(' ') || '(none)', async () => {
@@ -53,18 +58,35 @@ describe(`new-arch ${NAME} in a fresh copy of the repository`, () => {
     spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env, NO_COLOR: '1', FORCE_COLOR: '0' }, timeout: 170_000 });
   const lazymm = (...a: string[]) => run(['bin/lazymm.mjs', ...a]);
 
-  it('scaffolds, registers, lists, explores and passes the conformance suite', () => {
-    const made = lazymm('new-arch', NAME);
-    expect(made.stderr).toBe('');
-    expect(made.status).toBe(0);
-    expect(made.stdout).toContain(`created arches/${NAME}.ts from arches/generic.ts`);
-    const index = fs.readFileSync(path.join(dir, 'arches', 'index.ts'), 'utf8');
-    expect(index).toContain(`import { ${IDENT} } from './${NAME}.ts';`);
-    expect(index).toContain(`\n  ${IDENT},\n`);
+  /** lazymm in the copy, asynchronously (to run several at once) */
+  const lazymmAsync = (...a: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const c = spawn(process.execPath, ['bin/lazymm.mjs', ...a], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '', stderr = '';
+    c.stdout.on('data', (d) => (stdout += d));
+    c.stderr.on('data', (d) => (stderr += d));
+    c.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+
+  it('scaffolds three arches at once, lists all three, explores and passes the conformance suite', async () => {
+    const made = await Promise.all(NAMES.map((n) => lazymmAsync('new-arch', n)));
+    for (const [i, m] of made.entries()) {
+      expect(m.stderr).toBe('');
+      expect(m.status).toBe(0);
+      expect(m.stdout).toContain(`created arches/${NAMES[i]}.ts from arches/generic.ts`);
+      expect(fs.existsSync(path.join(dir, 'arches', `${NAMES[i]}.ts`))).toBe(true);
+    }
+    expect(fs.readFileSync(path.join(dir, 'arches', 'index.ts'), 'utf8')).toBe(INDEX); // nothing shared was edited
+    expect(fs.readFileSync(path.join(dir, 'arches', `${NAME}.ts`), 'utf8')).toContain(`export const ${IDENT}: ArchPlugin`);
+    // the same name again, and the same name twice at once: one result each, never a lost one
+    const again = await Promise.all([lazymmAsync('new-arch', NAME), lazymmAsync('new-arch', `${NAME}-d`), lazymmAsync('new-arch', `${NAME}-d`)]);
+    expect(again[0].status).toBe(2);
+    expect(again[0].stderr).toMatch(/already exists/);
+    expect(again.slice(1).map((r) => r.status).sort()).toEqual([0, 2]);
 
     const list = lazymm('list', 'arches', '--json');
     expect(list.status).toBe(0);
-    expect(JSON.parse(list.stdout).arches.map((a: { name: string }) => a.name)).toContain(NAME);
+    const names = JSON.parse(list.stdout).arches.map((a: { name: string }) => a.name);
+    for (const n of [...NAMES, `${NAME}-d`]) expect(names).toContain(n);
 
     const ex = lazymm('explore', 'lazy-exit', '--arch', NAME, '--budget', '300');
     expect(ex.stdout).toMatch(/no violation: sampled: 300 schedules of dfs/);
@@ -79,9 +101,9 @@ describe(`new-arch ${NAME} in a fresh copy of the repository`, () => {
 
     // and the scaffold type-checks (errors elsewhere are other modules' business)
     const tsc = run([path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
-    const ours = tsc.stdout.split('\n').filter((l) => l.includes(`arches/${NAME}.ts`) || l.includes('arches/index.ts'));
+    const ours = tsc.stdout.split('\n').filter((l) => NAMES.some((n) => l.includes(`arches/${n}.ts`)) || l.includes('arches/index.ts'));
     expect(ours).toEqual([]);
-  }, 180_000);
+  }, 400_000);
 
   it('left the repository itself alone', () => {
     expect(snapshot()).toEqual(before);

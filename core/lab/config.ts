@@ -1,13 +1,14 @@
 // Configuration words (--arch, --kernel, --cpus, --apply, --without, --set, --drop-step, --force) to a
 // KernelConfig. Used by every verb and by --a/--b of ab.
 import semver from 'semver';
-import { ARCHES } from '../../arches/index.ts';
+import { ARCHES, ARCH_PROBLEMS } from '../../arches/index.ts';
 import { Kernel, BASELINE_KERNEL, type ArchPlugin, type KernelConfig, type Params, type PatchDef, type ScenarioDef } from '../model/index.ts';
 import { allSeries, parseSpec } from './series.ts';
 import { UsageError, UntestableError } from './errors.ts';
 import { allOptions, checkParams } from './options.ts';
 import { importUserModule, MODULE_EXT } from './user-modules.ts';
 import { checkArch, checkPlugin } from './schema.ts';
+import { checkPluginId, USER_PLUGINS } from './user-code.ts';
 
 export interface ConfigWords {
   arch?: string;
@@ -27,6 +28,7 @@ export { emptyWords, parseConfigWords as parseConfigString } from './cli/args.ts
 
 export function findArch(name: string): ArchPlugin {
   const a = ARCHES.find((x) => x.name === name);
+  if (!a && ARCH_PROBLEMS.has(name)) throw new UsageError(`arch '${name}': ${ARCH_PROBLEMS.get(name)}`);
   if (!a) throw new UsageError(`unknown arch '${name}' (known: ${ARCHES.map((x) => x.name).join(', ')}; or a path to an arch module)`);
   return a;
 }
@@ -36,12 +38,13 @@ export async function resolveArch(nameOrPath: string): Promise<ArchPlugin> {
   if (!MODULE_EXT.test(nameOrPath)) return findArch(nameOrPath);
   const a = checkArch(await importUserModule(nameOrPath, 'arch'), nameOrPath);
   if (ARCHES.some((x) => x.name === a.name)) throw new UsageError(`arch '${nameOrPath}': name '${a.name}' is a built-in arch's; give yours its own`);
+  USER_PLUGINS.set(`arch:${a.name}`, nameOrPath); // its steps are the user's code (boundary.ts)
   return a;
 }
 
 async function loadUserPlugin(spec: string): Promise<PatchDef> {
   const p = checkPlugin(await importUserModule(spec, 'plugin'), spec);
-  const id = p.id ?? `user:${spec}`;
+  const id = checkPluginId(p.id, spec); // may not pose as a series patch
   return { requires: p.requires ?? [], effect: p.effect ?? 'behaviour', seed: p.seed ?? spec, series: 'user', index: 0, title: p.title ?? id, apply: p.apply, id, ...(p.options ? { options: p.options } : {}) };
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from './errors.ts';
+import { watchEnter, watchLeave, watchLabel, WK_LOAD } from '../model/watch.ts';
 import { ROOT_URL, COMPILED, apiUrl } from './paths.ts';
 
 export const MODULE_EXT = /\.(ts|mts|js|mjs)$/;
@@ -34,6 +35,8 @@ export async function importUserModule(file: string, what: string): Promise<unkn
   if (fs.statSync(abs).isDirectory()) throw new UsageError(`${what} '${file}' is a directory, not a module`);
   hook();
   let mod: { default?: unknown };
+  // its top level is user code too: under the watchdog (a load gets a longer limit: supervise.ts)
+  const prev = watchEnter(WK_LOAD, watchLabel(`${what} module ${abs}`));
   try {
     mod = await import(pathToFileURL(abs).href);
   } catch (e) {
@@ -42,6 +45,8 @@ export async function importUserModule(file: string, what: string): Promise<unkn
     // esbuild: "Transform failed with 1 error:" then "file:line:col: ERROR: what"
     const msg = lines.length > 1 && lines[0].endsWith(':') ? `${lines[0]} ${lines[1]}` : lines[0] ?? 'unknown error';
     throw new UsageError(`${what} '${file}' does not load: ${msg}`);
+  } finally {
+    watchLeave(prev);
   }
   if (mod.default === undefined) throw new UsageError(`${what} '${file}' has no default export`);
   return mod.default;

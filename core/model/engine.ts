@@ -17,8 +17,10 @@ import {
 import { boot } from './baseline/boot.ts';
 import { hasWork, rqEmpty } from './baseline/sched.ts';
 import type { ScenarioDef } from './scenario.ts';
-import { buildScenario } from './scenario.ts';
+import { buildScenario, scenarioLabel } from './scenario.ts';
 import { quiescenceOracles } from './oracles.ts';
+import { ScenarioError, StepFault, UsageError } from './errors.ts';
+import { WATCH, W_SEQ, W_KIND, W_EVENT, W_STEP, W_KERNEL, WK_EVENT, WK_IDLE, WK_FORBID, watchEnter, watchLeave } from './watch.ts';
 export type { Violation };
 
 export const EV_STEP = 0;
@@ -64,15 +66,18 @@ function pop(k: Kernel, c: number) {
   hdr[hb + X_FTOP] -= k.act[c][sp * AW + A_OWN];
 }
 
+/** A step broke the step protocol (the engine's own checks). */
+class ProtocolError extends ModelError {}
+
 function stepError(k: Kernel, x: Ctx, fn: number, step: number, what: string): ModelError {
-  return new ModelError(`step ${HOOK_NAMES[fn]}.${k.stepNames[fn][step]} ${what}`);
+  return new ProtocolError(`step ${HOOK_NAMES[fn]}.${k.stepNames[fn][step]} ${what}`);
 }
 
 /** Run context x until its next scheduling point. Returns 0 (yielded), BLOCKED, or DONE when its
  *  outermost function has returned. */
 export function resume(k: Kernel, x: Ctx): number {
   const c = x.id, hb = c * XW, hdr = k.hdr, a = k.act[c], w = k.fw[c];
-  const fns = k.fns, views = k.fViews, cursors = k.fCursors;
+  const fns = k.fns, views = k.fViews, cursors = k.fCursors, wd = WATCH.a;
   for (;;) {
     const sp = hdr[hb + X_SP];
     if (sp === 0) return DONE;
@@ -93,8 +98,10 @@ export function resume(k: Kernel, x: Ctx): number {
     cur.w = w;
     cur.b = a[r + A_BASE];
     k.acc = 0;
+    wd[W_STEP] = (fn << 16) | step;
     const code = body[step](k, x, views[fn], pc);
     k.callPending = false;
+    if ((code | 0) !== code) throw stepError(k, x, fn, step, `returned ${describeValue(code)}, not a step code (a step is a plain function that returns NEXT, YIELD, RET, CALL, again(pc)...; generator steps are the old protocol: docs/model.md)`);
     if (k.acc !== 0 && (code & (Y | FUSED)) === 0) throw stepError(k, x, fn, step, 'accessed shared memory and returned without a scheduling point (return YIELD, or FUSE if the accesses are atomic with what follows)');
     const kind = code & 7;
     const pushed = hdr[hb + X_SP] - sp;
@@ -189,60 +196,87 @@ const irqImage = new Int32Array(I_ARGS + IPI_ARGW);
 export function execEvent(k: Kernel, e: number) {
   const c = e & 0xfff;
   const cpu = k.cpus[c];
-  switch (e >> 12) {
-    case EV_STEP: {
-      const x = k.ctxs[c * 3 + cpu.level];
-      k.hdr[x.id * XW + X_WAIT] = 0;
-      const v = resume(k, x);
-      if (v === DONE) {
-        k.hdr[x.id * XW + X_ACTIVE] = 0;
-        if (cpu.level === 2) { cpu.level = cpu.nmiSaved; }
-        else if (cpu.level === 1) { cpu.level = 0; cpu.irqsOff = false; }
+  const wd = WATCH.a;
+  wd[W_SEQ]++;
+  wd[W_KIND] = WK_EVENT;
+  wd[W_EVENT] = e;
+  wd[W_STEP] = -1;
+  try {
+    switch (e >> 12) {
+      case EV_STEP: {
+        const x = k.ctxs[c * 3 + cpu.level];
+        k.hdr[x.id * XW + X_WAIT] = 0;
+        const v = resume(k, x);
+        if (v === DONE) {
+          k.hdr[x.id * XW + X_ACTIVE] = 0;
+          if (cpu.level === 2) { cpu.level = cpu.nmiSaved; }
+          else if (cpu.level === 1) { cpu.level = 0; cpu.irqsOff = false; }
+        }
+        break;
       }
-      break;
+      case EV_IRQ: {
+        const fn = k.ipiDequeue(c, irqImage, 0);
+        const x = k.ctxs[c * 3 + 1];
+        cpu.level = 1;
+        cpu.irqsOff = true;
+        startRoot(k, x, H.__irq);
+        const f = k.at(x, H.__irq, 0);
+        f.fn = fn;
+        f.from = irqImage[I_FROM];
+        k.fw[x.id].set(irqImage.subarray(I_ARGS, I_ARGS + IPI_ARGW), k.fieldOffset[H.__irq].get('args')!);
+        if (k.fpOn) k.fpAdd(-1);
+        if (k.tracing) k.tr(x, `<IRQ> ${k.hookName(fn)} from cpu${Math.floor(irqImage[I_FROM] / 3)}`, 'irq', undefined, irqImage[I_FROM]);
+        break;
+      }
+      case EV_FLUSH: {
+        const a = k.m.drainOne(c);
+        if (k.fpOn) k.fpAdd(a * 2 + 1);
+        if (k.tracing) k.trace.push({ cpu: c, level: cpu.level, step: 'store buffer', text: `commit ${k.m.nameOf(a)} = ${k.fmt(a, k.m.mem[a])}`, op: 'commit', addr: a, irqsOff: cpu.irqsOff });
+        break;
+      }
+      case EV_NMI: {
+        cpu.nmiBudget--;
+        const x = k.ctxs[c * 3 + 2];
+        cpu.nmiSaved = cpu.level;
+        cpu.level = 2;
+        startRoot(k, x, H.__irq);
+        const f = k.at(x, H.__irq, 0);
+        f.fn = H.nmi;
+        f.from = -1;
+        if (k.fpOn) k.fpAdd(-1);
+        if (k.tracing) k.tr(x, '<NMI>', 'nmi');
+        break;
+      }
     }
-    case EV_IRQ: {
-      const fn = k.ipiDequeue(c, irqImage, 0);
-      const x = k.ctxs[c * 3 + 1];
-      cpu.level = 1;
-      cpu.irqsOff = true;
-      startRoot(k, x, H.__irq);
-      const f = k.at(x, H.__irq, 0);
-      f.fn = fn;
-      f.from = irqImage[I_FROM];
-      k.fw[x.id].set(irqImage.subarray(I_ARGS, I_ARGS + IPI_ARGW), k.fieldOffset[H.__irq].get('args')!);
-      if (k.fpOn) k.fpAdd(-1);
-      if (k.tracing) k.tr(x, `<IRQ> ${k.hookName(fn)} from cpu${Math.floor(irqImage[I_FROM] / 3)}`, 'irq', undefined, irqImage[I_FROM]);
-      break;
-    }
-    case EV_FLUSH: {
-      const a = k.m.drainOne(c);
-      if (k.fpOn) k.fpAdd(a * 2 + 1);
-      if (k.tracing) k.trace.push({ cpu: c, level: cpu.level, step: 'store buffer', text: `commit ${k.m.nameOf(a)} = ${k.fmt(a, k.m.mem[a])}`, op: 'commit', addr: a, irqsOff: cpu.irqsOff });
-      break;
-    }
-    case EV_NMI: {
-      cpu.nmiBudget--;
-      const x = k.ctxs[c * 3 + 2];
-      cpu.nmiSaved = cpu.level;
-      cpu.level = 2;
-      startRoot(k, x, H.__irq);
-      const f = k.at(x, H.__irq, 0);
-      f.fn = H.nmi;
-      f.from = -1;
-      if (k.fpOn) k.fpAdd(-1);
-      if (k.tracing) k.tr(x, '<NMI>', 'nmi');
-      break;
-    }
+  } catch (err) {
+    throw stepFault(k, e, err);
   }
+  wd[W_KIND] = WK_IDLE;
   // the membarrier checker's "in this event" flags (kernel.ts fEvent) end with the event
   const ca = k.cpuR.a, cb = c * CW;
   ca[cb + C_F_THIS_EVENT] = 0;
   ca[cb + C_ACCESS_THIS_EVENT] = 0;
 }
 
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined || typeof v === 'number') return String(v);
+  if (typeof v === 'object' && typeof (v as Iterator<unknown>).next === 'function') return 'a generator';
+  return `a ${typeof v}`;
+}
+
+/** What a step threw, with the step's name and owner (the step invoked last in this event). */
+function stepFault(k: Kernel, e: number, err: unknown): unknown {
+  const at = WATCH.a[W_STEP];
+  if (at < 0 || err instanceof StepFault || err instanceof UsageError || err instanceof RunawayError || err instanceof ScheduleError) return err;
+  const fn = at >>> 16, step = at & 0xffff;
+  const hook = HOOK_NAMES[fn];
+  const owner = k.registry.steps(hook)[step]?.owner ?? '?';
+  return new StepFault(`${hook}.${k.stepNames[fn][step]}`, owner, evCpu(e), err, err instanceof ProtocolError);
+}
+
 /** Boot and set up the scenario: the state before the first event. */
 export function startRun(k: Kernel, sc: ScenarioDef, trace: boolean) {
+  WATCH.a[W_KERNEL] = k.wid;
   boot(k);
   k.tracing = trace;
   buildScenario(k, sc);
@@ -281,7 +315,16 @@ export function runFrom(k: Kernel, sc: ScenarioDef, chooser: Chooser, opts: RunO
 export function finishRun(k: Kernel, sc: ScenarioDef) {
   if (!k.fatal) quiescenceOracles(k);
   if (!k.fatal && sc.forbid) {
-    const msg = sc.forbid({ reg: (task, reg) => k.taskByName(task)?.reg(reg) });
+    const prev = watchEnter(WK_FORBID, scenarioLabel(sc));
+    let msg: string | null;
+    try {
+      msg = sc.forbid({ reg: (task, reg) => k.taskByName(task)?.reg(reg) });
+    } catch (e) {
+      throw new ScenarioError(`scenario '${sc.name}': forbid() failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      watchLeave(prev);
+    }
+    if (msg !== null && msg !== undefined && typeof msg !== 'string') throw new ScenarioError(`scenario '${sc.name}': forbid() returned ${describeValue(msg)} (a message string or null)`);
     if (msg) k.violate('outcome', msg, null);
   }
 }
@@ -324,21 +367,28 @@ export function encodeSchedule(events: number[]): string {
   return out.join('.');
 }
 
-export function decodeSchedule(s: string, maxEvents = Infinity): number[] {
+/** Parse a schedule string. `maxEvents` (the step budget) caps its length before anything is
+ *  expanded, `ncpus` the CPU numbers its tokens may name. */
+export function decodeSchedule(s: string, maxEvents = Infinity, ncpus = 0x1000): number[] {
   const ev: number[] = [];
   if (!s.trim()) return ev;
+  let at = 0;
   for (const tok of s.trim().split('.')) {
-    const m = /^([ifn]?)(\d+)(?:\*(\d+))?$/.exec(tok);
-    if (!m) throw new ScheduleError(`malformed schedule token '${tok}' (expected e.g. 0, i1, f0, n2, 0*3)`);
+    at++;
+    const m = /^([ifn]?)(\d{1,9})(?:\*(\d{1,12}))?$/.exec(tok);
+    if (!m) throw new ScheduleError(`malformed schedule token '${short(tok)}' (token ${at}; expected e.g. 0, i1, f0, n2, 0*3)`);
     const kind = KIND_PREFIX.indexOf(m[1]);
     const cpu = Number(m[2]);
-    if (cpu > 0xfff) throw new ScheduleError(`schedule token '${tok}': no CPU ${cpu}`);
+    if (cpu >= ncpus) throw new ScheduleError(`schedule token '${tok}' (token ${at}): no CPU ${cpu} (the configuration has ${ncpus} CPU${ncpus === 1 ? '' : 's'}: 0-${ncpus - 1})`);
     const e = mkEv(kind, cpu);
     const rep = Number(m[3] ?? 1);
-    if (ev.length + rep > maxEvents) throw new ScheduleError(`schedule is longer than the step budget (${maxEvents} events)`);
+    if (rep < 1) throw new ScheduleError(`schedule token '${tok}' (token ${at}): a run of ${rep} events (at least 1)`);
+    if (ev.length + rep > maxEvents) throw new ScheduleError(`schedule is longer than the step budget of ${maxEvents} events (at token ${at} '${short(tok)}')`);
     for (let r = rep; r > 0; r--) ev.push(e);
   }
   return ev;
 }
+
+const short = (t: string) => (t.length > 24 ? `${t.slice(0, 24)}...` : t);
 
 export { MAXD, X_ACTIVE, A_FN, A_STEP, A_PC, A_BASE };

@@ -17,6 +17,7 @@ import type { ArchPlugin } from './arch.ts';
 import type { PatchDef } from './patch.ts';
 import type { Op } from './program.ts';
 import type { Entry } from './entry.ts';
+import { WATCH, WK_APPLY, watchEnter, watchLeave, watchLabel, newWid } from './watch.ts';
 
 export type Params = Record<string, string>;
 
@@ -466,6 +467,9 @@ export class Kernel {
    *  state and may report through violate(); they never change it. */
   checkers: ((k: Kernel, ev: number) => void)[] = [];
 
+  /** this kernel's id for the watchdog's step names (watch.ts) */
+  readonly wid = newWid();
+
   constructor(readonly cfg: KernelConfig) {
     this.arch = cfg.arch;
     this.ncpus = cfg.cpus;
@@ -476,13 +480,25 @@ export class Kernel {
     if (!BASELINE.register) throw new Error('internal: the baseline is not loaded');
     BASELINE.register(this.registry, this);
     this.registry.owner = `arch:${cfg.arch.name}`;
-    cfg.arch.apply(this.registry, this);
+    // apply() is plugin code: watched (a loop that never returns is stopped and named), and what
+    // it throws names the plugin
+    let prev = watchEnter(WK_APPLY, watchLabel(`arch ${cfg.arch.name}`));
+    try {
+      cfg.arch.apply(this.registry, this);
+    } catch (e) {
+      throw new StepError(`arch ${cfg.arch.name} failed to apply: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      watchLeave(prev);
+    }
     for (const p of cfg.patches) {
       this.registry.owner = p.id;
+      prev = watchEnter(WK_APPLY, watchLabel(`plugin ${p.id}`));
       try {
         p.apply(this.registry, this);
       } catch (e) {
-        throw new StepError(`patch ${p.id} failed to apply: ${(e as Error).message}`);
+        throw new StepError(`patch ${p.id} failed to apply: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        watchLeave(prev);
       }
     }
     this.registry.owner = 'drop-step';
@@ -493,6 +509,7 @@ export class Kernel {
     const c = this.registry.compile();
     this.fns = c.fns;
     this.stepNames = c.names;
+    if (WATCH.onKernel) WATCH.onKernel(this.wid, HOOK_NAMES.map((h) => this.registry.steps(h).map((st) => `${h}.${st.name} (${st.owner})`)));
     this.labels = c.names.map((ns, h) => Int32Array.from(ns, (n) => this.labelOf(FN_DECLS[h], n)));
 
     // frames
@@ -936,7 +953,7 @@ export class Kernel {
 
   private note(x: Ctx, a: number, write: boolean) {
     if (this.callPending) throw new ModelError(`${this.stepOf(x)}: a memory access after k.call() (read the value before the call: the callee is already running)`);
-    if (!(a > 0 && a < this.m.top)) throw new ModelError(`${this.stepOf(x)} ${write ? 'writes' : 'reads'} ${a === 0 ? 'NULL' : `address ${a}, outside every object`} (a NULL or wild pointer in the model)`);
+    if (!(a > 0 && a < this.m.top) || (a | 0) !== a) throw new ModelError(`${this.stepOf(x)} ${write ? 'writes' : 'reads'} ${a === 0 ? 'NULL' : `address ${String(a)}, outside every object`} (a NULL or wild pointer in the model)`);
     if (this.m.dead[a]) this.kasan(x, a, write);
     if (this.fpOn) this.fpAdd(a * 2 + (write ? 1 : 0));
     this.acc++;

@@ -1,7 +1,10 @@
 // Scenarios describe workloads: CPUs, processes, threads, kthreads, their programs, NMIs. They never
 // describe interleavings: the explorer finds those.
 import type { Kernel, Params } from './kernel.ts';
+import { H } from './fns.ts';
 import type { Op } from './program.ts';
+import { ScenarioError, UsageError } from './errors.ts';
+import { watchEnter, watchLeave, watchLabel, WK_SETUP } from './watch.ts';
 import { newMm, newTask } from './baseline/boot.ts';
 import * as L from './layout.ts';
 import type { OptionDecl } from './options.ts';
@@ -81,7 +84,7 @@ export class ScenarioBuilder {
 
   /** A user thread of `mm` on `cpu`. started=false: it is created by another thread's clone op. */
   thread(name: string, o: { mm: string; cpu: number; prog: Op[]; started?: boolean }) {
-    const mm = this.k.mmByName(o.mm);
+    const mm = this.mmNamed(name, o.mm);
     const started = o.started !== false;
     this.checkCpu(name, o.cpu);
     newTask(this.k, name, { kthread: false, cpu: o.cpu, mm: started ? mm : 0, prog: o.prog, started });
@@ -94,8 +97,9 @@ export class ScenarioBuilder {
     this.checkCpu(name, o.cpu);
     const t = newTask(this.k, name, { kthread: true, cpu: o.cpu, mm: 0, prog: o.prog });
     for (const p of o.pins ?? []) {
-      this.k.m.mem[this.k.mmByName(p) + L.MM_COUNT]++;
-      t.pin(this.k.mmByName(p));
+      const mm = this.mmNamed(name, p);
+      this.k.m.mem[mm + L.MM_COUNT]++;
+      t.pin(mm);
     }
   }
 
@@ -105,12 +109,71 @@ export class ScenarioBuilder {
     this.k.cpus[cpu].nmiBudget = count;
   }
 
+  private mmNamed(what: string, name: string): number {
+    if (!this.k.mmList().some((m) => m.name === name))
+      throw new ScenarioError(`${what}: no mm named '${name}' (create it first with process('${name}'); mms: ${this.k.mmList().map((m) => m.name).join(', ')})`);
+    return this.k.mmByName(name);
+  }
+
   private checkCpu(what: string, cpu: number) {
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.k.ncpus)
-      throw new Error(`${what}: cpu ${cpu} does not exist (the configuration has ${this.k.ncpus} CPUs)`);
+      throw new ScenarioError(`${what}: cpu ${cpu} does not exist (the configuration has ${this.k.ncpus} CPU${this.k.ncpus === 1 ? '' : 's'})`);
   }
 }
 
+/** Run the scenario's setup() on a booted kernel. A setup that throws, or a workload that names a
+ *  CPU, mm, task or operation that does not exist, is the scenario's error (ScenarioError: exit 2),
+ *  found here rather than as a crash in the middle of a run. */
 export function buildScenario(k: Kernel, sc: ScenarioDef) {
-  sc.setup(new ScenarioBuilder(k));
+  if (k.ncpus < 1) throw new ScenarioError(`scenario '${sc.name}': ${k.ncpus} CPUs (a configuration has at least 1)`);
+  const prev = watchEnter(WK_SETUP, scenarioLabel(sc));
+  try {
+    sc.setup(new ScenarioBuilder(k));
+  } catch (e) {
+    // a user scenario's checking builder (core/lab/schema.ts) names the file itself
+    if (e instanceof UsageError && !(e instanceof ScenarioError)) throw e;
+    const why = e instanceof ScenarioError ? e.message : `setup() failed: ${e instanceof Error ? e.message : `threw ${String(e)}`}`;
+    throw new ScenarioError(`scenario '${sc.name}': ${why}`);
+  } finally {
+    watchLeave(prev);
+  }
+  // The workload is the same in every run of a kernel: check its names once.
+  if (checked.get(k) !== sc) {
+    checkWorkload(k, sc);
+    checked.set(k, sc);
+  }
+}
+
+const checked = new WeakMap<Kernel, ScenarioDef>();
+const labels = new WeakMap<ScenarioDef, number>();
+
+/** The watchdog's label of a scenario (per run: kept, not rebuilt). */
+export function scenarioLabel(sc: ScenarioDef): number {
+  let l = labels.get(sc);
+  if (l === undefined) { l = watchLabel(`scenario ${sc.name}`); labels.set(sc, l); }
+  return l;
+}
+
+/** Names in the programs' operations: `task` a task of the scenario, `mm` one of its mms, `cpu` a
+ *  CPU of the configuration, `op` a declared operation (nested programs as well). */
+function checkWorkload(k: Kernel, sc: ScenarioDef) {
+  const mms = new Set(k.mmList().map((m) => m.name));
+  const tasks = new Set<string>();
+  for (let i = 0; i < k.taskCount(); i++) tasks.add(k.tasks[i].name);
+  const bad = (task: string, i: number, what: string) => {
+    throw new ScenarioError(`scenario '${sc.name}': task ${task}, op ${i + 1}: ${what}`);
+  };
+  const walk = (task: string, prog: readonly Op[], depth: number) => {
+    if (!Array.isArray(prog)) bad(task, 0, 'its program is not an array of operations');
+    prog.forEach((op, i) => {
+      const o = op as unknown as Record<string, unknown>;
+      if (!o || typeof o !== 'object' || typeof o.op !== 'string') return bad(task, i, `not an operation (${JSON.stringify(op) ?? String(op)})`);
+      if ((H as Record<string, number>)[`sys_${o.op}`] === undefined) bad(task, i, `no operation '${o.op}'`);
+      if (typeof o.task === 'string' && !tasks.has(o.task)) bad(task, i, `${o.op} names task '${o.task}', which the scenario does not create (tasks: ${[...tasks].filter((t) => !t.startsWith('swapper/')).join(', ') || 'none'})`);
+      if (typeof o.mm === 'string' && !mms.has(o.mm)) bad(task, i, `${o.op} names mm '${o.mm}', which the scenario does not create (mms: ${[...mms].join(', ')})`);
+      if ('cpu' in o && (!Number.isInteger(o.cpu) || (o.cpu as number) < 0 || (o.cpu as number) >= k.ncpus)) bad(task, i, `${o.op} names cpu ${String(o.cpu)}, which does not exist (the configuration has ${k.ncpus} CPUs)`);
+      if (Array.isArray(o.prog) && depth < 8) walk(`${task} (${o.op} at op ${i + 1})`, o.prog as Op[], depth + 1);
+    });
+  };
+  for (let i = 0; i < k.taskCount(); i++) walk(k.tasks[i].name, k.tasks[i].prog, 0);
 }

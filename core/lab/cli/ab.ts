@@ -1,21 +1,22 @@
 // lazymm ab <workload> --a CONFIG --b CONFIG [--cpus LIST] [--runs N] [--seed N] [--out DIR] [--json]
 // Runs both configurations with the timing driver (core/timing), N seeded runs each, and prints
 // an LKP-style comparison. A CPU list (--cpus 1,2,4,...,192) sweeps and writes a CSV and an SVG.
-import fs from 'node:fs';
 import path from 'node:path';
 import { intFlag, progressFor, compactIds, type Parsed } from './common.ts';
 import { parseConfigString, type ConfigWords } from '../config.ts';
 import { UsageError } from '../errors.ts';
-import { lkpTable, headline, sweepCsv, parseCpuList, fmtNum, type AbPoint } from '../timing/ab.ts';
+import { checkOutDir, writeAtomic, inside } from '../outputs.ts';
+import { stopRequested, interruptedExit } from '../interrupt.ts';
+import { abPointUntil, lkpTable, headline, sweepCsv, parseCpuList, fmtNum, type AbPoint } from '../timing/ab.ts';
 import { sweepTable, sweepBaseName, type Sweep } from '../render/sweep.ts';
 import { sweepSvg, type YScale } from '../render/plot.ts';
 import { sweepTextPlot } from '../render/textplot.ts';
 import { replayArgsOf } from './run.ts';
 import { MAX_TIMING_CPUS } from '../timing/measure.ts';
 import { findProfile } from '../../model/drivers/timing/profile.ts';
+import { loadWorkload } from './workload.ts';
 import { currentRunner } from '../parallel/current.ts';
 import { abPointsOn } from '../parallel/ab.ts';
-import { loadWorkload } from './workload.ts';
 import '../timing/metric-bisect.ts'; // sets METRIC_BISECT.run (lazymm bisect --metric)
 
 function merge(common: ConfigWords, side: ConfigWords): ConfigWords {
@@ -50,11 +51,39 @@ export async function cmdAb(p: Parsed): Promise<number> {
   const seed = intFlag(p, '--seed', 1);
   const json = p.bools.has('--json');
   const cpus = cpuList ?? [wa.cpus ?? wb.cpus ?? sc.cpus?.default ?? 8];
+  // A sweep's files: --out checked before the work; names carry the workload (made safe), both
+  // configurations and the sweep (render/sweep.ts), so two different sweeps never share a file.
+  const isSweep = cpuList !== null && cpuList.length > 1;
+  if (!isSweep && p.flags.has('--out')) throw new UsageError('--out is for a sweep (--cpus LIST with more than one entry): a single point writes no files');
+  const outDir = p.flags.get('--out') ?? '.';
+  if (isSweep) checkOutDir(outDir);
+  const files = isSweep ? sweepFiles(outDir, sweepBaseName({
+    workload: sc.name, axis: { key: 'cpus', label: '' }, a: { config: p.flags.get('--a')!, machine: '' }, b: { config: p.flags.get('--b')!, machine: '' },
+    runs, seed, window: '', points: cpus.map((x) => ({ x, metrics: [] })),
+  }, replayArgsOf(p.words))) : null;
   const prog = progressFor(p, `ab ${sc.name}`);
   const t0 = performance.now();
-  const points: AbPoint[] = await abPointsOn(currentRunner(), p.positional[0]!, sc, wa, wb, cpus, runs, seed, (i, n) => prog.update(`run ${i}/${n}`));
+  let points: AbPoint[] = [];
+  let interrupted = false;
+  const runner = currentRunner();
+  if (runner.kind !== 'local') {
+    // --jobs/--shard: every run is a task (core/lab/parallel/ab.ts), the points come back in order
+    points = await abPointsOn(runner, p.positional[0]!, sc, wa, wb, cpus, runs, seed, (i, n) => prog.update(`run ${i}/${n}`));
+    if (files) writeAtomic(files.csv, sweepCsv(points));
+  } else for (const n of cpus) {
+    // SIGINT/SIGTERM: stop between points (a point is all its runs); the CSV keeps finished points
+    if (stopRequested()) { interrupted = true; break; }
+    const pt = await abPointUntil(sc, wa, wb, n, runs, seed, (side, i) => prog.update(`${n} CPUs: ${side} run ${i + 1}/${runs}`), stopRequested);
+    if (!pt) { interrupted = true; break; }
+    points.push(pt);
+    if (files) writeAtomic(files.csv, sweepCsv(points));
+  }
   prog.done();
   const secs = (performance.now() - t0) / 1000;
+  if (!points.length) {
+    process.stdout.write(json ? JSON.stringify({ command: 'ab', scenario: sc.name, runs, seed, interrupted: true, points: 0 }, null, 2) + '\n' : `ab ${sc.name}: interrupted before the first point finished\n`);
+    return interruptedExit(false);
+  }
   const last = points[points.length - 1];
   const param = (w: ConfigWords, name: string, dflt: string) => {
     let v = sc.params?.[name] ?? dflt;
@@ -70,16 +99,10 @@ export async function cmdAb(p: Parsed): Promise<number> {
     runs, seed, window, points: points.map((pt) => ({ x: pt.cpus, metrics: pt.metrics })),
   };
   const metric = headline(last.metrics, sc.name);
-  let files: { csv: string; svg: string; txt: string } | null = null;
-  if (points.length > 1) {
-    // names carry the workload, both configurations and the sweep: two sweeps never collide
-    const dir = p.flags.get('--out') ?? '.';
-    fs.mkdirSync(dir, { recursive: true });
-    const base = path.join(dir, sweepBaseName(sweep, replayArgsOf(p.words)));
-    files = { csv: `${base}.csv`, svg: `${base}.svg`, txt: `${base}.txt` };
-    fs.writeFileSync(files.csv, sweepCsv(points));
-    fs.writeFileSync(files.svg, sweepSvg(sweep, metric, yScale));
-    fs.writeFileSync(files.txt, sweepTextPlot(sweep, metric, yScale).join('\n') + '\n');
+  if (files) {
+    // the CSV was written after every point; the plots show the points that finished
+    writeAtomic(files.svg, sweepSvg(sweep, metric, yScale));
+    writeAtomic(files.txt, sweepTextPlot(sweep, metric, yScale).join('\n') + '\n');
   }
   if (json) {
     process.stdout.write(JSON.stringify({
@@ -92,8 +115,9 @@ export async function cmdAb(p: Parsed): Promise<number> {
       sweep: points.length > 1 ? points.map((pt) => ({ cpus: pt.cpus, metrics: pt.metrics.map(({ name, unit, a, b, change_pct, p: pv }) => ({ name, unit, a, b, change_pct, p: pv })) })) : undefined,
       files: files ?? undefined,
       seconds: Number(secs.toFixed(3)),
+      ...(interrupted ? { interrupted: true } : {}),
     }, null, 2) + '\n');
-    return 0;
+    return interrupted ? interruptedExit(false) : 0;
   }
   const o: string[] = [];
   o.push(`ab ${sc.name}: ${runs} runs per side (seeds ${seed}-${seed + runs - 1}), ${window}`);
@@ -118,6 +142,13 @@ export async function cmdAb(p: Parsed): Promise<number> {
   o.push('Variance comes only from the seeds (cost jitter, start offsets): the same seed gives the same numbers.');
   if (files) o.push(`wrote ${files.csv}, ${files.svg} and ${files.txt}`);
   o.push(`${points.length * 2 * runs} timing runs in ${secs.toFixed(2)} s`);
+  if (interrupted) o.push(`interrupted: ${points.length} of ${cpus.length} points finished (a partial result)`);
   process.stdout.write(o.join('\n') + '\n');
-  return 0;
+  return interrupted ? interruptedExit(false) : 0;
+}
+
+/** dir/BASE.csv, .svg and .txt: inside dir whatever the workload's name says. */
+export function sweepFiles(dir: string, base: string): { csv: string; svg: string; txt: string } {
+  for (const ext of ['.csv', '.svg', '.txt']) inside(dir, base + ext);
+  return { csv: path.join(dir, `${base}.csv`), svg: path.join(dir, `${base}.svg`), txt: path.join(dir, `${base}.txt`) };
 }

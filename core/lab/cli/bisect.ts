@@ -11,6 +11,7 @@ import type { ScenarioDef } from '../../model/index.ts';
 import { scenarioRef } from './replay.ts';
 import { bisectText, bisectJson, type BisectMeta } from '../render/bisect-report.ts';
 import { UsageError } from '../errors.ts';
+import { stopRequested, interruptedExit } from '../interrupt.ts';
 import { findSeries } from '../series.ts';
 import { replayArgsOf, DEFAULT_MAX_STEPS } from './run.ts';
 import { METRIC_BISECT } from './metric-hook.ts';
@@ -45,7 +46,9 @@ export async function cmdBisect(p: Parsed): Promise<number> {
   const res = await bisectOn(currentRunner(), p.positional[0]!, sc!, seriesId, p.words, {
     strategy, budget, seed, maxSteps: sc!.maxSteps ?? DEFAULT_MAX_STEPS, fallback, verifyBudget: 1_000_000,
     onStep: (s) => prog.update(`tested ${s.spec}: ${s.verdict}`),
+    stop: stopRequested, // SIGINT/SIGTERM: the steps tested so far, no result
   });
+  const exit = res.interrupted ? interruptedExit(res.steps.some((s) => s.verdict === 'bad')) : 0;
   prog.done();
   const secs = (performance.now() - t0) / 1000;
   const series = findSeries(seriesId);
@@ -70,10 +73,10 @@ export async function cmdBisect(p: Parsed): Promise<number> {
   }
   if (json) {
     process.stdout.write(JSON.stringify({ ...bisectJson(res, meta, { scenarioName: sc!.name, strategy, budget, seed }), seconds: Number(secs.toFixed(3)) }, null, 2) + '\n');
-    return 0;
+    return exit;
   }
   process.stdout.write(bisectText(res, meta, secs));
-  return 0;
+  return exit;
 }
 
 /** The counterexample's lines that lead to its violation, replayed in its configuration. */

@@ -4,6 +4,7 @@ import type { Resolved } from '../config.ts';
 import type { Parsed } from './args.ts';
 import { SCENARIOS } from '../../../scenarios/index.ts';
 import { importUserModule, MODULE_EXT } from '../user-modules.ts';
+import { USER_SCENARIOS } from '../user-code.ts';
 import { checkScenario } from '../schema.ts';
 import { BASELINE_KERNEL, type ScenarioDef } from '../../model/index.ts';
 
@@ -21,7 +22,9 @@ export async function loadScenario(nameOrPath: string | undefined): Promise<Scen
   if (builtin) return builtin;
   if (!MODULE_EXT.test(nameOrPath))
     throw new UsageError(`unknown scenario '${nameOrPath}' (known: ${SCENARIOS.map((s) => s.name).join(', ')}; or a path to a .ts/.mts/.js/.mjs module)`);
-  return checkScenario(await importUserModule(nameOrPath, 'scenario'), nameOrPath);
+  const sc = checkScenario(await importUserModule(nameOrPath, 'scenario'), nameOrPath);
+  USER_SCENARIOS.set(sc.name, nameOrPath); // its setup() and forbid() are the user's code (boundary.ts)
+  return sc;
 }
 
 export function configJson(r: Resolved) {

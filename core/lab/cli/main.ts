@@ -1,11 +1,16 @@
 // The lazymm command line. The contract (verbs, flags, exit codes, JSON fields) is in README.md;
-// the verbs and their flags are declared in verbs.ts. Only the verb that runs is loaded.
+// the verbs and their flags are declared in verbs.ts. Only the verb that runs is loaded. main()
+// runs in the model thread (worker.ts) under the supervisor (supervise.ts: watchdog, signals); every
+// error that leaves a verb goes through one boundary (boundary.ts): exit 2, 125 or 3, one line.
 import fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
-import { UsageError, UntestableError, RunawayError, ScheduleError } from '../../model/errors.ts';
-import { VERBS, findVerb, CONFIG_FLAGS, PARALLEL_VERB_NAMES, type VerbSpec, type FlagSpec } from './verbs.ts';
+import { UsageError } from '../../model/errors.ts';
+import { VERBS, findVerb, CONFIG_FLAGS, GLOBAL_FLAGS, PARALLEL_VERB_NAMES, type VerbSpec, type FlagSpec } from './verbs.ts';
 import type { Runner } from '../parallel/current.ts';
 import { parseVerbArgs } from './args.ts';
+import { report } from './boundary.ts';
+import { takeGlobals } from './globals.ts';
+import { resetUserCode } from '../user-code.ts';
 import { ROOT_URL, COMPILED } from '../paths.ts';
 
 export function usage(): string {
@@ -19,7 +24,9 @@ export function usage(): string {
     ...VERBS.map((v) => `  ${v.name.padEnd(w)}  ${v.summary}`),
     '',
     'lazymm help VERB (or lazymm VERB --help) shows a verb\'s flags and examples; lazymm --version.',
-    'exit codes: 0 no violation, 1 a violation was found, 2 bad usage or input, 125 untestable configuration.',
+    `every verb: ${GLOBAL_FLAGS.map((f) => `--${f.name}${f.arg ? ` ${f.arg}` : ''}`).join(' ')} (lazymm VERB --help)`,
+    'exit codes: 0 no violation, 1 a violation was found, 2 bad usage or input (or the user\'s code failed),',
+    '  3 internal error (--debug shows the stack), 125 untestable configuration, 130/143 interrupted.',
   ].join('\n');
 }
 
@@ -40,6 +47,7 @@ export function verbHelp(v: VerbSpec): string {
   if (v.details) out.push(v.details);
   if (own.length) out.push('', 'flags:', ...own.map(flagLine));
   if (cfg.length) out.push('', 'config (which kernel to build):', ...cfg.map(flagLine));
+  out.push('', 'every verb:', ...GLOBAL_FLAGS.map(flagLine));
   out.push('  --help, -h'.padEnd(27) + 'this help');
   if (v.examples.length) out.push('', 'examples:', ...v.examples.map((e) => `  ${e}`));
   return out.join('\n');
@@ -54,13 +62,15 @@ const PARALLEL = new Set<string>(PARALLEL_VERB_NAMES);
 
 /** `runner`: where the verb's tasks run, once --jobs/--shard are taken off (core/lab/parallel);
  *  merge runs the command again with a runner that reads the shards' results. */
-export async function main(argv: string[], runner?: Runner): Promise<number> {
-  const [verb, ...rest] = argv;
+export async function main(argv0: string[], runner?: Runner): Promise<number> {
+  let debug = argv0.includes('--debug');
   try {
-    if (verb === undefined) {
-      process.stderr.write(usage() + '\n');
-      return 2;
-    }
+    const g = takeGlobals(argv0); // --debug, --watchdog (read by the supervisor before the thread starts)
+    debug = g.debug;
+    resetUserCode();
+    const [verb, ...rest] = g.argv;
+    // one line on stderr, as for any bad usage (lazymm --help prints the usage)
+    if (verb === undefined) throw new UsageError(`missing command (verbs: ${VERBS.map((v) => v.name).join(', ')}; lazymm --help)`);
     if (verb === '--help' || verb === '-h') { process.stdout.write(usage() + '\n'); return 0; }
     if (verb === '--version' || verb === '-V') {
       if (rest.length) throw new UsageError(`unexpected argument '${rest[0]}' after --version`);
@@ -83,27 +93,22 @@ export async function main(argv: string[], runner?: Runner): Promise<number> {
       throw new UsageError(`${spec.name}: missing <${spec.positionals.name}> (usage: lazymm ${spec.synopsis})`);
     if (!runner && (spec.name === 'merge' || PARALLEL.has(spec.name))) {
       const { runParallel } = await import('../parallel/flags.ts');
-      return await runParallel(argv, main);
+      return await runParallel(g.argv, (a, r) => main(debug ? ['--debug', ...a] : a, r));
     }
     const run = await spec.load();
     return await run(p);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof ScheduleError || e instanceof RunawayError) {
-      process.stderr.write(`lazymm: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof UntestableError) {
-      process.stderr.write(`lazymm: cannot test: ${e.message}\n`);
-      return 125;
-    }
-    throw e;
+    // a shard's share is done: its partial result goes to stdout (parallel/flags.ts)
+    if (e instanceof Error && e.name === 'ShardDone') throw e;
+    return report(e, debug); // one line and exit 2, 125 or 3 (cli/boundary.ts)
   }
 }
 
-// Run when executed directly (`tsx core/lab/cli/main.ts`; bin/lazymm.mjs imports main()).
-// (Not in a worker thread of --jobs: it sees the same process.argv.)
+// Run when executed directly (`tsx core/lab/cli/main.ts`, npm run lazymm): supervised, as
+// bin/lazymm.mjs runs it.
 if (isMainThread && process.argv[1] && /core[\\/]lab[\\/]cli[\\/]main\.ts$/.test(process.argv[1])) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  const { startCli } = await import('./supervise.ts');
+  startCli(process.argv.slice(2));
 }
 
 export function writeOut(s: string) {

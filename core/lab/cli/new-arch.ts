@@ -1,8 +1,10 @@
 // lazymm new-arch <name>: scaffold arches/<name>.ts from the generic template (arches/generic.ts)
-// and register it in arches/index.ts, both through ts-morph: the copy gets its own identifiers
-// (the plugin const, the register functions), its name and a header that says what to do next;
-// index.ts gets the import and the ARCHES entry. The scaffold passes the conformance suite as it
-// is (test/conformance.test.ts runs the template itself); docs/arch-tutorial.md goes on from there.
+// through ts-morph: the copy gets its own identifiers (the plugin const, the register functions),
+// its name and a header that says what to do next. Registration is the file itself: arches/index.ts
+// discovers every arch module in the folder, so nothing shared is edited and concurrent scaffolds
+// all keep their arch. The file appears whole or not at all (created beside, then linked in), and
+// an existing one is never overwritten. The scaffold passes the conformance suite as it is
+// (test/conformance.test.ts runs the template itself); docs/arch-tutorial.md goes on from there.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,9 +12,12 @@ import { Project, SyntaxKind, QuoteKind, IndentationText } from 'ts-morph';
 import { UsageError } from '../errors.ts';
 import type { Parsed } from './common.ts';
 import { ARCHES } from '../../../arches/index.ts';
+import { createExclusive } from '../outputs.ts';
 import { ROOT_URL } from '../paths.ts';
 
 const NAME_RE = /^[a-z][a-z0-9-]*$/;
+/** a file name, a TypeScript identifier and `--arch NAME` on a command line: short */
+const NAME_MAX = 40;
 const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do',
   'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new',
   'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'let',
@@ -32,7 +37,8 @@ export interface Scaffolded { file: string; ident: string }
 /** Create arches/<name>.ts from arches/generic.ts and register it. Throws UsageError for a bad or
  *  taken name. */
 export function scaffoldArch(name: string, dir = archesDir()): Scaffolded {
-  if (!NAME_RE.test(name)) throw new UsageError(`new-arch: bad arch name '${name}' (lowercase letters, digits and dashes, starting with a letter: /^[a-z][a-z0-9-]*$/)`);
+  if (!NAME_RE.test(name)) throw new UsageError(`new-arch: bad arch name '${name.length > 60 ? `${name.slice(0, 60)}...` : name}' (lowercase letters, digits and dashes, starting with a letter: /^[a-z][a-z0-9-]*$/)`);
+  if (name.length > NAME_MAX) throw new UsageError(`new-arch: arch name '${name.length > 60 ? `${name.slice(0, 60)}...` : name}' is ${name.length} characters long (at most ${NAME_MAX})`);
   if (ARCHES.some((a) => a.name === name)) throw new UsageError(`new-arch: arch '${name}' already exists (lazymm list arches)`);
   const file = path.join(dir, `${name}.ts`);
   if (fs.existsSync(file)) throw new UsageError(`new-arch: arches/${name}.ts already exists`);
@@ -41,15 +47,13 @@ export function scaffoldArch(name: string, dir = archesDir()): Scaffolded {
     skipAddingFilesFromTsConfig: true,
     manipulationSettings: { quoteKind: QuoteKind.Single, indentationText: IndentationText.TwoSpaces },
   });
-  const index = project.addSourceFileAtPath(path.join(dir, 'index.ts'));
   const template = project.addSourceFileAtPath(path.join(dir, 'generic.ts'));
 
   let ident = camel(name);
-  const taken = new Set(index.getImportDeclarations().flatMap((d) => d.getNamedImports().map((n) => n.getName())));
-  if (RESERVED.has(ident) || taken.has(ident) || ident === 'ARCHES') ident += 'Arch';
+  if (RESERVED.has(ident)) ident += 'Arch';
   const pascal = ident.charAt(0).toUpperCase() + ident.slice(1);
 
-  const sf = template.copy(file);
+  const sf = template.copy(path.join(dir, `.new-arch-${name}.ts`)); // in memory only
   // the plugin object, the functions that register its steps and the declarations of its kernel
   // functions and frame fields (GENERIC, GENERIC_EXT) get the arch's own names
   sf.getVariableDeclarationOrThrow('generic').rename(ident);
@@ -86,14 +90,8 @@ export function scaffoldArch(name: string, dir = archesDir()): Scaffolded {
   ].join('\n');
   if (headerEnd > 0) sf.replaceText([0, headerEnd], header);
 
-  // arches/index.ts: import { riscv } from './riscv.ts'; and an ARCHES entry
-  index.addImportDeclaration({ namedImports: [ident], moduleSpecifier: `./${name}.ts` }); // after the last import
-  const arr = index.getVariableDeclarationOrThrow('ARCHES').getInitializerIfKindOrThrow(SyntaxKind.ArrayLiteralExpression);
-  const elems = [...arr.getElements().map((e) => e.getText()), ident];
-  arr.replaceWithText(`[\n${elems.map((e) => `  ${e},`).join('\n')}\n]`); // one entry a line, as the file has them
-
-  sf.saveSync();
-  index.saveSync();
+  // arches/index.ts finds it there: no shared file to edit
+  if (!createExclusive(file, sf.getFullText())) throw new UsageError(`new-arch: arches/${name}.ts already exists`);
   return { file, ident };
 }
 
@@ -104,7 +102,7 @@ export async function cmdNewArch(p: Parsed): Promise<number> {
   const s = scaffoldArch(name);
   process.stdout.write([
     `created arches/${path.basename(s.file)} from arches/generic.ts (export const ${s.ident})`,
-    `registered ${name} in arches/index.ts`,
+    `registered ${name}: arches/index.ts finds every arch module in arches/`,
     `next: lazymm explore lazy-exit --arch ${name}; CONFORMANCE_ARCH=${name} npx vitest run test/conformance.test.ts`,
   ].join('\n') + '\n');
   return 0;

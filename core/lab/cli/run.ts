@@ -7,6 +7,8 @@ import { runOnce, encodeSchedule, decodeSchedule, type Chooser } from '../../mod
 import { primaryViolation, type Violation } from '../../model/index.ts';
 import { renderTrace } from '../../model/trace.ts';
 import { UsageError } from '../errors.ts';
+import { checkOutputFile } from '../outputs.ts';
+import { stopRequested, interruptedExit } from '../interrupt.ts';
 import { traceFormat, writeExecution, writeText } from '../render/index.ts';
 import { violationWhere } from '../render/view.ts';
 import { scenarioRef, replayCommand, shq } from './replay.ts';
@@ -51,15 +53,16 @@ export async function cmdRun(p: Parsed): Promise<number> {
   const sc = await loadScenario(p.positional[0]);
   const ref = scenarioRef(p.positional[0]!, sc);
   if (p.flags.has('--seed') && p.flags.has('--schedule')) throw new UsageError('give --seed or --schedule, not both');
+  if (p.bools.has('--lenient') && !p.flags.has('--schedule')) throw new UsageError('--lenient is an option of --schedule');
+  const traceFile = p.flags.has('--trace') ? checkOutputFile(p.flags.get('--trace')!, '--trace') : null; // before the work
   const r = await resolveConfig(p.words, sc);
   const k = buildKernel(r);
   const maxSteps = sc.maxSteps ?? DEFAULT_MAX_STEPS;
   let res;
   let schedule: string;
   if (p.flags.has('--schedule')) {
-    schedule = p.flags.get('--schedule')!;
-    decodeSchedule(schedule); // validate before running
-    res = replay(k, sc, schedule, maxSteps, true);
+    // checked against the configuration's CPUs and the step budget before anything runs
+    res = replay(k, sc, p.flags.get('--schedule')!, maxSteps, true, p.bools.has('--lenient'));
   } else {
     const rng = new Rng(intFlag(p, '--seed', 1));
     const chooser: Chooser = { choose: (_e, n) => (n === 1 ? 0 : rng.below(n)) };
@@ -70,8 +73,8 @@ export async function cmdRun(p: Parsed): Promise<number> {
   const vs = res.violations.map((v) => ({ ...v, schedule }));
   const replayArgs = replayArgsOf(p.words);
   if (p.flags.has('--trace')) {
-    if (format === 'text') writeText(p.flags.get('--trace')!, trace.join('\n') + '\n');
-    else writeExecution(p.flags.get('--trace')!, format, k, sc, res.events, schedule, maxSteps, { scenario: ref, config: describeConfig(r), replay: replayCommand(ref, replayArgs, schedule) });
+    if (format === 'text') writeText(traceFile!, trace.join('\n') + '\n');
+    else writeExecution(traceFile!, format, k, sc, res.events, schedule, maxSteps, { scenario: ref, config: describeConfig(r), replay: replayCommand(ref, replayArgs, schedule) });
   }
   const seed = p.flags.has('--schedule') ? null : intFlag(p, '--seed', 1);
   const coverage: Coverage = { kind: 'sampled', states: null, transitions: null, schedules: 1, bound: null, strategy: seed === null ? 'replay' : 'random', seed };
@@ -96,6 +99,7 @@ export async function cmdExplore(p: Parsed): Promise<number> {
   if (p.flags.has('--trace-format') && !p.flags.has('--trace')) throw new UsageError('--trace-format needs --trace FILE');
   const sc = await loadScenario(p.positional[0]);
   const ref = scenarioRef(p.positional[0]!, sc);
+  const traceFile = p.flags.has('--trace') ? checkOutputFile(p.flags.get('--trace')!, '--trace') : null; // before the work
   const strategy = (p.flags.get('--strategy') ?? sc.strategy ?? 'dfs') as Strategy;
   if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (${STRATEGIES.join(', ')})`);
   const storage = (p.flags.get('--storage') ?? 'exact') as 'exact' | 'hash-compact' | 'bitstate';
@@ -114,6 +118,7 @@ export async function cmdExplore(p: Parsed): Promise<number> {
     preemptionBound: intFlag(p, '--preemptions', 2),
     storage, bitstateLog2: intFlag(p, '--bitstate-bits', 30), shortestBudget: p.bools.has('--shortest') ? 20 * budget : 0,
     progress: (n, b) => prog.update(strategy === 'verify' ? `${n} states` : `${n}/${b} schedules`),
+    stop: stopRequested, // SIGINT/SIGTERM: stop at the next schedule boundary, print what was done
   }, search);
   prog.done();
   const secs = (performance.now() - t0) / 1000;
@@ -123,14 +128,14 @@ export async function cmdExplore(p: Parsed): Promise<number> {
     const pv = primaryViolation(res.violations);
     const file = p.flags.get('--trace')!;
     if (!pv) process.stderr.write(`lazymm: no violation, so no trace written to ${file}\n`);
-    else writeExecution(file, format, k, sc, decodeSchedule(pv.schedule!), pv.schedule!, sc.maxSteps ?? DEFAULT_MAX_STEPS, { scenario: ref, config: describeConfig(r), replay: replayCommand(ref, replayArgs, pv.schedule!) });
+    else writeExecution(traceFile!, format, k, sc, decodeSchedule(pv.schedule!), pv.schedule!, sc.maxSteps ?? DEFAULT_MAX_STEPS, { scenario: ref, config: describeConfig(r), replay: replayCommand(ref, replayArgs, pv.schedule!) });
   }
   if (p.bools.has('--json')) {
     process.stdout.write(JSON.stringify({
       command: 'explore', scenario: sc.name, config: configJson(r), strategy, seed, budget,
       violations: res.violations, schedulesExplored: res.schedulesExplored, steps: res.steps,
       complete: res.complete, coverage: res.coverage, ...(res.verify ? { verify: res.verify } : {}),
-      metrics: res.counters, trace: res.trace,
+      metrics: res.counters, trace: res.trace, ...(res.interrupted ? { interrupted: true } : {}),
     }, null, 2) + '\n');
   } else {
     const what = strategy === 'verify' ? `verify (stateful exhaustive search, ${search === 'bfs' ? 'breadth-first, hash-partitioned exact' : storage} visited set)` : `${strategy}, budget ${budget}${strategy === 'dfs' ? `, preemption bound ${intFlag(p, '--preemptions', 2)}` : `, seed ${seed}`}`;
@@ -144,7 +149,9 @@ export async function cmdExplore(p: Parsed): Promise<number> {
       process.stdout.write(`no violation: ${describeCoverage(res.coverage)}\n  ${size}, ${secs.toFixed(2)} s\n`);
       if (res.coverage.kind === 'sampled' && strategy === 'verify') process.stdout.write(`  the search stopped at the budget of ${budget} states (--budget N raises it)\n`);
     }
+    if (res.interrupted) process.stdout.write('interrupted: a partial result (the search stopped at a signal)\n');
   }
+  if (res.interrupted) return interruptedExit(res.violations.length > 0);
   return res.violations.length ? 1 : 0;
 }
 

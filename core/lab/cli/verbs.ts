@@ -58,6 +58,13 @@ export const CONFIG_FLAGS: FlagSpec[] = [
   { name: 'force', type: 'boolean', help: 'apply patches whose requires are missing, and Kconfig combinations Kconfig refuses' },
 ];
 
+/** Flags every verb takes, read before the verb's own (globals.ts): the supervisor needs them before
+ *  the model thread starts. Their environment forms: LAZYMM_DEBUG=1, LAZYMM_WATCHDOG=SECONDS. */
+export const GLOBAL_FLAGS: FlagSpec[] = [
+  { name: 'debug', type: 'boolean', help: 'an internal error (exit 3) prints its stack' },
+  { name: 'watchdog', type: 'string', arg: 'SECONDS', help: 'stop a step, setup(), forbid() or apply() that runs longer (default 5; module loads 3x, at least 15; 0 off)' },
+];
+
 const JSON_FLAG: FlagSpec = { name: 'json', type: 'boolean', help: 'print one JSON document on stdout' };
 const SEED: FlagSpec = { name: 'seed', type: 'int', arg: 'N', min: 0, max: UINT32_MAX, help: 'random seed (default 1)' };
 const BUDGET = (what: string): FlagSpec => ({ name: 'budget', type: 'int', arg: 'N', min: 1, max: Number.MAX_SAFE_INTEGER, help: what });
@@ -91,6 +98,7 @@ export const VERBS: VerbSpec[] = [
     flags: [
       SEED,
       { name: 'schedule', type: 'string', arg: 'S', help: 'replay this schedule (printed by run/explore/bisect)' },
+      { name: 'lenient', type: 'boolean', help: '--schedule: a schedule that ends before the execution goes on with default choices, one that runs past it loses its tail (refused otherwise)' },
       { name: 'trace', type: 'string', arg: 'FILE', help: 'write the whole trace to FILE', complete: 'file' },
       { name: 'trace-format', type: 'string', arg: 'F', choices: TRACE_FORMAT_NAMES, help: 'format of --trace: text (default), perfetto (Chrome trace-event JSON), ftrace (trace-cmd report lines), html (one self-contained page)' },
       JSON_FLAG, ...CONFIG_FLAGS,

@@ -8,17 +8,19 @@ import { bisect, configWords, type BisectOptions, type BisectResult } from '../b
 import { findSeries } from '../series.ts';
 import type { ConfigWords } from '../config.ts';
 import type { ScenarioDef } from '../../model/index.ts';
-import type { Runner } from './runner.ts';
+import type { Runner } from './current.ts';
 import type { BisectTask } from './tasks.ts';
 
 export async function bisectOn(runner: Runner, scenario: string, sc: ScenarioDef, seriesId: string, base: ConfigWords, o: BisectOptions): Promise<BisectResult> {
   const n = findSeries(seriesId).patches.length;
   const opts: BisectTask['opts'] = { strategy: o.strategy, budget: o.budget, verifyBudget: o.verifyBudget, fallback: o.fallback, seed: o.seed, maxSteps: o.maxSteps };
-  const task = (words: ConfigWords): BisectTask => ({ kind: 'bisect', scenario, words, opts });
-  await runner.declare(Array.from({ length: n + 1 }, (_, k) => task(configWords(base, seriesId, k))));
+  // one thread: the serial bisect itself (it can be stopped by a signal between schedules)
+  if (runner.kind === 'local') return bisect(sc, seriesId, base, o);
+  const task = (k: number): BisectTask => ({ kind: 'bisect', scenario, words: configWords(base, seriesId, k), k, opts });
+  await runner.declare(Array.from({ length: n + 1 }, (_, k) => task(k)));
   return bisect(sc, seriesId, base, {
     ...o,
-    test: (_sc, words) => runner.get(task(words)),
-    prefetch: (ks) => runner.prefetch(ks.map((k) => task(configWords(base, seriesId, k)))),
+    test: (_sc, _words, _o, k) => runner.get(task(k)),
+    prefetch: (ks) => runner.prefetch(ks.map(task)),
   });
 }

@@ -1,8 +1,9 @@
 // A small pool of worker threads (node:worker_threads, no library: what we need beyond a task
 // queue is cancelling a task that is no longer wanted, a kernel cache per thread, errors that
 // keep their class, and the main thread working too, which pools such as piscina do not give).
-// Each worker runs worker.mjs beside this module: core/lab/parallel/worker.mjs (the TypeScript
-// sources through tsx, as bin/lazymm.mjs runs them) or, from the build, dist/worker.mjs.
+// Each worker runs pool-worker.mjs beside this module: core/lab/parallel/pool-worker.mjs (the
+// TypeScript sources through tsx, as bin/lazymm.mjs runs them) or, from the build,
+// dist/pool-worker.mjs.
 import { Worker } from 'node:worker_threads';
 import { UsageError, UntestableError } from '../errors.ts';
 import { RunawayError, ScheduleError } from '../../model/engine.ts';
@@ -49,7 +50,7 @@ export class Pool {
 
   private spawn(): Slot {
     const cancel = new Int32Array(new SharedArrayBuffer(4));
-    const worker = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: { cancel, verb: workerSetup.verb } });
+    const worker = new Worker(new URL('./pool-worker.mjs', import.meta.url), { workerData: { cancel, verb: workerSetup.verb } });
     const slot: Slot = { worker, cancel, pending: new Map(), lastId: 0 };
     const fail = (e: Error) => {
       for (const p of slot.pending.values()) p.reject(e);

@@ -163,7 +163,7 @@ export class PoolRunner implements Runner {
 
 /** Thrown by a shard's runner once its share is done: the CLI writes the partial and exits. */
 export class ShardDone extends Error {
-  constructor(readonly partial: string) { super('shard done'); }
+  constructor(readonly partial: string) { super('shard done'); this.name = 'ShardDone'; }
 }
 
 export interface ShardSpec { k: number; n: number }

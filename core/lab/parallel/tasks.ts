@@ -45,6 +45,8 @@ export interface BisectTask {
   kind: 'bisect';
   scenario: string;
   words: ConfigWords;
+  /** the series prefix (0: the user's own configuration) */
+  k: number;
   opts: Pick<BisectOptions, 'strategy' | 'budget' | 'verifyBudget' | 'fallback' | 'seed' | 'maxSteps'>;
 }
 
@@ -84,7 +86,7 @@ export async function runTask(t: Task, stop: () => boolean): Promise<Result> {
     }
     case 'bisect': {
       const sc = await loadScenario(t.scenario);
-      return testConfiguration(sc, t.words, { ...t.opts });
+      return testConfiguration(sc, t.words, { ...t.opts }, t.k);
     }
     case 'ab-run': {
       const { sc, k } = await kernelFor(t.workload, { ...t.words, cpus: t.cpus }, true);
@@ -93,7 +95,7 @@ export async function runTask(t: Task, stop: () => boolean): Promise<Result> {
     }
     case 'verify-row': {
       const sc = await loadScenario(t.scenario);
-      return verifyExpectation(sc, sc.expect![t.index], t.budget);
+      return (await verifyExpectation(sc, sc.expect![t.index], t.budget, () => false))!;
     }
     case 'dfs-unit': return dfsUnit(t, stop);
     case 'bfs': return bfsTask(t);

@@ -87,7 +87,9 @@ export function bisectText(res: BisectResult, m: BisectMeta, seconds: number): s
   o.push('', 'configurations tested:');
   for (const s of res.steps) o.push(stepLine(s));
   o.push('');
-  if (res.result) {
+  if (res.interrupted) {
+    o.push(`interrupted: ${res.steps.length} configurations tested before the stop; no result (a partial bisection)`);
+  } else if (res.result) {
     const fixes = res.result.direction === 'fixes';
     o.push(fixes ? 'lazymm suspects this issue was fixed by patch:' : 'lazymm has bisected this issue to:', '');
     o.push(`first ${fixes ? 'good' : 'bad'} patch: ${res.result.first.id} "${res.result.first.title}"`);
@@ -132,6 +134,7 @@ export function bisectJson(res: BisectResult, m: BisectMeta, extra: Record<strin
     steps: res.steps,
     result: res.result,
     ...(res.range ? { range: res.range } : {}),
+    ...(res.interrupted ? { interrupted: true } : {}),
     ...(c ? {
       counterexample: {
         spec: c.spec, title: `[${c.violation.oracle}] ${c.violation.message}`, violation: c.violation,

@@ -1,8 +1,8 @@
 // Writing a trace file in the format --trace-format names.
-import fs from 'node:fs';
 import type { Kernel, ScenarioDef } from '../../model/index.ts';
 import { renderTrace } from '../../model/trace.ts';
 import { UsageError } from '../errors.ts';
+import { writeAtomic } from '../outputs.ts';
 import { recordRun, type RecordMeta } from './record.ts';
 import { buildView } from './view.ts';
 import { toPerfetto } from './perfetto.ts';
@@ -32,10 +32,10 @@ export function writeExecution(file: string, format: TraceFormat, k: Kernel, sc:
   writeText(file, renderExecution(format, k, sc, events, schedule, maxSteps, meta));
 }
 
-/** Write a trace file; a path that cannot be written is bad input (exit 2). */
+/** Write a trace file, atomically (outputs.ts); a path that cannot be written is bad input (exit 2). */
 export function writeText(file: string, text: string) {
   try {
-    fs.writeFileSync(file, text);
+    writeAtomic(file, text);
   } catch (e) {
     throw new UsageError(`cannot write the trace to '${file}': ${(e as Error).message}`);
   }

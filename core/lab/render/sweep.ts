@@ -92,7 +92,8 @@ export function configSlug(words: string): string {
  *  seed, so that two different sweeps never write the same files. Long names end in a hash. */
 export function sweepBaseName(s: Sweep, common: string): string {
   const xs = s.points.map((p) => p.x);
-  const parts = [`lazymm-ab-${s.workload}`, `${configSlug(s.a.config)}-vs-${configSlug(s.b.config)}`];
+  // a user workload's name may say '../': only file-name characters
+  const parts = [`lazymm-ab-${s.workload.replace(/[^\w.=+,-]+/g, '_')}`, `${configSlug(s.a.config)}-vs-${configSlug(s.b.config)}`];
   if (common.trim()) parts.push(configSlug(common));
   parts.push(`${s.axis.key}${xs[0]}-${xs[xs.length - 1]}x${xs.length}`, `${s.runs}runs`);
   if (s.seed !== 1) parts.push(`seed${s.seed}`);

@@ -3,7 +3,7 @@
 // above 2%, as lkp-tests' compare does), runs, and a significance mark (Welch's t-test).
 import type { ConfigWords } from '../config.ts';
 import type { ScenarioDef } from '../../model/index.ts';
-import { resolveTimed, measure, summary, hotLines, higherIsBetter, type Measured } from './measure.ts';
+import { resolveTimed, measureUntil, summary, hotLines, higherIsBetter, type Measured } from './measure.ts';
 import { welch, mark } from './stats.ts';
 import { profileFor } from '../../model/drivers/timing/profile.ts';
 
@@ -37,10 +37,16 @@ export function compare(a: Measured, b: Measured): AbMetric[] {
 }
 
 export async function abPoint(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number, runs: number, seed: number, onRun?: (side: string, i: number) => void): Promise<AbPoint> {
+  return (await abPointUntil(sc, wa, wb, cpus, runs, seed, onRun, () => false))!;
+}
+
+/** abPoint, or null if `stop` said so between runs (an unfinished point is not kept). */
+export async function abPointUntil(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number, runs: number, seed: number, onRun: ((side: string, i: number) => void) | undefined, stop: () => boolean): Promise<AbPoint | null> {
   const ra = await resolveTimed({ ...wa, cpus }, sc);
   const rb = await resolveTimed({ ...wb, cpus }, sc);
-  const ma = measure(ra, sc, runs, seed, (i) => onRun?.('a', i));
-  const mb = measure(rb, sc, runs, seed, (i) => onRun?.('b', i));
+  const ma = measureUntil(ra, sc, runs, seed, (i) => onRun?.('a', i), stop);
+  const mb = ma && measureUntil(rb, sc, runs, seed, (i) => onRun?.('b', i), stop);
+  if (!ma || !mb) return null;
   return pointOf(cpus, ma, mb);
 }
 

@@ -75,6 +75,10 @@ export interface Measured {
   seconds: number; // wall time
 }
 
+export function measure(r: Resolved, sc: ScenarioDef, runs: number, seed: number, onRun?: (i: number) => void): Measured {
+  return measureUntil(r, sc, runs, seed, onRun, () => false)!;
+}
+
 /** The timing window of a configuration: warm-up, then the measured duration (virtual ns). */
 export function timingWindow(k: Kernel): { warm: number; dur: number } {
   const warm = Math.max(Number(k.param('timing_warmup_ns', '30000')), profileFor(k.arch.name, k.params).warmupNs);
@@ -83,12 +87,14 @@ export function timingWindow(k: Kernel): { warm: number; dur: number } {
   return { warm, dur };
 }
 
-export function measure(r: Resolved, sc: ScenarioDef, runs: number, seed: number, onRun?: (i: number) => void): Measured {
+/** `runs` seeded timing runs; null if `stop` said so before one of them. */
+export function measureUntil(r: Resolved, sc: ScenarioDef, runs: number, seed: number, onRun: ((i: number) => void) | undefined, stop: () => boolean): Measured | null {
   const k = buildTimingKernel(r);
   const { warm, dur } = timingWindow(k);
   const t0 = performance.now();
   const out: TimedRun[] = [];
   for (let i = 0; i < runs; i++) {
+    if (stop()) return null;
     out.push(runTimed(k, sc, { seed: seed + i, warmupNs: warm, durationNs: dur }));
     onRun?.(i);
   }

@@ -77,17 +77,23 @@ function defaultIndex(en: Int32Array, n: number, last: number): number {
 }
 
 export class ReplayChooser implements Chooser {
-  constructor(readonly events: number[], readonly lenient = false) {}
+  /** lenient: a choice that is not enabled, or a schedule that ends early, falls back to the
+   *  default choice; exact: the execution must end where the schedule does (a user's --schedule) */
+  constructor(readonly events: number[], readonly lenient = false, readonly exact = false) {}
   choose(en: Int32Array, n: number, last: number, depth: number): number {
     if (depth < this.events.length) {
       const want = this.events[depth];
       for (let i = 0; i < n; i++) if (en[i] === want) return i;
       if (!this.lenient)
-        throw new ScheduleError(`schedule diverges at event ${depth + 1}: '${evToken(want)}' is not enabled (enabled: ${Array.from(en.subarray(0, n), evToken).join(' ')})`);
+        throw new ScheduleError(`schedule diverges at event ${depth + 1}: '${evToken(want)}' is not enabled (enabled: ${enabledList(en, n)})${this.exact ? '; --lenient replays it with default choices' : ''}`);
+    } else if (this.exact && !this.lenient) {
+      throw new ScheduleError(`schedule ends after ${this.events.length} events, but the execution goes on (enabled at event ${depth + 1}: ${enabledList(en, n)}); --lenient continues with default choices`);
     }
     return defaultIndex(en, n, last);
   }
 }
+
+const enabledList = (en: Int32Array, n: number) => Array.from(en.subarray(0, n), evToken).join(' ');
 
 class RandomChooser implements Chooser {
   constructor(readonly rng: Rng) {}
@@ -222,10 +228,15 @@ export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreR
   return { ...m, schedulesExplored: r.schedulesExplored, steps: r.steps, complete: r.complete, counters: r.counters, coverage, verify, interrupted };
 }
 
-/** Replay a schedule exactly. */
-export function replay(k: Kernel, sc: ScenarioDef, schedule: string, maxSteps: number, trace = false): RunResult {
-  const events = decodeSchedule(schedule);
-  return runOnce(k, sc, new ReplayChooser(events), { maxSteps, trace });
+/** Replay a schedule exactly: it must name CPUs of the configuration, fit the step budget, and
+ *  end where the execution ends (lenient: divergence, an early end or a tail are tolerated, with
+ *  default choices and the tail dropped; RunResult.events says what ran). */
+export function replay(k: Kernel, sc: ScenarioDef, schedule: string, maxSteps: number, trace = false, lenient = false): RunResult {
+  const events = decodeSchedule(schedule, maxSteps, k.ncpus);
+  const res = runOnce(k, sc, new ReplayChooser(events, lenient, true), { maxSteps, trace });
+  if (!lenient && res.events.length < events.length)
+    throw new ScheduleError(`schedule runs past the end of the execution: it has ${events.length} events, the execution ended after ${res.events.length} (${k.fatal ? 'at a fatal violation' : 'nothing left to run'}); --lenient ignores the rest`);
+  return res;
 }
 
 /** The candidate reports the same bug: as its headline, or anywhere when a signature was asked for. */
