@@ -363,7 +363,7 @@ export const sparc64: ArchPlugin = {
   hwLoadedMm: (k, c) => state(k).ctx[c],
   // TLB misses are handled in software for accesses the CPU makes: only a CPU running a task of mm
   // (a user thread, or a kthread in kthread_use_mm) can walk its page tables.
-  mayWalk: (k, c, mm) => !k.cpus[c].dead && state(k).ctx[c] === mm && k.peek(k.cpus[c].curr.ref + L.T_MM) === mm,
+  mayWalk: (k, c, mm) => !k.cpus[c].dead && state(k).ctx[c] === mm && k.view(c, k.cpus[c].curr.ref + L.T_MM) === mm,
   loadedMm: (k, c) => state(k).secondary_mm[c],
   inSwitchWindow: undefined, // the default: inside switch_mm()
   lazyMmuState: (k, c) => ({ active: state(k).tb_active[c] !== 0, pending: state(k).tb_tlb_nr[c] }),

@@ -56,6 +56,9 @@ export function registerX86v418(r: StepRegistry) {
     return YIELD;
   });
   // if (real_prev == next) { ...WARN_ON_ONCE(!cpumask_test_cpu(...)) cpumask_set_cpu(...); return; }
+  // (v4.18 has no lazy smp_mb() and tlb_gen check: lazier-tlb/04 adds them)
+  r.remove('switch_mm_irqs_off', 'smp_mb');
+  r.remove('switch_mm_irqs_off', 'check_tlb_gen');
   r.replace('switch_mm_irqs_off', 'same_mm', (k, x, f) => {
     if (f.real_prev !== f.next) return NEXT;
     if (f.real_prev !== k.init_mm && !k.ld(x, f.next + L.MM_CPUMASK + x.cpu)) {
@@ -138,7 +141,7 @@ export const x86_418: ArchPlugin = {
   flushIpisReachLazy: 'always',
   asids: false, // X86_FEATURE_PCID=n by default (see above)
   tlbFlush: 'ipi',
-  loadedMm: (k, c) => k.peek(loaded(k, c)), // cpu_tlbstate.loaded_mm
+  loadedMm: (k, c) => k.m.read(c, loaded(k, c)), // cpu_tlbstate.loaded_mm, the CPU's own view (as x86)
   inSwitchWindow: (k, c) => inSwitchMm(k, c),
   lazyMmuState: undefined, // bare metal: no lazy MMU mode
   apply(r, k) {

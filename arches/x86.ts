@@ -31,7 +31,8 @@ declare module '../core/model/fns.ts' {
   interface FrameExts { x86: typeof X86_EXT }
   interface KernelSteps {
     'switch_mm_irqs_off.read_cpu_tlbstate': true; 'switch_mm_irqs_off.clear_is_lazy': true;
-    'switch_mm_irqs_off.same_mm': true; 'switch_mm_irqs_off.update_mm_cpumask': true;
+    'switch_mm_irqs_off.same_mm': true; 'switch_mm_irqs_off.smp_mb': true; 'switch_mm_irqs_off.check_tlb_gen': true;
+    'switch_mm_irqs_off.update_mm_cpumask': true;
     'switch_mm_irqs_off.load_new_mm_cr3': true; 'switch_mm_irqs_off.set_loaded_mm': true;
     'switch_mm_irqs_off.switch_ldt': true; 'enter_lazy_tlb.set_is_lazy': true;
     'switch_mm.switch_mm_irqs_off': true; 'activate_mm.switch_mm': true;
@@ -101,25 +102,35 @@ export function registerX86Mm(r: StepRegistry) {
     return YIELD;
   });
   // if (real_prev == next) { ... if (!was_lazy) return; smp_mb(); next_tlb_gen = ...; if up to date return; }
-  // Resume points: 1 after smp_mb(), 2 after reading next's tlb_gen.
-  r.add('switch_mm_irqs_off', 'same_mm', (k, x, f, pc) => {
-    if (pc === 1) {
-      f.next_tlb_gen = k.ld(x, f.next + L.MM_TLB_GEN);
-      return again(2);
-    }
-    if (pc === 2) {
-      if (k.ld(x, k.tlb[x.cpu] + L.TLB_CTX_GEN) === f.next_tlb_gen) { f.same_up_to_date = true; return FUSE_RET; }
-      return FUSE;
-    }
+  // The smp_mb() and the tlb_gen check are steps of their own (as lazier-tlb/04 has them on
+  // x86-4.18), so that `--drop-step switch_mm_irqs_off.smp_mb` removes the barrier alone: it is
+  // also the full barrier membarrier() relies on after a kernel->user switch back to a lazily
+  // held mm, which writes no CR3 (lazy-mm/01's comment). Their trace lines read as same_mm's.
+  r.add('switch_mm_irqs_off', 'same_mm', (k, x, f) => {
     if (f.real_prev !== f.next) return NEXT;
     if (f.next !== k.init_mm && !k.ld(x, f.next + L.MM_CPUMASK + x.cpu)) {
       k.violate('warn', `WARN_ON_ONCE(!cpumask_test_cpu(cpu, mm_cpumask(next))) for ${k.name(f.next)} on cpu${x.cpu}`, x);
     }
     if (!f.was_lazy) return FUSE_RET;
-    // "The barrier synchronizes with the tlb_gen increment in the TLB shootdown code."
-    k.mb(x);
-    return again(1);
+    return FUSE;
   });
+  // "The barrier synchronizes with the tlb_gen increment in the TLB shootdown code."
+  r.add('switch_mm_irqs_off', 'smp_mb', (k, x, f) => {
+    if (f.real_prev !== f.next) return NEXT;
+    k.mb(x);
+    return YIELD;
+  }, { traceAs: 'same_mm' });
+  // next_tlb_gen = atomic64_read(&next->context.tlb_gen); if (...tlb_gen == next_tlb_gen) return;
+  // Resume point 1: after reading next's tlb_gen.
+  r.add('switch_mm_irqs_off', 'check_tlb_gen', (k, x, f, pc) => {
+    if (pc === 1) {
+      if (k.ld(x, k.tlb[x.cpu] + L.TLB_CTX_GEN) === f.next_tlb_gen) { f.same_up_to_date = true; return FUSE_RET; }
+      return FUSE;
+    }
+    if (f.real_prev !== f.next) return NEXT;
+    f.next_tlb_gen = k.ld(x, f.next + L.MM_TLB_GEN);
+    return again(1);
+  }, { traceAs: 'same_mm' });
   // else { cpumask_clear_cpu(cpu, mm_cpumask(real_prev)); cpumask_set_cpu(cpu, mm_cpumask(next)); ... }
   // Resume points: 1 after clearing prev's bit, 2 after setting next's.
   r.add('switch_mm_irqs_off', 'update_mm_cpumask', (k, x, f, pc) => {

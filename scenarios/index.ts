@@ -17,5 +17,6 @@ import { LAZY_MM_16_23 } from './lazy-mm-16-23.ts';
 import delayedRmapLostWrite from './delayed-rmap-lost-write.ts';
 import paeGupFastTorn from './pae-gup-fast-torn.ts';
 import delayedRmapAnonVma from './delayed-rmap-anon-vma.ts';
+import exitLazyLeak from './exit-lazy-leak.ts';
 
-export const SCENARIOS: ScenarioDef[] = [lazyExit, kthreadUseMm, lazyFlush, litmusSb, litmusMembarrier, membarrierKthread, syncCoreLazy, cpuOfflineLazy, nmiActiveMm, membarrierPpcSwitch, lazierTlbMunmap, lazyMmuNesting, lazyMmuPreempt, ...LAZY_MM_16_23, delayedRmapLostWrite, paeGupFastTorn, delayedRmapAnonVma];
+export const SCENARIOS: ScenarioDef[] = [lazyExit, kthreadUseMm, lazyFlush, litmusSb, litmusMembarrier, membarrierKthread, syncCoreLazy, cpuOfflineLazy, nmiActiveMm, membarrierPpcSwitch, lazierTlbMunmap, lazyMmuNesting, lazyMmuPreempt, ...LAZY_MM_16_23, delayedRmapLostWrite, paeGupFastTorn, delayedRmapAnonVma, exitLazyLeak];

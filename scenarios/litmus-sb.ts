@@ -17,5 +17,9 @@ export default defineScenario({
   expect: [
     { config: '--arch x86 --set memory_model=sc', verdict: 'never' },
     { config: '--arch x86', verdict: 'sometimes', oracle: 'outcome', why: 'x86-TSO lets each load pass the other CPU\'s buffered store' },
+    { config: '--arch powerpc --apply shoot-lazies --set memory_model=sc', verdict: 'never',
+      why: 'the exit shootdown switches lazy CPUs to init_mm before __mmdrop(); no report under SC' },
+    { config: '--arch powerpc --apply shoot-lazies', verdict: 'sometimes', oracle: 'outcome',
+      why: 'only the store-buffering outcome TSO allows: __mmdrop()\'s WARN_ON_ONCE(mm == current->active_mm) reads what its CPU sees (its own store buffer first), not memory, so the active_mm = &init_mm still buffered on that CPU no longer looks like P (test/oracles.test.ts verifies no WARN is reachable)' },
   ],
 });

@@ -29,5 +29,9 @@ export default defineScenario({
       why: '06 without 04: no full barrier after a switch to P when P is already in mm_cpumask' },
     { config: '--arch powerpc --apply lazy-mm:1-6 --without lazy-mm/04 --force --set lazy_mm_06=fixed --set membarrier_checker=off', verdict: 'sometimes', oracle: 'outcome',
       why: 'and the store-buffering outcome membarrier() forbids becomes possible' },
+    { config: '--arch powerpc --apply lazy-mm:1-6 --without lazy-mm/04 --force --set lazy_mm_06=fixed --set membarrier_checker=observed', verdict: 'sometimes', oracle: 'membarrier',
+      why: 'observed: cpu1 loaded P\'s memory while its switch to P was still in its store buffer, and membarrier() read the old rq1->curr' },
+    { config: '--arch powerpc --apply lazy-mm:1-6 --without lazy-mm/04 --force --set lazy_mm_06=fixed --set membarrier_checker=observed --set memory_model=sc', verdict: 'never',
+      why: 'under SC no store is buffered: whatever membarrier() skipped was ordered after its read (the observed checker used to report the missing barrier itself)' },
   ],
 });

@@ -19,6 +19,15 @@ export default defineScenario({
     { config: '--arch x86 --drop-step membarrier_mm_sync_core_before_usermode.sync_core', verdict: 'sometimes', oracle: 'membarrier',
       why: 'v5.16: only finish_task_switch() serializes a kernel->user switch back onto the lazy mm' },
     { config: '--arch x86 --apply lazy-mm:1-2', verdict: 'never' },
+    // The full barrier after the rq->curr store that membarrier relies on, on a kernel->user switch
+    // back onto the lazily held P (no CR3 write): x86's lazy same-mm smp_mb() and mmdrop()'s
+    // fully ordered atomic_dec_and_test() in finish_task_switch(), each a named step.
+    { config: '--arch x86 --drop-step switch_mm_irqs_off.smp_mb', verdict: 'never',
+      why: 'finish_task_switch()\'s mmdrop(prev_mm) still provides the full barrier' },
+    { config: '--arch x86 --drop-step mmdrop.__atomic_pre_full_fence --drop-step mmdrop.__atomic_post_full_fence', verdict: 'never',
+      why: 'the lazy same-mm smp_mb() in switch_mm_irqs_off() still provides it' },
+    { config: '--arch x86 --drop-step switch_mm_irqs_off.smp_mb --drop-step mmdrop.__atomic_pre_full_fence --drop-step mmdrop.__atomic_post_full_fence', verdict: 'sometimes', oracle: 'membarrier',
+      why: 'without both, nothing orders the rq->curr store before the next user access of P' },
     { config: '--arch x86 --apply lazy-mm:1-2 --drop-step sync_core_if_membarrier_enabled.sync_core_before_usermode', verdict: 'sometimes', oracle: 'membarrier',
       why: 'after 02 the S of that path comes from switch_mm_irqs_off() alone' },
   ],

@@ -103,6 +103,11 @@ const EXPECT: Record<string, 0 | 1 | 2> = {
   'lazymm run lazy-exit --schedule 4096': 2,
   'lazymm run test/fixtures/bad/unknown-mm-op.ts': 2,
   'lazymm run lazy-switch-exit --arch x86 --apply lazy-mm --json': 0,
+  'lazymm explore lazy-drop-irq --arch x86 --apply lazy-mm:1-21 --oracle context': 1, // finding 6: -> [context]
+  'lazymm explore lazy-drop-irq --arch x86 --apply lazy-mm:1-22 --oracle context --strategy verify': 0, // finding 6: gone with 22
+  'lazymm explore exit-lazy-leak --arch x86 --apply lazy-mm:1-15 --strategy verify': 0, // docs/oracles.md: verified clean
+  'lazymm explore exit-lazy-leak --arch x86 --apply lazy-mm:1-16 --strategy verify': 1, // the leak naming exit_mm.mmgrab
+  'lazymm explore lazy-mm-steal-race --arch x86 --apply lazy-mm:1-20 --drop-step __try_mm_drop_rq_ref.reload_lazy_mm': 1, // [dangling]
   // docs/hotplug.md: stop_machine hotplug
   'lazymm explore cpu-offline-lazy --arch powerpc --apply shoot-lazies --strategy verify': 0, // the false report gone, verified
   'lazymm explore cpu-offline-lazy --arch powerpc --apply shoot-lazies --cpus 3 --drop-step tlb_flush_mmu.tlb_flush_mmu_free': 1, // 21641bd9a7a7's race

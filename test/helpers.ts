@@ -26,10 +26,13 @@ export function scenario(name: string): ScenarioDef {
   return s;
 }
 
-export async function exploreWith(sc: ScenarioDef, config: string, o: Partial<{ strategy: 'dfs' | 'random' | 'pct' | 'verify'; budget: number; seed: number }> = {}): Promise<ExploreResult> {
+/** Explore a scenario; `oracle`: look for a report of that oracle (other reports do not stop the
+ *  search, as `explore --oracle NAME`). */
+export async function exploreWith(sc: ScenarioDef, config: string, o: Partial<{ strategy: 'dfs' | 'random' | 'pct' | 'verify'; budget: number; seed: number; oracle: string }> = {}): Promise<ExploreResult> {
   const r = await resolveConfig(parseConfigString(config), sc);
   const k = buildKernel(r);
-  return explore(k, sc, { strategy: o.strategy ?? sc.strategy ?? 'dfs', budget: o.budget ?? sc.budget ?? 3000, seed: o.seed ?? 1, maxSteps: sc.maxSteps ?? 20000 });
+  const match = o.oracle ? (v: { oracle: string }) => v.oracle === o.oracle : null;
+  return explore(k, sc, { strategy: o.strategy ?? sc.strategy ?? 'dfs', budget: o.budget ?? sc.budget ?? 3000, seed: o.seed ?? 1, maxSteps: sc.maxSteps ?? 20000, match });
 }
 
 /** Output with its timings masked (--jobs and --shard may change nothing else). */

@@ -10,7 +10,7 @@ import {
 } from './fns.ts';
 import {
   ModelError, XW, CW, X_ACTIVE, X_SP, X_FTOP, X_WAIT, X_WA, X_WB, X_WC, X_OUTSTANDING, A_FN, A_STEP, A_PC,
-  A_BASE, A_OWN, AW, MAXD, C_F_THIS_EVENT, C_ACCESS_THIS_EVENT, IPI_ARGW, I_FROM, I_ARGS,
+  A_BASE, A_OWN, AW, MAXD, C_F_THIS_EVENT, IPI_ARGW, I_FROM, I_ARGS,
   W_UP_REQ, W_HAS_WORK, W_IPIS, W_CPU_DEAD, W_CPU_ONLINE, W_ZERO_OR_DEAD, W_ZERO, W_NONNEG, W_NE_OR_POS, W_NE, W_RQ_EMPTY,
   type Kernel, type Ctx, type Violation,
 } from './kernel.ts';
@@ -19,6 +19,7 @@ import { hasWork, rqEmpty } from './baseline/sched.ts';
 import type { ScenarioDef } from './scenario.ts';
 import { buildScenario, scenarioLabel } from './scenario.ts';
 import { quiescenceOracles } from './oracles.ts';
+import { settleRefs } from './ownership.ts';
 import { ScenarioError, StepFault, UsageError } from './errors.ts';
 import { WATCH, W_SEQ, W_KIND, W_EVENT, W_STEP, W_KERNEL, WK_EVENT, WK_IDLE, WK_FORBID, watchEnter, watchLeave } from './watch.ts';
 export type { Violation };
@@ -194,6 +195,20 @@ export function startRoot(k: Kernel, x: Ctx, h: number) {
 const irqImage = new Int32Array(I_ARGS + IPI_ARGW);
 
 export function execEvent(k: Kernel, e: number) {
+  if (!k.hasFatal) { execEventInner(k, e); return; }
+  // After a KASAN or lifetime report the execution goes on (multi-shot) where the model can: a
+  // model error past that point (a step that cannot make sense of what it read from freed memory)
+  // ends the execution with the reports made so far, instead of aborting the whole search.
+  try {
+    execEventInner(k, e);
+  } catch (err) {
+    const model = err instanceof ModelError || (err instanceof StepFault && err.fault instanceof ModelError);
+    if (!model) throw err;
+    k.stop();
+  }
+}
+
+function execEventInner(k: Kernel, e: number) {
   const c = e & 0xfff;
   const cpu = k.cpus[c];
   const wd = WATCH.a;
@@ -251,11 +266,12 @@ export function execEvent(k: Kernel, e: number) {
   } catch (err) {
     throw stepFault(k, e, err);
   }
+  // references taken, dropped or moved in this event find their owners
+  if (k.refDirty !== 0) settleRefs(k);
   wd[W_KIND] = WK_IDLE;
   // the membarrier checker's "in this event" flags (kernel.ts fEvent) end with the event
   const ca = k.cpuR.a, cb = c * CW;
   ca[cb + C_F_THIS_EVENT] = 0;
-  ca[cb + C_ACCESS_THIS_EVENT] = 0;
 }
 
 function describeValue(v: unknown): string {
@@ -304,11 +320,18 @@ export function runFrom(k: Kernel, sc: ScenarioDef, chooser: Chooser, opts: RunO
     if (opts.onEvent) opts.onEvent(events.length - 1, e, k);
     if (k.checkers.length !== 0) for (const ch of k.checkers) ch(k, e);
     last = e;
-    if (events.length >= opts.maxSteps && !k.fatal)
-      throw new RunawayError(`scenario '${sc.name}' exceeded the step budget of ${opts.maxSteps} steps in one execution (runaway program?)`);
+    if (events.length >= opts.maxSteps && !k.fatal) stepBudget(k, sc, opts.maxSteps);
   }
   finishRun(k, sc);
   return { violations: k.violations, steps: events.length, events };
+}
+
+/** An execution ran out of its step budget: a runaway program is bad input, unless a KASAN or
+ *  lifetime report came first (the execution went on past it and may spin on freed memory): then
+ *  it ends there. */
+export function stepBudget(k: Kernel, sc: ScenarioDef, maxSteps: number) {
+  if (k.hasFatal) { k.stop(); return; }
+  throw new RunawayError(`scenario '${sc.name}' exceeded the step budget of ${maxSteps} steps in one execution (runaway program?)`);
 }
 
 /** The end of an execution: the quiescence oracles and the scenario's forbidden outcome. */

@@ -15,7 +15,7 @@ export {
   STATE_PARTS, IPI_ARGW,
   TS_RUNNABLE, TS_RUNNING, TS_SLEEPING, TS_WAITING, TS_DEAD,
   W_NONE, W_UP_REQ, W_HAS_WORK, W_IPIS, W_CPU_DEAD, W_CPU_ONLINE, W_ZERO_OR_DEAD, W_ZERO, W_NONNEG, W_NE_OR_POS, W_NE, W_RQ_EMPTY,
-  type KernelConfig, type Params, type Violation, type TraceLine, type TimingHooks, type StatePart,
+  type KernelConfig, type Params, type Violation, type ViolationMatch, type TraceLine, type TimingHooks, type StatePart,
 } from './kernel.ts';
 export { NULL, Memory, type ObjInfo } from './memory.ts';
 export { StepRegistry, StepError, BASELINE_KERNEL, type StepPosition } from './registry.ts';
@@ -40,6 +40,10 @@ export {
 export { tlbFlushMm, tlbFlushMmAll, PAGE_TLB } from './page/tlb.ts';
 export { pages, PageBuilder, pgOf, type FileOpts, type MmapOpts } from './page/index.ts';
 export { QUIESCENCE_CHECKS, ORACLES } from './oracles.ts';
+export {
+  refGet, refPut, refTake, refAdd, refsOf, refsConsistent, hand, held, pin, danglingOracle,
+  REF_COUNT, REF_USERS, OWN_SHARED, OWN_PERM, type RefRules,
+} from './ownership.ts';
 export { sid, str as strOf } from './strings.ts';
 export { optionValueError, optionValues, BOOL_WORDS, type OptionDecl } from './options.ts';
 

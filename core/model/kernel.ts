@@ -44,12 +44,14 @@ export const C_CURR = 0, C_IDLE = 1, C_IRQS_OFF = 2, C_RQ_LOCKED = 3, C_RCU_WATC
   C_DYING = 6, C_DEAD = 7, C_UP_REQ = 8, C_NMI_BUDGET = 9, C_LEVEL = 10, C_NMI_SAVED = 11,
   C_NEED_POST_F = 12, C_TEMP_MM = 13,
   // membarrier checker (baseline/membarrier.ts): event-relative flags instead of a global clock
-  C_F_SINCE_INV = 14, C_F_THIS_EVENT = 15, C_ACCESS_THIS_EVENT = 16, C_F_SINCE_ACCESS = 17,
-  C_LAST_ACCESS_MM = 18, C_UNFENCED = 19, C_SKIPPED = 20, C_ACCESSED = 21, C_NEED_SYNC = 22,
-  C_IPI_LEN = 23,
+  C_F_SINCE_INV = 14, C_F_THIS_EVENT = 15, C_SKIPPED = 16, C_NEED_SYNC = 17,
+  // the observed checker: the mm whose user memory this CPU loaded while its store that made it
+  // rq->curr->mm was still in its store buffer
+  C_EARLY_LOAD = 18,
+  C_IPI_LEN = 19,
   // stop_machine (baseline/hotplug.ts): the multi_stop_data queued to this CPU's stopper (0: none)
-  C_STOP_WORK = 24;
-export const CW = 25;
+  C_STOP_WORK = 20;
+export const CW = 21;
 
 // Task: identity (set at setup), scheduler state, the references a program holds, registers.
 export const T_REF = 0, T_NAME = 1, T_KTHREAD = 2, T_IDLE = 3, T_CPU = 4, T_PROG = 5, T_PC = 6,
@@ -88,10 +90,24 @@ export const IPI_ARGW = 24;
 const IW = I_ARGS + IPI_ARGW;
 const IPI_CAP = 32;
 
-// misc: fatal, the number of violations and WARN_ONCE keys, the trace length (output)
-const G_FATAL = 0, G_NVIOL = 1, G_NWARNED = 2, G_TRACE_LEN = 3, G_NCOUNT = 4;
-const GW = 5;
+// misc: stopped (the execution cannot go on: the report cap, or the model cannot continue past a
+// report), the number of violations and WARN_ONCE keys, the trace length (output), a KASAN or
+// lifetime report was made (derived from the violations: not part of the identity)
+const G_FATAL = 0, G_NVIOL = 1, G_NWARNED = 2, G_TRACE_LEN = 3, G_NCOUNT = 4, G_HAS_FATAL = 5;
+const GW = 6;
 const VW = 4; // violation: oracle, message, cpu, step (string ids)
+
+/** Reference ownership (ownership.ts): the words of a row of the 'mm references' table. */
+export const REF_RW = 5;
+
+/** Which pointer fields hold a counted mm reference in the kernel a configuration builds
+ *  (ownership.ts). Set by the plugin whose diff changes the convention (in its apply()). */
+export interface RefRules {
+  /** a lazy ->active_mm (kernel thread, exited task) and rq->prev_mm hold an mm_count reference */
+  lazyActiveMm: boolean;
+  /** a kthread in kthread_use_mm() holds an mm_count reference for its ->active_mm == ->mm */
+  usedMm: boolean;
+}
 
 /** Wait conditions a context can block on (engine.ts evaluates them). */
 export const W_NONE = 0, W_UP_REQ = 1, W_HAS_WORK = 2, W_IPIS = 3, W_CPU_DEAD = 4, W_CPU_ONLINE = 5,
@@ -99,7 +115,9 @@ export const W_NONE = 0, W_UP_REQ = 1, W_HAS_WORK = 2, W_IPIS = 3, W_CPU_DEAD = 
 
 const LEVEL_NAMES = ['task', 'irq', 'nmi'];
 const FATAL_ORACLES = new Set(['kasan', 'lifetime']);
-const MAX_VIOLATIONS = 8;
+/** Distinct reports an execution collects before it stops (kasan_multi_shot keeps going; a cap
+ *  keeps a corrupted execution from running on forever). */
+const MAX_VIOLATIONS = 16;
 
 export interface Violation {
   oracle: string;
@@ -122,10 +140,16 @@ export interface TraceLine {
   stack?: number[]; irqsOff?: boolean;
 }
 
-/** The violation a run is reported by: the first fatal one, else the first. */
-export function primaryViolation(vs: Violation[]): Violation | null {
+/** The violation a run is reported by (its headline): with a signature, the first report that
+ *  matches it; else the first KASAN/lifetime report (what would have ended the execution before
+ *  reports became multi-shot), else the first. Later reports never replace it. */
+export function primaryViolation(vs: Violation[], match?: ViolationMatch | null): Violation | null {
+  if (match) return vs.find(match) ?? null;
   return vs.find((v) => FATAL_ORACLES.has(v.oracle)) ?? vs[0] ?? null;
 }
+
+/** A violation signature: does (oracle, message) match? (bisect --match/--oracle) */
+export type ViolationMatch = (v: Violation) => boolean;
 
 /** An execution context: a CPU at a level (0 task, 1 hardirq, 2 NMI). A fixed handle; its state is
  *  in the kernel's declared regions. */
@@ -431,6 +455,8 @@ export class Kernel {
   private readonly warnR: Region<Int32Array>;
   private readonly countR: Region<Float64Array>;
   private readonly countOrderR: Region<Int32Array>;
+  /** reference ownership (ownership.ts): rows (mm, kind, owner, site), sorted */
+  readonly refR: Region<Int32Array>;
   readonly cpus: CpuView[] = [];
   readonly ctxs: Ctx[] = [];
   readonly ctxOfCpu: Ctx[][] = [];
@@ -463,6 +489,16 @@ export class Kernel {
   /** the timing observer, when the timing driver runs this kernel */
   tm: TimingHooks | null = null;
   expectQuiescentFree = true;
+  /** Which pointer fields hold counted mm references in this kernel (ownership.ts): plugins whose
+   *  diff changes the convention set it in apply(). Configuration, not run state. */
+  readonly refRules: RefRules = { lazyActiveMm: true, usedMm: true };
+  /** track reference ownership (the explorer; the timing driver turns it off) */
+  refTracking = true;
+  /** 1 + the context that took, dropped or moved a reference in the current event (0: none) */
+  refDirty = 0;
+  /** the watched fields stored in the current event (a reference in hand looks there first) */
+  readonly refStored = new Int32Array(8);
+  refStoredN = 0;
   /** Observers the engine runs after every event (the conformance suite's invariants). They read
    *  state and may report through violate(); they never change it. */
   checkers: ((k: Kernel, ev: number) => void)[] = [];
@@ -510,7 +546,7 @@ export class Kernel {
     this.fns = c.fns;
     this.stepNames = c.names;
     if (WATCH.onKernel) WATCH.onKernel(this.wid, HOOK_NAMES.map((h) => this.registry.steps(h).map((st) => `${h}.${st.name} (${st.owner})`)));
-    this.labels = c.names.map((ns, h) => Int32Array.from(ns, (n) => this.labelOf(FN_DECLS[h], n)));
+    this.labels = c.labels.map((ns, h) => Int32Array.from(ns, (n) => this.labelOf(FN_DECLS[h], n)));
 
     // frames
     const n = FN_DECLS.length;
@@ -575,6 +611,7 @@ export class Kernel {
     this.violR = this.runState.region('violations', new Int32Array(MAX_VIOLATIONS * VW), 0, { key: true, liveFrom: { from: this.misc, at: G_NVIOL, per: VW } });
     this.warnR = this.runState.region('warned once', new Int32Array(16), 0, { key: true, liveFrom: { from: this.misc, at: G_NWARNED, per: 1 } });
     this.countR = this.runState.region('counters', new Float64Array(64), 0, { key: false });
+    this.refR = this.runState.region('mm references', new Int32Array(16 * REF_RW), 0, { key: true });
     this.countOrderR = this.runState.region('counter order', new Int32Array(64), 0, { key: false, liveFrom: { from: this.misc, at: G_NCOUNT, per: 1 } });
     this.archState = cfg.arch.state ? declareRecord(this.runState, `arch ${cfg.arch.name}`, cfg.arch.state, nc) : {};
     for (const p of STATE_PARTS) p.declare(this);
@@ -640,6 +677,9 @@ export class Kernel {
     this.hdr.fill(0);
     for (const q of this.ipiR) q.n = 0;
     this.misc.fill(0);
+    this.refR.n = 0;
+    this.refDirty = 0;
+    this.refStoredN = 0;
     this.countR.a.fill(0);
     this.countR.n = 0;
     this.trace = [];
@@ -728,6 +768,9 @@ export class Kernel {
     if (!v) { v = new MmView(this.mmR, i, this.mmW, this.ncpus); this.mmViews[i] = v; }
     return v;
   }
+  /** The number of mms of this run, and the i-th (creation order): mmList() without an array. */
+  mmCount(): number { return this.mmR.n / this.mmW; }
+  mmAt(i: number): MmView { return this.mmView(i); }
   /** The mms of this run, in creation order. */
   mmList(): MmView[] {
     const out: MmView[] = [];
@@ -969,9 +1012,17 @@ export class Kernel {
 
   st(x: Ctx, a: number, v: number) {
     this.note(x, a, true);
+    if (this.m.watch[a] !== 0) this.refStore(x, a);
     this.m.write(x.cpu, a, v);
     if (this.tm !== null) this.tm.store(a, v);
     if (this.tracing) this.tr(x, `store ${this.m.nameOf(a)} = ${this.fmt(a, v)}${this.tso ? ' (buffered)' : ''}`, 'store', a);
+  }
+
+  /** A store to a field that may own an mm reference (ownership.ts settles it at the end of the
+   *  event). */
+  private refStore(x: Ctx, a: number) {
+    this.refDirty = x.id + 1;
+    if (this.refStoredN < this.refStored.length) this.refStored[this.refStoredN++] = a;
   }
 
   /** Commit x's buffered stores (a LOCK-prefixed RMW, a barrier): they become visible to other
@@ -984,9 +1035,11 @@ export class Kernel {
     this.m.drainAll(c);
   }
 
-  /** A locked read-modify-write: drains the store buffer (x86 LOCK), returns the new value. */
-  atomicAdd(x: Ctx, a: number, d: number, name = d > 0 ? 'atomic_inc' : 'atomic_dec'): number {
-    this.drain(x);
+  /** A locked read-modify-write: drains the store buffer (x86 LOCK), returns the new value.
+   *  `ordered` false: the RMW alone, its ordering left to explicit fence() steps (a fully ordered
+   *  atomic whose implied barriers are steps of their own, so --drop-step can remove them). */
+  atomicAdd(x: Ctx, a: number, d: number, name = d > 0 ? 'atomic_inc' : 'atomic_dec', ordered = true): number {
+    if (ordered) this.drain(x);
     this.note(x, a, true);
     const v = (this.m.mem[a] += d);
     this.countId(CNT_ATOMICS);
@@ -1001,6 +1054,7 @@ export class Kernel {
     this.note(x, a, true);
     const cur = this.m.mem[a];
     if (cur === old) this.m.mem[a] = nv;
+    if (this.m.watch[a] !== 0) this.refStore(x, a);
     this.countId(CNT_ATOMICS);
     if (this.tm !== null) this.tm.rmw(a);
     if (this.tracing) this.tr(x, `cmpxchg ${this.m.nameOf(a)}: ${this.fmt(a, cur)} ${cur === old ? '->' : '!='} ${this.fmt(a, cur === old ? nv : old)}`, 'rmw', a);
@@ -1023,13 +1077,21 @@ export class Kernel {
     this.fEvent(x);
   }
 
+  /** The full ordering a fully ordered atomic implies (include/linux/atomic.h's
+   *  __atomic_pre_full_fence/__atomic_post_full_fence around the relaxed op): commits x's
+   *  buffered stores and is an F for membarrier. Not traced, not a scheduling point of its own,
+   *  not charged by the timing driver (the LOCKed RMW's cost covers it): it goes with the RMW. */
+  fence(x: Ctx) {
+    this.drain(x);
+    this.fEvent(x);
+  }
+
   /** membarrier checker: a full barrier (F) on x's CPU (baseline/membarrier.ts reads these flags). */
   private fEvent(x: Ctx) {
     const a = this.cpuR.a, b = x.cpu * CW;
     a[b + C_F_SINCE_INV] = 1;
     a[b + C_F_THIS_EVENT] = 1;
     a[b + C_NEED_POST_F] = 0;
-    if (a[b + C_ACCESS_THIS_EVENT] === 0) a[b + C_F_SINCE_ACCESS] = 1;
   }
 
   /** Add to the current event's DPOR footprint. An event with more accesses than the buffer
@@ -1049,6 +1111,15 @@ export class Kernel {
   peek(a: number): number {
     if (this.fpOn) this.fpAdd(a * 2);
     return this.m.mem[a];
+  }
+
+  /** What CPU `cpu` sees at a: its own store buffer first (TSO store forwarding), then memory. For
+   *  oracles that check a CPU's own view (WARN_ON(mm == current->active_mm) reads what that CPU
+   *  would read, not memory its own buffered stores have not reached yet). Footprinted like peek:
+   *  the CPU's own buffered stores are its own events, memory is what others' events wrote. */
+  view(cpu: number, a: number): number {
+    if (this.fpOn) this.fpAdd(a * 2);
+    return this.m.read(cpu, a);
   }
 
   /** An access the model makes outside ld/st (the MMU's locked A/D update, a TLB entry): footprint only. */
@@ -1166,10 +1237,19 @@ export class Kernel {
 
   // ---- oracles' entry points -------------------------------------------------------------------------
 
+  /** The execution has stopped: the report cap was reached, or the model could not go on past a
+   *  report (stop()). Drivers end the execution here. */
   get fatal(): boolean { return this.misc[G_FATAL] !== 0; }
+  /** A KASAN or lifetime report was made (the execution goes on: multi-shot). */
+  get hasFatal(): boolean { return this.misc[G_HAS_FATAL] !== 0; }
 
-  /** This run's violations, in order. KASAN/lifetime reports end the run (the kernel would be
-   *  corrupt); WARNs and rule reports let it go on, as the kernel does, up to MAX_VIOLATIONS. */
+  /** End the execution after a report the model cannot continue past. */
+  stop() { this.misc[G_FATAL] = 1; }
+
+  /** This run's violations, in order. Every distinct report is kept, as kasan_multi_shot does:
+   *  a KASAN or lifetime report no longer ends the execution (freed memory keeps its last
+   *  contents, so the model can go on, and each distinct later access is reported too); the
+   *  headline is still the first of them (primaryViolation). At most MAX_VIOLATIONS. */
   get violations(): Violation[] {
     const out: Violation[] = [];
     const a = this.violR.a;
@@ -1180,6 +1260,18 @@ export class Kernel {
     return out;
   }
   get violationCount(): number { return this.misc[G_NVIOL]; }
+
+  /** What the search is looking for: null, any violation; else a signature (bisect --match). */
+  interest: ViolationMatch | null = null;
+
+  /** Has this execution reported what the search is looking for? */
+  found(): boolean {
+    const n = this.misc[G_NVIOL];
+    if (n === 0) return false;
+    const m = this.interest;
+    if (m === null) return true;
+    return this.violations.some(m);
+  }
 
   violate(oracle: string, message: string, x: Ctx | null) {
     if (this.misc[G_FATAL]) return;
@@ -1192,7 +1284,8 @@ export class Kernel {
     a[o + 2] = x ? x.cpu : -1;
     a[o + 3] = sid(x ? this.stepOf(x) : '(end of run)');
     this.misc[G_NVIOL] = n + 1;
-    if (FATAL_ORACLES.has(oracle) || n + 1 >= MAX_VIOLATIONS) this.misc[G_FATAL] = 1;
+    if (FATAL_ORACLES.has(oracle)) this.misc[G_HAS_FATAL] = 1;
+    if (n + 1 >= MAX_VIOLATIONS) this.misc[G_FATAL] = 1;
     if (this.tracing && x) this.tr(x, `!! ${oracle}: ${message}`, 'violation');
   }
 

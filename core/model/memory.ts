@@ -36,11 +36,15 @@ export class Memory {
   private readonly rOwner: Region<Int32Array>;
   private readonly rObjs: Region<Int32Array>;
   private readonly rFreed: Region<Int32Array>;
+  private readonly rWatch: Region<Uint8Array>;
   mem!: Int32Array;
   dead!: Uint8Array;
   owner!: Int32Array; // word -> object index
   objs!: Int32Array;
   freed!: Int32Array;
+  /** word -> the kind of reference-owning pointer field it is (ownership.ts W_*), 0: none. Set
+   *  once when the object is allocated, like owner[]. */
+  watch!: Uint8Array;
   /** Store buffers (TSO): per CPU a FIFO of (addr, val) pairs, oldest first. Empty under SC. */
   readonly sb: Int32Array[];
   readonly sbLen: Int32Array;
@@ -54,6 +58,8 @@ export class Memory {
     this.rOwner = st.region('owner', new Int32Array(capacity).fill(-1), 1, { key: false, appendOnly: true });
     this.rObjs = st.region('objs', new Int32Array(64 * OW), 0, { key: true, appendOnly: true });
     this.rFreed = st.region('objs freed', new Int32Array(64 * FW), 0, { key: true });
+    // watch[] follows from the objects allocated (set at allocation, never changed)
+    this.rWatch = st.region('watch', new Uint8Array(capacity), 1, { key: false, appendOnly: true });
     this.sbLen = st.region('store buffer lengths', new Int32Array(ncpus), ncpus, { key: true }).a;
     const lens = this.sbLen;
     this.sb = [];
@@ -71,6 +77,7 @@ export class Memory {
     this.owner = this.rOwner.a;
     this.objs = this.rObjs.a;
     this.freed = this.rFreed.a;
+    this.watch = this.rWatch.a;
   }
 
   get top(): number { return this.rMem.n; }
@@ -82,7 +89,8 @@ export class Memory {
     this.mem.fill(0, 0, t);
     this.dead.fill(0, 0, t);
     this.owner.fill(-1, 0, t);
-    this.rMem.n = this.rDead.n = this.rOwner.n = 1; // word 0 is NULL
+    this.watch.fill(0, 0, t);
+    this.rMem.n = this.rDead.n = this.rOwner.n = this.rWatch.n = 1; // word 0 is NULL
     this.rObjs.n = 0;
     this.rFreed.n = 0;
     this.sbLen.fill(0);
@@ -98,6 +106,7 @@ export class Memory {
       const old = this.rOwner.a.length;
       this.rOwner.ensure(end);
       this.rOwner.a.fill(-1, old);
+      this.rWatch.ensure(end);
     }
     const idx = this.rObjs.n / OW;
     this.rObjs.ensure(this.rObjs.n + OW);
@@ -119,7 +128,8 @@ export class Memory {
     this.mem.fill(0, base, end);
     this.dead.fill(0, base, end);
     this.owner.fill(idx, base, end);
-    this.rMem.n = this.rDead.n = this.rOwner.n = end;
+    this.watch.fill(0, base, end);
+    this.rMem.n = this.rDead.n = this.rOwner.n = this.rWatch.n = end;
     return base;
   }
 

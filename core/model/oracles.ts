@@ -1,14 +1,15 @@
 // Oracles that look at the whole state rather than at one access. Per-access oracles (KASAN,
 // refcount, context legality, membarrier, WARN_ONs) live beside the code they watch; all of them
 // report through Kernel.violate and none changes the state.
-import { TS_DEAD, type Kernel } from './kernel.ts';
-import * as L from './layout.ts';
+import type { Kernel } from './kernel.ts';
+import { leakOracle, danglingOracle } from './ownership.ts';
 
 export const ORACLES: Record<string, string> = {
   kasan: 'use-after-free: any load/store/RMW of a freed mm_struct, pgd, page table or page',
   lifetime: 'pgd or page tables freed while a CPU\'s MMU may still walk them',
   refcount: 'mm_users/mm_count underflow, __mmdrop of init_mm or with users left, mmget on a dead mm',
-  leak: 'at quiescence, an mm with no users and no CPU or task referencing it is not freed',
+  leak: 'at quiescence, an mm_count or mm_users reference that no owner holds (reference ownership, as ref_tracker: each report names where the reference was taken) -- core/model/ownership.ts',
+  dangling: 'a scheduler or MMU pointer (rq->lazy_mm, rq->drop_mm, rq->prev_mm, a task\'s mm or active_mm, loaded_mm, CR3/PID) to a freed mm or pgd, at every context switch and at quiescence, whether or not anything dereferences it -- core/model/ownership.ts',
   context: 'IRQs-off requirements, __mmdrop in hardirq/NMI or on a CPU RCU does not watch',
   membarrier: 'the membarrier rule of lazy-mm/01 (strict, default: an F before and after every change of rq->curr->mm to or from a registered mm, and for SYNC_CORE an S before user code; observed: only what a concurrent membarrier() relied on when it skipped a CPU) -- core/model/baseline/membarrier.ts',
   warn: 'the modelled code\'s own WARN_ON/BUG_ON',
@@ -24,29 +25,10 @@ export const ORACLES: Record<string, string> = {
 /** Whole-state checks other model layers add (the page-level model registers its own). */
 export const QUIESCENCE_CHECKS: ((k: Kernel) => void)[] = [];
 
-/** Leak check at quiescence: an mm nobody can reach again will never be freed. */
+/** At quiescence: the checks other layers add, then references no owner holds (leaks) and
+ *  pointers to freed mms (ownership.ts). */
 export function quiescenceOracles(k: Kernel) {
   for (const check of QUIESCENCE_CHECKS) check(k);
-  for (const mi of k.mmList()) {
-    if (mi.isInit || k.m.dead[mi.ref]) continue;
-    if (k.peek(mi.ref + L.MM_USERS) > 0) continue;
-    if (referenced(k, mi.ref)) continue;
-    k.violate('leak', `${mi.name} leaked: mm_users == 0, mm_count == ${k.peek(mi.ref + L.MM_COUNT)}, and no CPU or live task references it`, null);
-    return;
-  }
-}
-
-function referenced(k: Kernel, mm: number): boolean {
-  for (let c = 0; c < k.ncpus; c++) {
-    const rq = k.rq[c];
-    if (k.peek(rq + L.RQ_PREV_MM) === mm || k.peek(rq + L.RQ_LAZY_MM) === mm || k.peek(rq + L.RQ_DROP_MM) === mm) return true;
-    if (k.arch.hwLoadedMm(k, c) === mm) return true;
-    if (k.peek(k.cpus[c].idle.ref + L.T_ACTIVE_MM) === mm) return true;
-  }
-  for (const t of k.tasks) {
-    if (t.pinned.includes(mm)) return true;
-    if (t.state === TS_DEAD && k.cpus[t.cpu].curr !== t) continue;
-    if (k.peek(t.ref + L.T_ACTIVE_MM) === mm || k.peek(t.ref + L.T_MM) === mm) return true;
-  }
-  return false;
+  leakOracle(k);
+  danglingOracle(k, null);
 }

@@ -15,13 +15,19 @@ export interface TapMeta {
   owner: string; // "baseline", "arch:x86", "lazy-mm/16", "user:/path/plugin.ts"
   step: string; // "mmgrab_lazy"
   fn: AnyStep;
+  /** the step traces label their lines with (default: its own name) */
+  traceAs?: string;
   /** the kernel versions the step exists in (semver range), when not all of them */
   kernels?: string;
 }
 
+/** Where a step goes; `traceAs`: label its trace lines as another step of the function (a
+ *  statement split out of a step so that --drop-step can remove it, whose trace still reads as
+ *  the branch it belongs to). */
 export interface StepPosition<F extends string> {
   before?: StepOf<F>;
   after?: StepOf<F>;
+  traceAs?: StepOf<F>;
   /** the kernel versions this code path exists in (semver range: '>=6.6.0'). The step is
    *  registered only if the configuration's kernel is in the range. */
   kernels?: string;
@@ -79,7 +85,7 @@ export class StepRegistry {
     if (pos.kernels !== undefined && !this.inKernel(pos.kernels)) return; // not in this kernel
     if (this.find(hook, step) >= 0) throw new StepError(`${hook}.${step} already exists`);
     const name = this.tapName(this.owner, hook, step);
-    this.meta.set(name, { owner: this.owner, step, fn: fn as AnyStep, ...(pos.kernels !== undefined ? { kernels: pos.kernels } : {}) });
+    this.meta.set(name, { owner: this.owner, step, fn: fn as AnyStep, traceAs: pos.traceAs, ...(pos.kernels !== undefined ? { kernels: pos.kernels } : {}) });
     let before: string | undefined;
     if (pos.before) {
       const i = this.find(hook, pos.before);
@@ -100,8 +106,12 @@ export class StepRegistry {
     if (i < 0) throw new StepError(`${this.owner}: no step ${hook}.${step} to replace`);
     const oldName = h.taps[i].name;
     const name = this.tapName(this.owner, hook, newStep);
-    const kernels = this.meta.get(oldName)!.kernels; // the code path it rewrites exists where it did
-    this.meta.set(name, { owner: this.owner, step: newStep, fn: fn as AnyStep, ...(kernels !== undefined ? { kernels } : {}) });
+    // a new body for the same step keeps the step's trace label; the code path it rewrites exists
+    // where it did
+    const old = this.meta.get(oldName)!;
+    const traceAs = newStep === step ? old.traceAs : undefined;
+    const kernels = old.kernels;
+    this.meta.set(name, { owner: this.owner, step: newStep, fn: fn as AnyStep, traceAs, ...(kernels !== undefined ? { kernels } : {}) });
     // tapable interceptors apply to already-registered taps as well as future ones.
     h.intercept({ register: (tap) => (tap.name === oldName ? { ...tap, name } : tap) });
   }
@@ -128,15 +138,17 @@ export class StepRegistry {
   }
 
   /** Compile every hook into arrays of step functions for the engine. */
-  compile(): { fns: AnyStep[][]; names: string[][] } {
+  compile(): { fns: AnyStep[][]; names: string[][]; labels: string[][] } {
     const fns: AnyStep[][] = [];
     const names: string[][] = [];
+    const labels: string[][] = [];
     for (const n of HOOK_NAMES) {
       const taps = this.hooks[n]?.taps ?? [];
       fns.push(taps.map((t) => this.meta.get(t.name)!.fn));
       names.push(taps.map((t) => this.meta.get(t.name)!.step));
+      labels.push(taps.map((t) => { const m = this.meta.get(t.name)!; return m.traceAs ?? m.step; }));
     }
-    return { fns, names };
+    return { fns, names, labels };
   }
 }
 

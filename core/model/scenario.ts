@@ -7,6 +7,7 @@ import { ScenarioError, UsageError } from './errors.ts';
 import { watchEnter, watchLeave, watchLabel, WK_SETUP } from './watch.ts';
 import { newMm, newTask } from './baseline/boot.ts';
 import * as L from './layout.ts';
+import { refAdd, pin, REF_COUNT, REF_USERS } from './ownership.ts';
 import type { OptionDecl } from './options.ts';
 
 export interface Expectation {
@@ -87,8 +88,11 @@ export class ScenarioBuilder {
     const mm = this.mmNamed(name, o.mm);
     const started = o.started !== false;
     this.checkCpu(name, o.cpu);
-    newTask(this.k, name, { kthread: false, cpu: o.cpu, mm: started ? mm : 0, prog: o.prog, started });
-    if (started) this.k.m.mem[mm + L.MM_USERS]++;
+    const t = newTask(this.k, name, { kthread: false, cpu: o.cpu, mm: started ? mm : 0, prog: o.prog, started });
+    if (started) {
+      this.k.m.mem[mm + L.MM_USERS]++;
+      refAdd(this.k, mm, REF_USERS, t.ref + L.T_MM, 'setup');
+    }
   }
 
   /** A kernel thread. `pins`: mms it holds an mm_count reference on from the start (mmgrab'd
@@ -100,6 +104,7 @@ export class ScenarioBuilder {
       const mm = this.mmNamed(name, p);
       this.k.m.mem[mm + L.MM_COUNT]++;
       t.pin(mm);
+      refAdd(this.k, mm, REF_COUNT, pin(t.tid), 'setup (pin)');
     }
   }
 

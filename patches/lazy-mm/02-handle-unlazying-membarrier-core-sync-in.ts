@@ -16,12 +16,12 @@ declare module '../../core/model/fns.ts' {
   interface KernelFns extends Readonly<typeof P02> {}
   interface KernelSteps {
     'sync_core_if_membarrier_enabled.sync_core_before_usermode': true;
-    'switch_mm_irqs_off.same_mm': true;
+    'switch_mm_irqs_off.same_mm': true; 'switch_mm_irqs_off.check_tlb_gen': true;
   }
 }
 
-/** Resume point of the wrapped same_mm: sync_core_if_membarrier_enabled() has returned (above
- *  the resume points of x86's own same_mm). */
+/** Resume point of the wrapped check_tlb_gen: sync_core_if_membarrier_enabled() has returned
+ *  (above the resume points of x86's own check_tlb_gen). */
 const SYNC_CORE_DONE = 16;
 
 export default definePatch({
@@ -39,7 +39,7 @@ export default definePatch({
     // include/linux/sched/mm.h: membarrier_mm_sync_core_before_usermode() is deleted.
     removeFunction(r, 'membarrier_mm_sync_core_before_usermode');
 
-    if (!k.arch.name.startsWith('x86') || !r.has('switch_mm_irqs_off', 'same_mm')) return;
+    if (!k.arch.name.startsWith('x86') || !r.has('switch_mm_irqs_off', 'check_tlb_gen')) return;
     // if (unlikely(atomic_read(&next->membarrier_state) & MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE))
     //         sync_core_before_usermode();
     // Resume point 1: after the read.
@@ -59,13 +59,13 @@ export default definePatch({
     //           sync_core_if_membarrier_enabled(next);   /* "we're not going to write to CR3" */
     //           return;
     //   }
-    // x86's same_mm returns from switch_mm_irqs_off with f.same_up_to_date set, in the event of its
-    // tlb_gen read (FUSE_RET): the call goes between that read and the return, in the same event.
-    wrapStep(r, 'switch_mm_irqs_off', 'same_mm', (same_mm) => (k, x, f, pc) => {
+    // x86's check_tlb_gen returns from switch_mm_irqs_off with f.same_up_to_date set, in the event
+    // of its tlb_gen read (FUSE_RET): the call goes between that read and the return, in the same event.
+    wrapStep(r, 'switch_mm_irqs_off', 'check_tlb_gen', (check) => (k, x, f, pc) => {
       if (pc === SYNC_CORE_DONE) return RET;
-      const code = same_mm(k, x, f, pc);
+      const code = check(k, x, f, pc);
       if (!f.same_up_to_date) return code;
-      if (codeKind(code) !== RET || (code & Y) !== 0) throw new ModelError('lazy-mm/02: switch_mm_irqs_off.same_mm set same_up_to_date without returning FUSE_RET');
+      if (codeKind(code) !== RET || (code & Y) !== 0) throw new ModelError('lazy-mm/02: switch_mm_irqs_off.check_tlb_gen set same_up_to_date without returning FUSE_RET');
       k.call(x, H.sync_core_if_membarrier_enabled).next = f.next;
       return fuseCallAgain(SYNC_CORE_DONE);
     });

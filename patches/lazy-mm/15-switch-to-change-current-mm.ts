@@ -24,13 +24,15 @@ export default definePatch({
   requires: ['lazy-mm/04', 'lazy-mm/05', 'lazy-mm/09', 'lazy-mm/14'],
   effect: 'behaviour',
   seed: 'seeds/000_13ce268f039a5445.txt L3659-3761 (diff L3688-3755)',
-  apply(r) {
+  apply(r, k) {
+    // kthread_use_mm() no longer takes an mm_count reference for the mm it uses (ownership.ts).
+    k.refRules.usedMm = false;
     // void kthread_use_mm(struct mm_struct *mm): the open-coded switch (task_lock .. mmdrop) is
     // replaced as a whole; the WARN_ONs before it and force_uaccess_begin() after it stay.
     removeFunction(r, 'kthread_use_mm');
     r.add('kthread_use_mm', 'warn_on_once', (k, x, f) => {
       k.warn(x, !k.task(f.tsk).kthread, 'WARN_ON_ONCE(!(tsk->flags & PF_KTHREAD))');
-      k.warn(x, k.peek(f.tsk + L.T_MM) !== NULL, 'WARN_ON_ONCE(tsk->mm) in kthread_use_mm');
+      k.warn(x, k.view(x.cpu, f.tsk + L.T_MM) !== NULL, 'WARN_ON_ONCE(tsk->mm) in kthread_use_mm');
       return NEXT;
     });
     // Resume point 1: __change_current_mm() has returned.
@@ -51,7 +53,7 @@ export default definePatch({
     removeFunction(r, 'kthread_unuse_mm');
     r.add('kthread_unuse_mm', 'warn_on_once', (k, x, f) => {
       k.warn(x, !k.task(f.tsk).kthread, 'WARN_ON_ONCE(!(tsk->flags & PF_KTHREAD))');
-      k.warn(x, k.peek(f.tsk + L.T_MM) === NULL, 'WARN_ON_ONCE(!tsk->mm) in kthread_unuse_mm');
+      k.warn(x, k.view(x.cpu, f.tsk + L.T_MM) === NULL, 'WARN_ON_ONCE(!tsk->mm) in kthread_unuse_mm');
       return NEXT;
     });
     r.add('kthread_unuse_mm', 'force_uaccess_end', () => NEXT);

@@ -14,6 +14,7 @@
 import {
   definePatch, fns, frameExt, ptr, int, bool, NEXT, RET, YIELD, YIELD_RET, FUSE, FUSE_RET, CALL,
   again, goTo, callAgain, H, NULL, L,
+  refGet, refPut, REF_COUNT,
 } from '../../core/model/index.ts';
 
 export const P16 = fns({
@@ -56,7 +57,11 @@ export default definePatch({
   requires: ['lazy-mm/02', 'lazy-mm/04', 'lazy-mm/12', 'lazy-mm/14', 'lazy-mm/15'],
   effect: 'behaviour',
   seed: 'seeds/000_13ce268f039a5445.txt L3762-4242 (diff L3832-4236)',
-  apply(r) {
+  apply(r, k) {
+    // "Lazy mms are no longer pinned by mm_count": a lazy active_mm (and rq->prev_mm, which this
+    // patch removes) holds no reference from here on; rq->drop_mm does (ownership.ts).
+    k.refRules.lazyActiveMm = false;
+
     // ---- static void mmdrop_lazy(struct rq *rq)
     //   old_mm = READ_ONCE(rq->drop_mm);
     r.add('mmdrop_lazy', 'read_drop_mm', (k, x, f) => {
@@ -179,6 +184,7 @@ export default definePatch({
           if (f.drop_count) return goTo(3);
           f.drop_count = k.ncpus; // num_possible_cpus()
           k.atomicAdd(x, f.mm + L.MM_COUNT, f.drop_count, 'atomic_add');
+          refGet(k, x, f.mm, REF_COUNT, f.drop_count); // the batch, in this function's hands
           k.count('mm_count_rmw');
           return again(3);
         case 3: {
@@ -200,6 +206,7 @@ export default definePatch({
     //   atomic_sub(drop_count, &mm->mm_count);  (unconditional, even when drop_count == 0)
     r.add('mm_unlazy_mm_count', 'atomic_sub', (k, x, f) => {
       k.atomicAdd(x, f.mm + L.MM_COUNT, -f.drop_count, 'atomic_sub');
+      refPut(k, x, f.mm, REF_COUNT, f.drop_count);
       k.count('mm_count_rmw');
       return YIELD;
     });

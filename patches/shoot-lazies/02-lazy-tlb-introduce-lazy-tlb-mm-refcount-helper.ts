@@ -64,7 +64,7 @@ export default definePatch({
         const cpu = k.cpus[x.cpu];
         if (pc === 1) {
           k.st(x, cpu.idle.ref + L.T_ACTIVE_MM, k.init_mm);
-          k.warn(x, k.peek(cpu.idle.ref + L.T_MM) !== 0, 'BUG_ON(current->mm) in cpu_init');
+          k.warn(x, k.view(x.cpu, cpu.idle.ref + L.T_MM) !== 0, 'BUG_ON(current->mm) in cpu_init');
           return YIELD;
         }
         cpu.dead = false;

@@ -15,7 +15,10 @@ export default definePatch({
   requires: ['shoot-lazies/02'],
   effect: 'behaviour',
   seed: 'seeds/004_4c76eeb119221139.txt L1-55 (NACK, Kconfig context, KASAN hack); anchors-upstream.md §1: 88e3009b5283',
-  apply(r) {
+  apply(r, k) {
+    // MMU_LAZY_TLB_REFCOUNT=n: a lazy active_mm (and rq->prev_mm, its way to finish_task_switch())
+    // holds no reference (ownership.ts); kthread_use_mm()'s mmgrab(mm) still does.
+    if (!lazyTlb(k).refcount) k.refRules.lazyActiveMm = false;
     // if (IS_ENABLED(CONFIG_MMU_LAZY_TLB_REFCOUNT)) mmgrab(mm);
     r.replace('mmgrab_lazy_tlb', 'mmgrab', (k, x, f) => {
       if (!lazyTlb(k).refcount) return NEXT;

@@ -93,13 +93,14 @@ export function lazyTlb(k: Kernel): LazyTlbConfig {
  *  oracle: context_switch(), right after arch_start_context_switch(prev), checks that
  *  prev->active_mm is not freed memory. Nothing else dereferences a dangling active_mm on x86
  *  ("it appears to work as long as kasan isn't in play"), so without this site the model's
- *  KASAN, which sees accesses, would not notice either. It peeks like every oracle: traces and
+ *  KASAN, which sees accesses, would not notice either. It reads like every oracle (this CPU's
+ *  view, k.view), without a scheduling point: traces and
  *  DPOR footprints are unchanged unless it fires. `--drop-step context_switch.kasan_check_byte`
  *  removes it. */
 export function registerKasanCheckByte(r: StepRegistry) {
   if (r.has('context_switch', 'kasan_check_byte')) return; // another series already put it there
   r.add('context_switch', 'kasan_check_byte', (k, x, f) => {
-    const mm = k.peek(f.prev + L.T_ACTIVE_MM);
+    const mm = k.view(x.cpu, f.prev + L.T_ACTIVE_MM); // what this CPU reads
     if (mm <= 0 || !k.m.dead[mm]) return NEXT;
     const o = k.m.objAt(mm)!;
     k.violate('kasan', `use-after-free read of ${k.m.nameOf(mm)} in kasan_check_byte(prev->active_mm), prev=${k.task(f.prev).name} (${o.kind} freed by ${o.freedBy})`, x);

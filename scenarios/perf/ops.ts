@@ -2,7 +2,7 @@
 // augmentation and opFns(), docs/DEVELOPING.md). They model the workload side (pipes, loops, fork,
 // user work); everything mm-related goes through the kernel model's own ops and hooks.
 import {
-  opFns, opIn, STATE_PARTS, NEXT, YIELD, again, TS_WAITING, TS_DEAD, L, newMm, newTask, wake,
+  opFns, opIn, STATE_PARTS, NEXT, YIELD, again, TS_WAITING, TS_DEAD, L, newMm, newTask, wake, refAdd, REF_USERS,
   type Op, type Kernel, type RecordView, type StepRegistry, BASELINE_PARTS,
 } from '../../core/model/index.ts';
 
@@ -115,9 +115,10 @@ function registerPerfOps(r: StepRegistry) {
     const seq = ++s.spawned;
     const name = `${t.name}.c${seq}`;
     // copy_mm() of a fork: a new mm with one user (the child); dup_mmap's work is in op.spawn's cost.
-    const mm = newMm(k, name, 1);
+    const mm = newMm(k, name, 1, false, 0);
     const prog: Op[] = op.notifyParent ? [...op.prog, { op: 'wake', task: t.name }] : op.prog.slice();
-    newTask(k, `${name}.t0`, { kthread: false, cpu: x.cpu, mm, prog, started: true });
+    const child = newTask(k, `${name}.t0`, { kthread: false, cpu: x.cpu, mm, prog, started: true });
+    refAdd(k, mm, REF_USERS, child.ref + L.T_MM, 'fork'); // the child's mm_users reference
     k.fpGlobal();
     return YIELD;
   });

@@ -1,5 +1,6 @@
 // lazymm bisect <scenario> --series ID [config] [--budget N] [--metric NAME] [--json]
-import { intFlag, loadScenario, progressFor, describeConfig, configJson, type Parsed } from './common.ts';
+import { intFlag, loadScenario, progressFor, describeConfig, configJson, oracleFlag, type Parsed } from './common.ts';
+import { matcher, type Signature } from '../bisect.ts';
 import { bisectOn } from '../parallel/bisect.ts';
 import { currentRunner } from '../parallel/current.ts';
 import { resolveConfig, buildKernel, type ConfigWords } from '../config.ts';
@@ -29,7 +30,7 @@ export async function cmdBisect(p: Parsed): Promise<number> {
   };
   if (p.flags.has('--metric')) {
     if (!METRIC_BISECT.run) throw new UsageError('--metric needs the timing simulator, which is not built yet');
-    unused(['--budget', '--strategy'], 'a metric bisect runs the timing driver, --runs runs per configuration');
+    unused(['--budget', '--strategy', '--match', '--oracle'], 'a metric bisect runs the timing driver, --runs runs per configuration');
     return METRIC_BISECT.run(p);
   }
   unused(['--runs'], '--runs is for a metric bisect (--metric NAME); this bisect explores --budget schedules per configuration');
@@ -45,6 +46,7 @@ export async function cmdBisect(p: Parsed): Promise<number> {
   const t0 = performance.now();
   const res = await bisectOn(currentRunner(), p.positional[0]!, sc!, seriesId, p.words, {
     strategy, budget, seed, maxSteps: sc!.maxSteps ?? DEFAULT_MAX_STEPS, fallback, verifyBudget: 1_000_000,
+    match: p.flags.get('--match'), oracle: oracleFlag(p.flags.get('--oracle')),
     onStep: (s) => prog.update(`tested ${s.spec}: ${s.verdict}`),
     stop: stopRequested, // SIGINT/SIGTERM: the steps tested so far, no result
   });
@@ -69,7 +71,7 @@ export async function cmdBisect(p: Parsed): Promise<number> {
     const apply = spec === '(none)' ? p.words.apply : [...p.words.apply, spec];
     if (!p.words.kernel && (await resolveConfig({ ...p.words, apply }, sc!)).cfg.kernel !== res.kernel)
       meta.replayArgs = replayArgsOf(words);
-    meta.log = await counterexampleLog(sc!, words, spec, violation.schedule!);
+    meta.log = await counterexampleLog(sc!, words, spec, violation.schedule!, res.signature ?? null);
   }
   if (json) {
     process.stdout.write(JSON.stringify({ ...bisectJson(res, meta, { scenarioName: sc!.name, strategy, budget, seed }), seconds: Number(secs.toFixed(3)) }, null, 2) + '\n');
@@ -80,9 +82,9 @@ export async function cmdBisect(p: Parsed): Promise<number> {
 }
 
 /** The counterexample's lines that lead to its violation, replayed in its configuration. */
-async function counterexampleLog(sc: ScenarioDef, words: ConfigWords, spec: string, schedule: string): Promise<string[] | null> {
+async function counterexampleLog(sc: ScenarioDef, words: ConfigWords, spec: string, schedule: string, sig: Signature | null): Promise<string[] | null> {
   const r = await resolveConfig({ ...words, apply: spec === '(none)' ? words.apply : [...words.apply, spec] }, sc);
   const k = buildKernel(r);
-  const rec = recordRun(k, sc, decodeSchedule(schedule), schedule, sc.maxSteps ?? DEFAULT_MAX_STEPS, { scenario: sc.name, config: '', replay: '' });
+  const rec = recordRun(k, sc, decodeSchedule(schedule), schedule, sc.maxSteps ?? DEFAULT_MAX_STEPS, { scenario: sc.name, config: '', replay: '', match: sig ? matcher(sig) : null });
   return leadingLog(buildView(rec), renderTrace(k, rec.lines));
 }

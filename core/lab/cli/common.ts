@@ -6,7 +6,7 @@ import { SCENARIOS } from '../../../scenarios/index.ts';
 import { importUserModule, MODULE_EXT } from '../user-modules.ts';
 import { USER_SCENARIOS } from '../user-code.ts';
 import { checkScenario } from '../schema.ts';
-import { BASELINE_KERNEL, type ScenarioDef } from '../../model/index.ts';
+import { ORACLES, BASELINE_KERNEL, type ScenarioDef } from '../../model/index.ts';
 
 export type { Parsed } from './args.ts';
 
@@ -89,4 +89,11 @@ export class Progress {
 
 export function progressFor(p: Parsed, label: string): Progress {
   return new Progress(!p.bools.has('--json') && !!process.stderr.isTTY, label);
+}
+
+/** --oracle NAME: one of the documented oracles. */
+export function oracleFlag(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!ORACLES[v]) throw new UsageError(`--oracle: unknown oracle '${v}' (${Object.keys(ORACLES).join(', ')})`);
+  return v;
 }

@@ -1,10 +1,10 @@
 // lazymm run / lazymm explore
-import { intFlag, loadScenario, configJson, describeConfig, progressFor, type Parsed } from './common.ts';
+import { intFlag, loadScenario, configJson, describeConfig, progressFor, oracleFlag, type Parsed } from './common.ts';
 import { resolveConfig, buildKernel, type ConfigWords } from '../config.ts';
 import { replay, minimizeAndTrace, Rng, STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
 import { describeCoverage, type Coverage } from '../../model/drivers/coverage.ts';
 import { runOnce, encodeSchedule, decodeSchedule, type Chooser } from '../../model/engine.ts';
-import { primaryViolation, type Violation } from '../../model/index.ts';
+import { primaryViolation, type Violation, type ViolationMatch } from '../../model/index.ts';
 import { renderTrace } from '../../model/trace.ts';
 import { UsageError } from '../errors.ts';
 import { checkOutputFile } from '../outputs.ts';
@@ -14,12 +14,13 @@ import { violationWhere } from '../render/view.ts';
 import { scenarioRef, replayCommand, shq } from './replay.ts';
 import { currentRunner } from '../parallel/current.ts';
 import { exploreOn, type Search } from '../parallel/explore.ts';
+import { matcher } from '../bisect.ts';
 
 export const DEFAULT_MAX_STEPS = 20000;
 
 /** `minimized`: the explorer shortened the schedule; a run's trace is the whole execution. */
-function printViolations(vs: Violation[], trace: string[], scenario: string, replayArgs: string, minimized: boolean) {
-  const p = primaryViolation(vs)!;
+function printViolations(vs: Violation[], trace: string[], scenario: string, replayArgs: string, minimized: boolean, match: ViolationMatch | null = null) {
+  const p = primaryViolation(vs, match)!;
   const out: string[] = [];
   out.push(`VIOLATION [${p.oracle}] ${p.message}`);
   out.push(`  ${violationWhere(p)}`);
@@ -112,8 +113,16 @@ export async function cmdExplore(p: Parsed): Promise<number> {
   const budget = intFlag(p, '--budget', strategy === 'verify' ? VERIFY_BUDGET : sc.budget ?? 20000);
   const seed = intFlag(p, '--seed', 1);
   const prog = progressFor(p, `explore ${sc.name}`);
+  // --match/--oracle: look for that signature (other reports do not stop the search)
+  const sigMatch = p.flags.get('--match'), sigOracle = oracleFlag(p.flags.get('--oracle'));
+  if (sigMatch !== undefined) {
+    try { new RegExp(sigMatch); } catch (e) { throw new UsageError(`--match: not a regular expression: ${(e as Error).message}`); }
+  }
+  const sig = sigMatch !== undefined || sigOracle !== undefined ? { oracle: sigOracle ?? null, match: sigMatch ?? null, from: 'user' as const } : null;
+  const match = sig ? matcher(sig) : null;
   const t0 = performance.now();
-  const res = await exploreOn(currentRunner(), { scenario: p.positional[0]!, words: p.words }, k, sc, {
+  const res = await exploreOn(currentRunner(), { scenario: p.positional[0]!, words: p.words, sig }, k, sc, {
+    match,
     strategy, budget, seed, maxSteps: sc.maxSteps ?? DEFAULT_MAX_STEPS,
     preemptionBound: intFlag(p, '--preemptions', 2),
     storage, bitstateLog2: intFlag(p, '--bitstate-bits', 30), shortestBudget: p.bools.has('--shortest') ? 20 * budget : 0,
@@ -125,10 +134,10 @@ export async function cmdExplore(p: Parsed): Promise<number> {
   const replayArgs = replayArgsOf(p.words);
   if (p.flags.has('--trace')) {
     // the counterexample: the minimized schedule, replayed with tracing
-    const pv = primaryViolation(res.violations);
+    const pv = primaryViolation(res.violations, match);
     const file = p.flags.get('--trace')!;
     if (!pv) process.stderr.write(`lazymm: no violation, so no trace written to ${file}\n`);
-    else writeExecution(traceFile!, format, k, sc, decodeSchedule(pv.schedule!), pv.schedule!, sc.maxSteps ?? DEFAULT_MAX_STEPS, { scenario: ref, config: describeConfig(r), replay: replayCommand(ref, replayArgs, pv.schedule!) });
+    else writeExecution(traceFile!, format, k, sc, decodeSchedule(pv.schedule!), pv.schedule!, sc.maxSteps ?? DEFAULT_MAX_STEPS, { scenario: ref, config: describeConfig(r), replay: replayCommand(ref, replayArgs, pv.schedule!), match });
   }
   if (p.bools.has('--json')) {
     process.stdout.write(JSON.stringify({
@@ -144,7 +153,7 @@ export async function cmdExplore(p: Parsed): Promise<number> {
     const size = v ? `${v.states} states stored, ${v.transitions} transitions, depth ${v.depth}, ${(v.bytes / 1048576).toFixed(1)} MiB` : `${res.schedulesExplored} schedules, ${res.steps} steps`;
     if (res.violations.length) {
       process.stdout.write(`found after ${size} (${secs.toFixed(2)} s)\n\n`);
-      printViolations(res.violations, res.trace, ref, replayArgs, true);
+      printViolations(res.violations, res.trace, ref, replayArgs, true, match);
     } else {
       process.stdout.write(`no violation: ${describeCoverage(res.coverage)}\n  ${size}, ${secs.toFixed(2)} s\n`);
       if (res.coverage.kind === 'sampled' && strategy === 'verify') process.stdout.write(`  the search stopped at the budget of ${budget} states (--budget N raises it)\n`);

@@ -66,6 +66,11 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
 ];
 
 const JSON_FLAG: FlagSpec = { name: 'json', type: 'boolean', help: 'print one JSON document on stdout' };
+/** A violation signature (docs/oracles.md): only a matching report counts; others do not stop the search. */
+const SIGNATURE_FLAGS = (what: string): FlagSpec[] => [
+  { name: 'match', type: 'string', arg: 'REGEX', dashValue: true, help: `${what} a report whose message matches REGEX (JavaScript regular expression)` },
+  { name: 'oracle', type: 'string', arg: 'NAME', help: `${what} a report of this oracle (kasan, lifetime, leak, dangling, warn, outcome...: docs/oracles.md)` },
+];
 const SEED: FlagSpec = { name: 'seed', type: 'int', arg: 'N', min: 0, max: UINT32_MAX, help: 'random seed (default 1)' };
 const BUDGET = (what: string): FlagSpec => ({ name: 'budget', type: 'int', arg: 'N', min: 1, max: Number.MAX_SAFE_INTEGER, help: what });
 export const STRATEGY_NAMES = ['random', 'pct', 'dfs', 'verify'] as const;
@@ -109,7 +114,7 @@ export const VERBS: VerbSpec[] = [
   {
     name: 'explore',
     summary: 'search interleavings for a violation (random, PCT, bounded DFS or exhaustive verify)',
-    synopsis: 'explore <scenario> [config] [--strategy random|pct|dfs|verify] [--budget N] [--seed N] [--json] [--trace FILE [--trace-format F]]',
+    synopsis: 'explore <scenario> [config] [--strategy random|pct|dfs|verify] [--budget N] [--seed N] [--match REGEX] [--oracle NAME] [--json] [--trace FILE [--trace-format F]]',
     positionals: { name: 'scenario', min: 1, max: 1, complete: 'scenario' },
     flags: [
       { name: 'strategy', type: 'string', arg: 'S', choices: STRATEGY_NAMES, help: 'search strategy (default: the scenario\'s, else dfs)' },
@@ -122,6 +127,7 @@ export const VERBS: VerbSpec[] = [
       { name: 'search', type: 'string', arg: 'ORDER', choices: ['dfs', 'bfs'], help: 'verify: dfs (default, one thread) or bfs (breadth-first over a visited set hash-partitioned among --jobs threads)' },
       { name: 'trace', type: 'string', arg: 'FILE', help: 'write the counterexample\'s trace to FILE', complete: 'file' },
       { name: 'trace-format', type: 'string', arg: 'F', choices: TRACE_FORMAT_NAMES, help: 'format of --trace: text (default), perfetto (Chrome trace-event JSON), ftrace (trace-cmd report lines), html (one self-contained page)' },
+      ...SIGNATURE_FLAGS('look only for'),
       JSON_FLAG, ...PARALLEL_FLAGS, ...CONFIG_FLAGS,
     ],
     examples: [
@@ -146,7 +152,7 @@ export const VERBS: VerbSpec[] = [
   {
     name: 'bisect',
     summary: 'find the patch of a series that makes a violation (or a metric) appear or disappear',
-    synopsis: 'bisect <scenario> --series ID [config] [--budget N] [--strategy S] [--metric NAME] [--runs N] [--json]',
+    synopsis: 'bisect <scenario> --series ID [config] [--budget N] [--strategy S] [--match REGEX] [--oracle NAME] [--metric NAME] [--runs N] [--json]',
     positionals: { name: 'scenario', min: 1, max: 1, complete: 'scenario' },
     flags: [
       { name: 'series', type: 'string', arg: 'ID', help: 'the series to bisect (lazymm list series); required', complete: 'series' },
@@ -155,6 +161,7 @@ export const VERBS: VerbSpec[] = [
       { name: 'strategy', type: 'string', arg: 'S', choices: ['auto', ...STRATEGY_NAMES], help: 'auto (default): verify when the state space fits, else the scenario\'s strategy' },
       { name: 'metric', type: 'string', arg: 'NAME', help: 'bisect a timing metric of a workload instead of a violation' },
       { name: 'runs', type: 'int', arg: 'N', min: 1, max: 10000, help: '--metric: timing runs per configuration (default 3)' },
+      ...SIGNATURE_FLAGS('a configuration is bad only with'),
       JSON_FLAG, ...PARALLEL_FLAGS, ...CONFIG_FLAGS,
     ],
     examples: [
@@ -162,7 +169,7 @@ export const VERBS: VerbSpec[] = [
       'lazymm bisect exit-mm-leak --series lazy-mm --arch x86 --jobs 2',
       'lazymm bisect context-switch --series lazy-mm --arch x86 --cpus 8 --metric context_switches_per_s --runs 2',
     ],
-    details: 'Exit 0 whatever the verdicts (the result is in the output); 2 bad input.',
+    details: 'A configuration is BAD when it reports the signature (--match/--oracle, else the headline found at the bad end, numbers wildcarded), other when it reports only something else, good when it reports nothing. Exit 0 whatever the verdicts (the result is in the output); 2 bad input.',
     load: () => import('./bisect.ts').then((m) => m.cmdBisect),
   },
   {

@@ -10,6 +10,8 @@ import { primaryViolation } from '../../model/index.ts';
 import { explore, minimizeAndTrace, pctSteps, type ExploreOptions, type ExploreResult } from '../../model/drivers/explore.ts';
 import type { ConfigWords } from '../config.ts';
 import type { Runner } from './current.ts';
+import type { Signature } from '../bisect.ts';
+import { UsageError } from '../errors.ts';
 import type { SampleTask, ExploreTask } from './tasks.ts';
 import type { RunResult } from '../../model/engine.ts';
 import { dfsOn } from './dfs-units.ts';
@@ -19,14 +21,24 @@ import { verifyBfsOn } from './verify-bfs.ts';
  *  task to a worker costs little. Part of the task list, so it is a constant (never --jobs). */
 export const CHUNK = 64;
 
-/** How a worker or a shard finds the configuration: the command line's own words. */
-export interface ConfigRef { scenario: string; words: ConfigWords }
+/** How a worker or a shard finds the configuration: the command line's own words (and the
+ *  signature looked for, --match/--oracle, as data: ExploreOptions.match is its predicate). */
+export interface ConfigRef { scenario: string; words: ConfigWords; sig?: Signature | null }
 
 /** How the exhaustive search runs: depth-first on one thread (verify.ts, the default), or
  *  breadth-first over a hash-partitioned visited set on --jobs threads (verify-bfs.ts). */
 export type Search = 'dfs' | 'bfs';
 
 export async function exploreOn(runner: Runner, ref: ConfigRef, k: Kernel, sc: ScenarioDef, o: ExploreOptions, search: Search = 'dfs'): Promise<ExploreResult> {
+  // A signature (--match/--oracle) keeps 'other' reports apart: the search runs whole, on this
+  // thread (--jobs), or as one task with the signature as data (--shard: shard 1 runs it).
+  if (o.match) {
+    if (search === 'bfs') throw new UsageError('--search bfs does not take --match/--oracle yet');
+    if (runner.kind === 'local' || runner.kind === 'pool') return explore(k, sc, o);
+    const { progress: _p, stop: _s, match: _m, ...opts } = o;
+    const [r] = await runner.all<ExploreTask>([{ kind: 'explore', scenario: ref.scenario, words: ref.words, opts, sig: ref.sig ?? null }]);
+    return r;
+  }
   if (o.strategy === 'random' || o.strategy === 'pct') return sampleOn(runner, ref, k, sc, o);
   if (o.strategy === 'dfs') return dfsOn(runner, ref, k, sc, o);
   if (search === 'bfs') return verifyBfsOn(runner, ref, k, sc, o);
@@ -39,8 +51,8 @@ export async function exploreOn(runner: Runner, ref: ConfigRef, k: Kernel, sc: S
  *  docs/scale-out.md.) */
 async function verifyOn(runner: Runner, ref: ConfigRef, k: Kernel, sc: ScenarioDef, o: ExploreOptions): Promise<ExploreResult> {
   if (runner.kind === 'local' || runner.kind === 'pool') return explore(k, sc, o);
-  const { progress: _p, stop: _s, ...opts } = o;
-  const [r] = await runner.all<ExploreTask>([{ kind: 'explore', scenario: ref.scenario, words: ref.words, opts }]);
+  const { progress: _p, stop: _s, match: _m, ...opts } = o;
+  const [r] = await runner.all<ExploreTask>([{ kind: 'explore', scenario: ref.scenario, words: ref.words, opts, sig: null }]);
   return r;
 }
 

@@ -43,7 +43,7 @@ export async function matrixCell(t: MatrixTask): Promise<MatrixCell> {
   const fallback = sc.strategy ?? 'dfs';
   const { step } = await testConfiguration(sc, t.words, {
     strategy: t.mode === 'verify' ? 'auto' : fallback, fallback, budget: t.budget, verifyBudget: t.verifyBudget, seed: 1, maxSteps: t.maxSteps,
-  }, t.spec === '(none)' ? 0 : 1);
+  }, t.spec === '(none)' ? 0 : 1, null);
   const verdict: MatrixCell['verdict'] = step.verdict === 'skip' ? 'untestable' : step.verdict === 'bad' ? 'sometimes' : step.coverage?.kind === 'verified' ? 'never' : 'unknown';
   const cell: MatrixCell = {
     scenario: t.scenario, config: wordsString(t.words), spec: t.spec, verdict, coverage: step.coverage ?? null,

@@ -181,8 +181,11 @@ export class ShardRunner implements Runner {
     this.inner = jobs > 1 ? new PoolRunner(jobs) : new LocalRunner();
   }
 
+  /** tasks run before the share was declared (bisect's ends: every shard tests them) */
+  private early: [string, Result][] = [];
+
   private finish(tasks: Task[], results: Map<number, Result | TaskError>, t0: number): never {
-    const out: [string, Result | TaskError][] = [];
+    const out: [string, Result | TaskError][] = [...this.early];
     for (const [i, r] of [...results].sort((a, b) => a[0] - b[0])) out.push([taskKey(tasks[i]), r]);
     throw new ShardDone(encodePartial({
       lazymm: 'partial', version: PARTIAL_VERSION, argv: this.argv, shard: this.shard,
@@ -215,8 +218,11 @@ export class ShardRunner implements Runner {
   }
 
   prefetch(): void {}
-  async get<T extends Task>(): Promise<R<T>> {
-    throw new Error('internal: a sharded command asked for a task before declaring its work list');
+  /** A task asked for before the share is declared: run here, and kept in the partial. */
+  async get<T extends Task>(task: T): Promise<R<T>> {
+    const r = await runTask(task, () => false);
+    this.early.push([taskKey(task), r]);
+    return r as R<T>;
   }
   async close(): Promise<void> { await this.inner.close(); }
 }

@@ -6,7 +6,7 @@
 import { loadScenario } from '../cli/common.ts';
 import type { ConfigWords } from '../config.ts';
 import { explore, sampleRange, type Strategy, type ExploreOptions, type ExploreResult } from '../../model/drivers/explore.ts';
-import { testConfiguration, type BisectOptions, type Tested } from '../bisect.ts';
+import { testConfiguration, matcher, type BisectOptions, type Tested, type Signature } from '../bisect.ts';
 import { timingWindow } from '../timing/measure.ts';
 import { runTimed, type TimedRun } from '../../model/drivers/timing/driver.ts';
 import { kernelFor } from './kernels.ts';
@@ -38,7 +38,7 @@ export interface SampleResult {
 }
 
 /** a whole search (the depth-first exhaustive search: one task) */
-export interface ExploreTask { kind: 'explore'; scenario: string; words: ConfigWords; opts: Omit<ExploreOptions, 'stop' | 'progress'> }
+export interface ExploreTask { kind: 'explore'; scenario: string; words: ConfigWords; opts: Omit<ExploreOptions, 'stop' | 'progress' | 'match'>; sig: Signature | null }
 
 /** one configuration of a bisect */
 export interface BisectTask {
@@ -47,6 +47,8 @@ export interface BisectTask {
   words: ConfigWords;
   /** the series prefix (0: the user's own configuration) */
   k: number;
+  /** what counts as bad (null: any report) */
+  sig: Signature | null;
   opts: Pick<BisectOptions, 'strategy' | 'budget' | 'verifyBudget' | 'fallback' | 'seed' | 'maxSteps'>;
 }
 
@@ -74,7 +76,7 @@ export async function runTask(t: Task, stop: () => boolean): Promise<Result> {
   switch (t.kind) {
     case 'explore': {
       const { sc, k } = await kernelFor(t.scenario, t.words);
-      return explore(k, sc, { ...t.opts, stop });
+      return explore(k, sc, { ...t.opts, stop, match: t.sig ? matcher(t.sig) : null });
     }
     case 'sample': {
       const { sc, k } = await kernelFor(t.scenario, t.words);
@@ -86,7 +88,7 @@ export async function runTask(t: Task, stop: () => boolean): Promise<Result> {
     }
     case 'bisect': {
       const sc = await loadScenario(t.scenario);
-      return testConfiguration(sc, t.words, { ...t.opts }, t.k);
+      return testConfiguration(sc, t.words, { ...t.opts }, t.k, t.sig);
     }
     case 'ab-run': {
       const { sc, k } = await kernelFor(t.workload, { ...t.words, cpus: t.cpus }, true);

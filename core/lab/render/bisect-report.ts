@@ -3,7 +3,7 @@
 // configuration tested with its verdict and coverage, then the culprit patch with its title and
 // direction, the final violation, a reproducer command that replays it, and the log leading to
 // it. The JSON carries the same fields.
-import type { BisectResult, BisectStep } from '../bisect.ts';
+import { describeSignature, type BisectResult, type BisectStep } from '../bisect.ts';
 import { describeCoverage, type Coverage } from '../../model/drivers/coverage.ts';
 
 export interface BisectMeta {
@@ -27,7 +27,7 @@ export interface BisectMeta {
 const COVERAGE_ORDER: Coverage['kind'][] = ['interrupted', 'sampled', 'hashed', 'verified-bounded', 'verified'];
 
 /** How strong the good verdicts are: the weakest coverage among them, and the count of each. */
-export function coverageSummary(steps: BisectStep[]): { weakest: Coverage['kind'] | null; counts: Partial<Record<Coverage['kind'], number>>; bad: number; skipped: number } {
+export function coverageSummary(steps: BisectStep[]): { weakest: Coverage['kind'] | null; counts: Partial<Record<Coverage['kind'], number>>; bad: number; skipped: number; other: number } {
   const counts: Partial<Record<Coverage['kind'], number>> = {};
   let weakest: Coverage['kind'] | null = null;
   for (const s of steps) {
@@ -36,7 +36,10 @@ export function coverageSummary(steps: BisectStep[]): { weakest: Coverage['kind'
     counts[k] = (counts[k] ?? 0) + 1;
     if (weakest === null || COVERAGE_ORDER.indexOf(k) < COVERAGE_ORDER.indexOf(weakest)) weakest = k;
   }
-  return { weakest, counts, bad: steps.filter((s) => s.verdict === 'bad').length, skipped: steps.filter((s) => s.verdict === 'skip').length };
+  return {
+    weakest, counts, bad: steps.filter((s) => s.verdict === 'bad').length, skipped: steps.filter((s) => s.verdict === 'skip').length,
+    other: steps.filter((s) => s.verdict === 'other').length,
+  };
 }
 
 function coverageLine(steps: BisectStep[]): string {
@@ -48,13 +51,16 @@ function coverageLine(steps: BisectStep[]): string {
   };
   for (const k of [...COVERAGE_ORDER].reverse()) if (c.counts[k]) parts.push(`${c.counts[k]} ${words[k]}`);
   const good = parts.length ? `good verdicts: ${parts.join(', ')}` : 'no good verdict';
-  return `${good}; ${c.bad} bad, each with a replayable schedule${c.skipped ? `; ${c.skipped} skipped` : ''}`;
+  return `${good}; ${c.bad} bad, each with a replayable schedule${c.other ? `; ${c.other} other (only other violations)` : ''}${c.skipped ? `; ${c.skipped} skipped` : ''}`;
 }
 
 export function stepLine(s: BisectStep): string {
-  const v = s.verdict === 'bad' ? 'BAD ' : s.verdict === 'good' ? 'good' : 'skip';
-  // a good verdict always says what it covers: verified, verified within a bound, or sampled
-  const what = s.verdict === 'bad' ? `[${s.violation!.oracle}] ${s.violation!.message}` : s.verdict === 'skip' ? s.reason! : describeCoverage(s.coverage!);
+  const v = s.verdict === 'bad' ? 'BAD ' : s.verdict === 'good' ? 'good' : s.verdict === 'other' ? 'other' : 'skip';
+  // a good verdict always says what it covers: verified, verified within a bound, or sampled; an
+  // 'other' one says what it found instead, and how far the signature was looked for
+  const what = s.verdict === 'bad' ? `[${s.violation!.oracle}] ${s.violation!.message}`
+    : s.verdict === 'other' ? `other violation: [${s.violation!.oracle}] ${s.violation!.message}; the signature: ${describeCoverage(s.coverage!).replace(/^no violation: /, '')}`
+    : s.verdict === 'skip' ? s.reason! : describeCoverage(s.coverage!);
   const t = s.seconds !== undefined ? ` (${s.seconds.toFixed(2)} s)` : '';
   return `  ${s.spec.padEnd(16)} ${v}  ${what}${t}`;
 }
@@ -83,6 +89,9 @@ export function bisectText(res: BisectResult, m: BisectMeta, seconds: number): s
   o.push(kv('configuration', m.configText));
   o.push(kv('series', `${res.series} (${m.seriesLength} patches: "${m.seriesTitle}"), applied as prefixes ${res.series}:1-k`));
   o.push(kv('strategy', m.strategyText));
+  if (res.signature) {
+    o.push(kv('signature', `${describeSignature(res.signature)} (${res.signature.from === 'user' ? '--match/--oracle' : 'the headline found at the bad end'}): a configuration is BAD if it reports it, other if it reports only something else`));
+  }
   o.push(kv('coverage', coverageLine(res.steps)));
   o.push('', 'configurations tested:');
   for (const s of res.steps) o.push(stepLine(s));
@@ -134,6 +143,7 @@ export function bisectJson(res: BisectResult, m: BisectMeta, extra: Record<strin
     steps: res.steps,
     result: res.result,
     ...(res.range ? { range: res.range } : {}),
+    ...(res.signature ? { signature: res.signature } : {}),
     ...(res.interrupted ? { interrupted: true } : {}),
     ...(c ? {
       counterexample: {

@@ -5,7 +5,7 @@
 import { runOnce, type Chooser } from '../../model/engine.ts';
 import { ReplayChooser } from '../../model/drivers/explore.ts';
 import { HOOK_NAMES } from '../../model/fns.ts';
-import { primaryViolation, type Kernel, type TraceLine, type Violation } from '../../model/index.ts';
+import { primaryViolation, type Kernel, type TraceLine, type Violation, type ViolationMatch } from '../../model/index.ts';
 import type { ScenarioDef } from '../../model/index.ts';
 
 export interface RecordMeta {
@@ -15,6 +15,8 @@ export interface RecordMeta {
   config: string;
   /** a command that replays this execution */
   replay: string;
+  /** the signature looked for (--match/--oracle): the report that matches it is the headline */
+  match?: ViolationMatch | null;
 }
 
 export interface Recorded extends RecordMeta {
@@ -58,8 +60,9 @@ export function recordRun(k: Kernel, sc: ScenarioDef, events: number[], schedule
   const pids: Record<string, number> = {};
   for (const t of k.tasks) pids[t.name] = t.isIdle ? 0 : t.tid;
   const violations = res.violations.map((v) => ({ ...v, schedule }));
+  const { match, ...rest } = meta;
   return {
-    ...meta, scenarioName: sc.name, ncpus: k.ncpus, tso: k.tso, schedule, events: res.events, starts: starts.slice(0, res.events.length),
-    lines, objs, objectNames, fnNames: HOOK_NAMES, pids, violations, primary: primaryViolation(violations),
+    ...rest, scenarioName: sc.name, ncpus: k.ncpus, tso: k.tso, schedule, events: res.events, starts: starts.slice(0, res.events.length),
+    lines, objs, objectNames, fnNames: HOOK_NAMES, pids, violations, primary: primaryViolation(violations, match),
   };
 }

@@ -4,8 +4,11 @@ import { NULL } from '../memory.ts';
 import { STATE_PARTS, TS_RUNNABLE, TS_RUNNING, TS_WAITING, type Kernel, type TaskView } from '../kernel.ts';
 import * as L from '../layout.ts';
 import type { Op } from '../program.ts';
+import { refAdd, REF_COUNT, REF_USERS, OWN_SHARED, OWN_PERM, W_TASK_MM, W_TASK_ACTIVE_MM, W_RQ_PREV_MM, W_RQ_DROP_MM } from '../ownership.ts';
 
-export function newMm(k: Kernel, name: string, users: number, isInit = false): number {
+/** A new mm_struct (mm_alloc + mm_init) with `users` mm_users references, owned by `holder`
+ *  (ownership.ts; 0: the caller gives them owners) and the mm_count reference they share. */
+export function newMm(k: Kernel, name: string, users: number, isInit = false, holder = OWN_PERM): number {
   const mm = k.m.alloc('mm_struct', name, L.mmFields(k.ncpus));
   const pgd = k.m.alloc('pgd', `${name}.pgd`, L.PGD_FIELDS);
   const pt = k.m.alloc('page table', `${name}.pte`, L.PT_FIELDS);
@@ -15,6 +18,10 @@ export function newMm(k: Kernel, name: string, users: number, isInit = false): n
   k.m.mem[mm + L.MM_PGD] = pgd;
   k.m.mem[mm + L.MM_TLB_GEN] = 1;
   k.newMmRecord(mm, name, pgd, pt, pt2, isInit);
+  if (!isInit) {
+    refAdd(k, mm, REF_COUNT, OWN_SHARED, 'mm_init');
+    if (holder !== 0) for (let i = 0; i < users; i++) refAdd(k, mm, REF_USERS, holder, 'mm_init');
+  }
   return mm;
 }
 
@@ -22,6 +29,8 @@ export function newTask(k: Kernel, name: string, o: { kthread: boolean; cpu: num
   const ref = k.m.alloc('task_struct', name, L.TASK_FIELDS);
   k.m.mem[ref + L.T_MM] = o.mm;
   k.m.mem[ref + L.T_ACTIVE_MM] = o.mm;
+  k.m.watch[ref + L.T_MM] = W_TASK_MM;
+  k.m.watch[ref + L.T_ACTIVE_MM] = W_TASK_ACTIVE_MM;
   const t = k.newTaskRecord();
   t.init(ref, name, o.kthread, !!o.idle, o.cpu, o.prog);
   k.m.setAux(k.m.objIndex(ref), t.tid + 1);
@@ -46,6 +55,8 @@ export function boot(k: Kernel) {
     idle.state = TS_RUNNING;
     const rq = k.m.alloc('rq', `rq${c}`, L.RQ_FIELDS);
     k.m.mem[rq + L.RQ_CURR] = idle.ref;
+    k.m.watch[rq + L.RQ_PREV_MM] = W_RQ_PREV_MM;
+    k.m.watch[rq + L.RQ_DROP_MM] = W_RQ_DROP_MM;
     const tlb = k.m.alloc('cpu_tlbstate', `cpu_tlbstate${c}`, L.TLB_FIELDS);
     k.m.mem[tlb + L.TLB_LOADED_MM] = k.init_mm;
     k.m.mem[k.online + c] = 1;

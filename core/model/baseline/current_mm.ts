@@ -131,7 +131,7 @@ export function registerCurrentMm(r: StepRegistry) {
   // ---- void kthread_use_mm(struct mm_struct *mm)
   r.add('kthread_use_mm', 'task_lock', (k, x, f) => {
     k.warn(x, !k.task(f.tsk).kthread, 'WARN_ON_ONCE(!(tsk->flags & PF_KTHREAD))');
-    k.warn(x, k.peek(f.tsk + L.T_MM) !== NULL, 'WARN_ON_ONCE(tsk->mm) in kthread_use_mm');
+    k.warn(x, k.view(x.cpu, f.tsk + L.T_MM) !== NULL, 'WARN_ON_ONCE(tsk->mm) in kthread_use_mm');
     return NEXT;
   });
   // "Hold off tlb flush IPIs while switching mm's"
@@ -178,7 +178,7 @@ export function registerCurrentMm(r: StepRegistry) {
 
   // ---- void kthread_unuse_mm(struct mm_struct *mm)
   r.add('kthread_unuse_mm', 'task_lock', (k, x, f) => {
-    k.warn(x, k.peek(f.tsk + L.T_MM) === NULL, 'WARN_ON_ONCE(!tsk->mm) in kthread_unuse_mm');
+    k.warn(x, k.view(x.cpu, f.tsk + L.T_MM) === NULL, 'WARN_ON_ONCE(!tsk->mm) in kthread_unuse_mm');
     return NEXT;
   });
   // "Membarrier requires a memory barrier after accessing user-space memory, before clearing tsk->mm."

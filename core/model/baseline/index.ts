@@ -53,7 +53,8 @@ export function registerBaseline(r: StepRegistry, _k: Kernel) {
   // the loaded page tables, so they must be current's and alive.
   r.add('user_access', 'mmu_walk', (k, x, f) => {
     const tsk = k.task(f.tsk);
-    membarrierAccessCheck(k, x, f.mm, !tsk.kthread);
+    const op0 = opIn(k, { tsk: f.tsk, op: f.op }).op;
+    membarrierAccessCheck(k, x, f.mm, !tsk.kthread, op0 !== 'store');
     const hw = k.arch.hwLoadedMm(k, x.cpu);
     if (hw !== f.mm) k.violate('warn', `${tsk.name} accesses user memory of ${k.name(f.mm)} but cpu${x.cpu}'s CR3 holds ${k.name(hw)}`, x);
     const mi = k.mmInfo(f.mm)!;

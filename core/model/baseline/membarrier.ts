@@ -9,25 +9,31 @@
 //    membarrier() raced: every store changing rq->curr->mm needs an F earlier in the same kernel
 //    function invocation; a store making it a registered M needs an F (and an S for SYNC_CORE)
 //    before the next ACCESS(M) (for S: before the next user-mode access).
-//  - *observed*: only what a concurrent membarrier() actually relied on: it skipped a CPU whose
-//    store of the value it read had no F after the CPU's last ACCESS(M) (I-PRE), or a CPU that
-//    then reached ACCESS(M) with no F (or S) after its store of M (I-POST, I-SYNC).
+//  - *observed*: only what a concurrent membarrier() caller can observe under the memory model.
+//    I-POST: membarrier() read rq[c]->curr (and its ->mm) while c's store that made it M was
+//    still in c's store buffer, and c had already loaded user memory of M: that load may come
+//    before membarrier()'s barrier in memory order (the store-buffering outcome). Under SC no
+//    store is ever buffered, so it is never reported; a load after the read is ordered after it
+//    and is fine. I-PRE (c's accesses of M before it switched away, with no F in between) cannot
+//    be observed under SC or TSO (stores commit in order, loads are not reordered after later
+//    stores): not reported. I-SYNC (a skipped CPU runs user code of a SYNC_CORE mm with no core
+//    serialization after its switch to it) is about the instruction stream, not store buffers:
+//    reported under any memory model.
 //
 // The checker's per-CPU state is declared (kernel.ts C_*). "Before" is measured in events: an F
-// in the same event as the invocation start counts as being in the invocation, an F in the same
-// event as an access does not count as after it; the *_THIS_EVENT flags, cleared at the end of
-// every event, say which.
+// in the same event as the invocation start counts as being in the invocation (C_F_THIS_EVENT,
+// cleared at the end of every event, says which).
 import type { StepRegistry } from '../registry.ts';
 import type { OptionDecl } from '../options.ts';
 import { fns, ptr, int, cpus, NEXT, YIELD, FUSE, FUSE_RET, CALL, again, goTo } from '../fns.ts';
 import {
-  H, NULL, C_F_SINCE_INV, C_F_THIS_EVENT, C_ACCESS_THIS_EVENT, C_F_SINCE_ACCESS, C_LAST_ACCESS_MM,
-  C_UNFENCED, C_SKIPPED, C_ACCESSED, C_NEED_SYNC, type Kernel, type Ctx,
+  H, NULL, C_F_SINCE_INV, C_F_THIS_EVENT, C_SKIPPED, C_NEED_SYNC, C_EARLY_LOAD, type Kernel, type Ctx,
 } from '../kernel.ts';
+import { W_TASK_MM } from '../ownership.ts';
 import * as L from '../layout.ts';
 
 export const MEMBARRIER = fns({
-  membarrier_private_expedited: { mm: ptr, ret: int, mask: cpus, c: int, p: ptr, pmm: ptr },
+  membarrier_private_expedited: { mm: ptr, ret: int, mask: cpus, c: int, p: ptr, pmm: ptr, early: int },
   membarrier_switch_mm: { prev_mm: ptr, next_mm: ptr },
   membarrier_update_current_mm: { mm: ptr },
   membarrier_exec_mmap: { mm: ptr },
@@ -81,33 +87,40 @@ export function membarrierWriteCheck(k: Kernel, x: Ctx, what: string, oldMm: num
   const cpu = k.cpus[x.cpu];
   if (mode === 'strict' && (registered(k, oldMm) || registered(k, newMm)) && !cpu.word(C_F_SINCE_INV))
     k.violate('membarrier', `strict rule: store to ${what} (${k.name(oldMm)} -> ${k.name(newMm)}) on cpu${x.cpu} without a full barrier before it in ${k.stepOf(x).split('.')[0]}()`, x);
-  const last = cpu.word(C_LAST_ACCESS_MM);
-  cpu.setWord(C_UNFENCED, last !== NULL && !cpu.word(C_F_SINCE_ACCESS) && newMm !== last ? last : 0);
   cpu.setWord(C_SKIPPED, 0);
-  cpu.setWord(C_ACCESSED, 0);
   cpu.needPostF = registered(k, newMm) ? newMm : 0;
   cpu.setWord(C_NEED_SYNC, syncCoreRegistered(k, newMm) ? newMm : 0);
+  // a load before this store is no longer early once every earlier switch has committed
+  if (mode === 'observed' && pendingSwitches(k, x.cpu) <= 1) cpu.setWord(C_EARLY_LOAD, 0);
+}
+
+/** Stores of cpu c that change rq->curr->mm and are still in its store buffer (to rq->curr or
+ *  to a task's ->mm): what other CPUs do not see yet. */
+function pendingSwitches(k: Kernel, c: number): number {
+  const len = k.m.sbLen[c];
+  if (len === 0) return 0;
+  const b = k.m.sb[c], curr = k.rq[c] + L.RQ_CURR;
+  let n = 0;
+  for (let i = 0; i < 2 * len; i += 2) if (b[i] === curr || k.m.watch[b[i]] === W_TASK_MM) n++;
+  return n;
 }
 
 /** A user-space access (ACCESS(mm) for the checker): a user-mode access by current, or a uaccess
  *  by a kthread in kthread_use_mm(). Only user-mode code needs the core serialized. */
-export function membarrierAccessCheck(k: Kernel, x: Ctx, mm: number, userMode = true) {
+export function membarrierAccessCheck(k: Kernel, x: Ctx, mm: number, userMode = true, load = true) {
   const mode = checker(k);
   if (mode === 'off' || mm === NULL) return;
   const cpu = k.cpus[x.cpu];
   const skipped = cpu.word(C_SKIPPED);
-  if (cpu.needPostF === mm && (mode === 'strict' || skipped === mm))
-    k.violate('membarrier', mode === 'strict'
-      ? `strict rule: cpu${x.cpu} accesses user memory of ${k.name(mm)} with no full barrier after the store that made it rq->curr->mm`
-      : `observed: cpu${x.cpu} accesses user memory of ${k.name(mm)} with no full barrier after its switch to it, which a concurrent membarrier() skipped`, x);
+  if (cpu.needPostF === mm && mode === 'strict')
+    k.violate('membarrier', `strict rule: cpu${x.cpu} accesses user memory of ${k.name(mm)} with no full barrier after the store that made it rq->curr->mm`, x);
+  // observed: a load that may pass this CPU's still-buffered switch to mm (TSO)
+  if (mode === 'observed' && load && registered(k, mm) && pendingSwitches(k, x.cpu) > 0) {
+    k.fpGlobal(); // membarrier() on another CPU reads this flag
+    cpu.setWord(C_EARLY_LOAD, mm);
+  }
   if (userMode && cpu.word(C_NEED_SYNC) === mm && (mode === 'strict' || skipped === mm))
     k.violate('membarrier', `${mode === 'strict' ? 'strict rule' : 'observed'}: cpu${x.cpu} runs user code of ${k.name(mm)} (SYNC_CORE) with no core serialization after the store that made it rq->curr->mm`, x);
-  if (cpu.needPostF === mm) cpu.setWord(C_ACCESSED, mm);
-  if (registered(k, mm)) {
-    cpu.setWord(C_LAST_ACCESS_MM, mm);
-    cpu.setWord(C_F_SINCE_ACCESS, 0);
-    cpu.setWord(C_ACCESS_THIS_EVENT, 1);
-  }
 }
 
 /** A core-serializing event (S) on this CPU: sync_core(), a CR3 write, IRET... */
@@ -189,13 +202,14 @@ export function registerMembarrier(r: StepRegistry) {
     }
     if (pc === 2) {
       if (f.pmm === f.mm) { if (f.c !== x.cpu) f.mask = [...f.mask, f.c]; }
-      else observedSkip(k, x, f.c, f.mm, f.p, f.pmm);
+      else observedSkip(k, x, f.c, f.mm, f.early !== 0);
       f.c++;
       return goTo(0);
     }
     for (; f.c < k.ncpus; f.c++) {
       if (!k.ld(x, k.online + f.c)) continue; // an offline CPU: on to the next in the same event
       f.p = k.ld(x, k.rq[f.c] + L.RQ_CURR);
+      f.early = earlyLoad(k, f.c, f.mm) ? 1 : 0;
       return again(1);
     }
     return k.acc ? FUSE : NEXT;
@@ -224,19 +238,23 @@ export function registerMembarrier(r: StepRegistry) {
   });
 }
 
-/** membarrier() on x.cpu read rq[c]->curr == p and p->mm == pmm != mm and skips cpu c. */
-function observedSkip(k: Kernel, x: Ctx, c: number, mm: number, p: number, pmm: number) {
+/** At membarrier()'s read of rq[c]->curr: had c already loaded user memory of mm while its
+ *  switch to mm, still in its store buffer, was invisible to this read? (observed checker) */
+function earlyLoad(k: Kernel, c: number, mm: number): boolean {
+  if (checker(k) !== 'observed') return false;
+  k.fpGlobal(); // reads cpu c's checker state and store buffer
+  return k.cpus[c].word(C_EARLY_LOAD) === mm && pendingSwitches(k, c) > 0;
+}
+
+/** membarrier() on x.cpu read rq[c]->curr and its ->mm != mm and skips cpu c; `early`: at the
+ *  read, c had loaded user memory of mm past its buffered switch to it. */
+function observedSkip(k: Kernel, x: Ctx, c: number, mm: number, early: boolean) {
   if (checker(k) !== 'observed') return;
-  k.fpGlobal(); // reads and writes cpu c's checker state (and its store buffer)
+  k.fpGlobal(); // reads and writes cpu c's checker state
   const cpu = k.cpus[c];
-  // I-POST/I-SYNC: c has stored mm as rq->curr->mm, not yet followed by F (or S): membarrier()
-  // relies on that F before c's next ACCESS(mm) (checked there) -- and c must not have accessed
-  // mm since that store already.
-  if (cpu.needPostF === mm && cpu.word(C_ACCESSED) === mm)
-    k.violate('membarrier', `observed: membarrier() on cpu${x.cpu} skipped cpu${c}, which already accessed user memory of ${k.name(mm)} after its switch to it with no full barrier`, x);
-  if (cpu.needPostF === mm || cpu.word(C_NEED_SYNC) === mm) cpu.setWord(C_SKIPPED, mm);
-  // I-PRE: the value read is c's latest store (c sees it too, nothing of c's is still buffered),
-  // and that store had no F after c's last ACCESS(mm).
-  if (cpu.word(C_UNFENCED) === mm && k.m.read(c, k.rq[c] + L.RQ_CURR) === p && k.m.read(c, p + L.T_MM) === pmm)
-    k.violate('membarrier', `observed: membarrier() on cpu${x.cpu} skipped cpu${c}, whose store that took ${k.name(mm)} off rq->curr->mm had no full barrier after its last access of ${k.name(mm)}`, x);
+  // I-POST: the load may be ordered before this membarrier()'s barrier (store buffering)
+  if (early)
+    k.violate('membarrier', `observed: membarrier() on cpu${x.cpu} skipped cpu${c}, which had already loaded user memory of ${k.name(mm)} while its switch to ${k.name(mm)} was still in its store buffer (no full barrier after the switch)`, x);
+  // I-SYNC: c must serialize before it next runs user code of mm (checked at that access)
+  if (cpu.word(C_NEED_SYNC) === mm) cpu.setWord(C_SKIPPED, mm);
 }

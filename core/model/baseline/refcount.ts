@@ -1,9 +1,10 @@
 // mm_struct lifetime, v5.16: mmgrab/mmdrop/__mmdrop (kernel/fork.c, include/linux/sched/mm.h),
 // mmget/mmput/__mmput, exit_mmap with its fullmm mmu_gather (mm/mmap.c, mm/mmu_gather.c).
 import type { StepRegistry } from '../registry.ts';
-import { fns, alias, ptr, bool, int, struct, NEXT, YIELD, CALL } from '../fns.ts';
+import { fns, alias, ptr, bool, int, struct, NEXT, YIELD, FUSE, CALL } from '../fns.ts';
 import { H, NULL, type Kernel, type Ctx } from '../kernel.ts';
 import * as L from '../layout.ts';
+import { refGet, refPut, refTake, REF_COUNT, REF_USERS, OWN_SHARED } from '../ownership.ts';
 
 export const REFCOUNT = fns({
   mmgrab: { mm: ptr },
@@ -28,7 +29,8 @@ export const REFCOUNT = fns({
 declare module '../fns.ts' {
   interface KernelFns extends Readonly<typeof REFCOUNT> {}
   interface KernelSteps {
-    'mmgrab.atomic_inc': true; 'mmdrop.atomic_dec_and_test': true; 'mmdrop.__mmdrop': true;
+    'mmgrab.atomic_inc': true; 'mmdrop.__atomic_pre_full_fence': true; 'mmdrop.atomic_dec_and_test': true;
+    'mmdrop.__atomic_post_full_fence': true; 'mmdrop.__mmdrop': true;
     '__mmdrop.sanity_checks': true; '__mmdrop.mm_free_pgd': true; '__mmdrop.destroy_context': true;
     '__mmdrop.free_mm': true; 'mmget.atomic_inc': true; 'mmput.atomic_dec_and_test': true;
     'mmput.__mmput': true; '__mmput.exit_mmap': true; '__mmput.mmdrop': true;
@@ -44,6 +46,7 @@ export function registerRefcount(r: StepRegistry) {
   // static inline void mmgrab(struct mm_struct *mm) { atomic_inc(&mm->mm_count); }
   r.add('mmgrab', 'atomic_inc', (k, x, f) => {
     k.atomicAdd(x, f.mm + L.MM_COUNT, 1);
+    refGet(k, x, f.mm, REF_COUNT);
     k.count('mm_count_rmw');
     return YIELD;
   });
@@ -51,14 +54,20 @@ export function registerRefcount(r: StepRegistry) {
   // static inline void mmdrop(struct mm_struct *mm)
   // "The implicit full barrier implied by atomic_dec_and_test() is required by the membarrier
   //  system call before returning to user-space, after storing to rq->curr."
+  // atomic_dec_and_test() is fully ordered: the relaxed decrement between the two fences of
+  // include/linux/atomic.h's fallback (on x86 the LOCK prefix is both). The fences are steps, so
+  // `--drop-step mmdrop.__atomic_pre_full_fence --drop-step mmdrop.__atomic_post_full_fence`
+  // asks whether membarrier needs this barrier (finish_task_switch()'s mmdrop(prev_mm)).
+  r.add('mmdrop', '__atomic_pre_full_fence', (k, x) => { k.fence(x); return NEXT; });
   r.add('mmdrop', 'atomic_dec_and_test', (k, x, f) => {
-    const v = k.atomicAdd(x, f.mm + L.MM_COUNT, -1, 'atomic_dec_and_test');
-    k.fullBarrierEvent(x);
+    const v = k.atomicAdd(x, f.mm + L.MM_COUNT, -1, 'atomic_dec_and_test', false);
+    refPut(k, x, f.mm, REF_COUNT);
     k.count('mm_count_rmw');
     if (v < 0) k.violate('refcount', `mm_count underflow on ${k.name(f.mm)} (${v})`, x);
     f.last = v === 0;
-    return YIELD;
+    return FUSE;
   });
+  r.add('mmdrop', '__atomic_post_full_fence', (k, x) => { k.fence(x); return YIELD; });
   r.add('mmdrop', '__mmdrop', (k, x, f) => {
     if (!f.last) return NEXT;
     k.call(x, H.__mmdrop).mm = f.mm;
@@ -92,6 +101,7 @@ export function registerRefcount(r: StepRegistry) {
   // mmget: atomic_inc(&mm->mm_users)
   r.add('mmget', 'atomic_inc', (k, x, f) => {
     const v = k.atomicAdd(x, f.mm + L.MM_USERS, 1);
+    refGet(k, x, f.mm, REF_USERS);
     if (v === 1) k.violate('refcount', `mmget on ${k.name(f.mm)} with mm_users == 0 (use mmget_not_zero)`, x);
     return YIELD;
   });
@@ -99,10 +109,14 @@ export function registerRefcount(r: StepRegistry) {
   // void mmput(struct mm_struct *mm) { might_sleep(); if (atomic_dec_and_test(&mm->mm_users)) __mmput(mm); }
   r.add('mmput', 'atomic_dec_and_test', (k, x, f) => {
     const v = k.atomicAdd(x, f.mm + L.MM_USERS, -1, 'atomic_dec_and_test');
+    refPut(k, x, f.mm, REF_USERS);
     k.fullBarrierEvent(x);
     if (v < 0) k.violate('refcount', `mm_users underflow on ${k.name(f.mm)}`, x);
     f.last = v === 0;
-    if (f.last) k.mmInfo(f.mm)!.usersZero = true;
+    if (f.last) {
+      k.mmInfo(f.mm)!.usersZero = true;
+      refTake(k, x, f.mm, REF_COUNT, OWN_SHARED); // __mmput() will drop the users' shared reference
+    }
     return YIELD;
   });
   r.add('mmput', '__mmput', (k, x, f) => {
@@ -210,11 +224,13 @@ export function checkMmdropContext(k: Kernel, x: Ctx, mm: number) {
   if (x.level === 2) k.violate('context', `__mmdrop(${k.name(mm)}) in NMI context`, x);
   else if (x.level === 1) k.violate('context', `__mmdrop(${k.name(mm)}) in hardirq context (pgd_free takes pgd_lock; mmdrop_async exists for this)`, x);
   if (!cpu.rcuWatching) k.violate('context', `__mmdrop(${k.name(mm)}) on cpu${x.cpu}, which RCU no longer watches (offline)`, x);
-  const users = k.peek(mm + L.MM_USERS);
+  // The checks read what this CPU reads (its own buffered stores first): current->active_mm it
+  // has just set to &init_mm may still be in its store buffer (powerpc exit_lazy_flush_tlb()).
+  const users = k.view(x.cpu, mm + L.MM_USERS);
   if (users !== 0) k.violate('refcount', `__mmdrop(${k.name(mm)}) with mm_users == ${users}`, x);
   const cur = cpu.curr;
-  if (x.level === 0 && k.peek(cur.ref + L.T_MM) === mm) k.violate('warn', `WARN_ON_ONCE(mm == current->mm) in __mmdrop`, x);
-  if (x.level === 0 && k.peek(cur.ref + L.T_ACTIVE_MM) === mm) k.violate('warn', `WARN_ON_ONCE(mm == current->active_mm) in __mmdrop`, x);
+  if (x.level === 0 && k.view(x.cpu, cur.ref + L.T_MM) === mm) k.violate('warn', `WARN_ON_ONCE(mm == current->mm) in __mmdrop`, x);
+  if (x.level === 0 && k.view(x.cpu, cur.ref + L.T_ACTIVE_MM) === mm) k.violate('warn', `WARN_ON_ONCE(mm == current->active_mm) in __mmdrop`, x);
 }
 
 export { NULL, int };

@@ -13,6 +13,7 @@ import * as L from '../layout.ts';
 import { membarrierWriteCheck, membarrierInvocationStart } from './membarrier.ts';
 import { IMPLICIT_EXIT } from '../program.ts';
 import { counterId } from '../kernel.ts';
+import { danglingOracle } from '../ownership.ts';
 
 const CNT_CONTEXT_SWITCHES = counterId('context_switches');
 
@@ -55,6 +56,9 @@ export function registerSched(r: StepRegistry) {
     cpu.irqsOff = true;
     cpu.rqLocked = true;
     membarrierInvocationStart(k, x);
+    // the dangling-pointer oracle looks at every context switch, before the switch dereferences
+    // anything (ownership.ts)
+    if (k.refTracking) danglingOracle(k, x);
     return NEXT;
   });
   r.add('__schedule', 'smp_mb__after_spinlock', (k, x) => {

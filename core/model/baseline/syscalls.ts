@@ -8,6 +8,7 @@ import * as L from '../layout.ts';
 import { wake } from './sched.ts';
 import { newMm } from './boot.ts';
 import { membarrierInvocationStart } from './membarrier.ts';
+import { refGet, refTake, held, pin, REF_COUNT, REF_USERS } from '../ownership.ts';
 
 export const OPS = opFns({
   sys_touch: {}, sys_store: {}, sys_load: {},
@@ -73,7 +74,8 @@ export function registerSyscalls(r: StepRegistry) {
     return callAgain(1);
   });
   r.add('sys_exec', 'exec_mmap', (k, x, f) => {
-    const mm = newMm(k, `${k.task(f.tsk).name}.exec`, 1); // mm_alloc() -> mm_init(): mm_users = 1 (bprm->mm, handed to the task)
+    const mm = newMm(k, `${k.task(f.tsk).name}.exec`, 1, false, 0); // mm_alloc() -> mm_init(): mm_users = 1 (bprm->mm, handed to the task)
+    refGet(k, x, mm, REF_USERS); // in bprm's hands until exec_mmap() makes it tsk->mm
     membarrierInvocationStart(k, x);
     const c = k.call(x, H.exec_mmap);
     c.tsk = f.tsk;
@@ -153,7 +155,10 @@ export function registerSyscalls(r: StepRegistry) {
       return again(1);
     }
     const t = k.task(f.tsk);
-    if (f.v !== 0 && k.cmpxchg(x, a, f.v, f.v + 1) === f.v) t.heldUsers++;
+    if (f.v !== 0 && k.cmpxchg(x, a, f.v, f.v + 1) === f.v) {
+      t.heldUsers++;
+      refGet(k, x, a - L.MM_USERS, REF_USERS, 1, held(t.tid));
+    }
     else {
       // The address space is gone: skip to the task's release of its mm_struct pin, if any.
       const rel = t.prog.findIndex((o, i) => i >= t.pc && o.op === 'mmdrop' && o.mm === name);
@@ -164,6 +169,7 @@ export function registerSyscalls(r: StepRegistry) {
   r.add('sys_mmdrop', 'mmdrop', (k, x, f) => {
     const mm = k.mmByName(opIn<'mmdrop'>(k, f).mm);
     if (!k.task(f.tsk).unpin(mm)) { k.violate('refcount', `${k.task(f.tsk).name} drops ${opIn<'mmdrop'>(k, f).mm}, which it does not pin`, x); return NEXT; }
+    refTake(k, x, mm, REF_COUNT, pin(k.task(f.tsk).tid));
     k.call(x, H.mmdrop).mm = mm;
     return CALL;
   });
@@ -172,6 +178,7 @@ export function registerSyscalls(r: StepRegistry) {
     if (t.heldUsers <= 0) return NEXT;
     t.heldUsers--;
     const mm = k.mmByName(opIn<'mmput'>(k, f).mm);
+    refTake(k, x, mm, REF_USERS, held(t.tid));
     k.call(x, H.mmput).mm = mm;
     return CALL;
   });

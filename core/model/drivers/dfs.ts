@@ -3,9 +3,9 @@
 // snapshot of the declared state taken where it forked, not replayed from boot; the executions,
 // their order and their count are the same as a replay-based search would give.
 import {
-  startRun, enabledEvents, execEvent, finishRun, enabledBuf, RunawayError, type RunResult,
+  startRun, enabledEvents, execEvent, finishRun, enabledBuf, stepBudget, type RunResult,
 } from '../engine.ts';
-import type { Kernel, Violation } from '../kernel.ts';
+import type { Kernel } from '../kernel.ts';
 import type { Snapshot } from '../state.ts';
 import type { ScenarioDef } from '../scenario.ts';
 
@@ -79,13 +79,13 @@ export interface DfsOptions {
    *  (dfs-split.ts cuts the search into such subtrees; their results, in DFS order, add up to
    *  the whole search's) */
   unit?: { bound: number; prefix: number[] };
-  /** only an execution with a violation this accepts is a counterexample */
-  match?: (v: Violation) => boolean;
 }
 
 export interface DfsOutcome {
-  /** the first execution that reported a violation */
+  /** the first execution that reported a violation (of the signature, k.interest) */
   found: RunResult | null;
+  /** with a signature: the first execution whose reports do not match it */
+  other?: RunResult | null;
   schedulesExplored: number;
   steps: number;
   /** the whole bounded space was explored */
@@ -128,6 +128,7 @@ function enterUnit(k: Kernel, prefix: number[], bound: number, stack: Node[], fp
 
 export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcome {
   const counters: Record<string, number> = {};
+  let other: RunResult | null = null;
   let explored = 0;
   let steps = 0;
   // Snapshots need every observer of the run to be restorable; the conformance checkers keep
@@ -142,7 +143,7 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
       const stack: Node[] = [];
       const fps: Int32Array[] = [];
       const events: number[] = [];
-      if (explored >= o.budget) return { found: null, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
+      if (explored >= o.budget) return { found: null, other, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
       startRun(k, sc, false);
       let last = -1;
       // a subtree: the nodes above it as the whole search has them when it gets there
@@ -179,8 +180,7 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
           fps[depth] = k.fp.slice(0, k.fpn);
           if (k.checkers.length !== 0) for (const ch of k.checkers) ch(k, e);
           last = e;
-          if (events.length >= o.maxSteps && !k.fatal)
-            throw new RunawayError(`scenario '${sc.name}' exceeded the step budget of ${o.maxSteps} steps in one execution (runaway program?)`);
+          if (events.length >= o.maxSteps && !k.fatal) stepBudget(k, sc, o.maxSteps);
         }
         finishRun(k, sc);
         explored++;
@@ -188,9 +188,10 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
         const cs = k.counters;
         for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
         if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
-        if (k.violationCount !== 0 && (o.match === undefined || k.violations.some(o.match))) {
-          return { found: { violations: k.violations, steps: events.length, events: events.slice() }, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
+        if (k.found()) {
+          return { found: { violations: k.violations, steps: events.length, events: events.slice() }, other, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
         }
+        if (other === null && k.violationCount !== 0) other = { violations: k.violations, steps: events.length, events: events.slice() };
         // Backtrack to the deepest node with an untried alternative within the bound.
         let d = stack.length - 1;
         let alt = -1;
@@ -206,8 +207,8 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
           if (alt >= 0) break;
         }
         if (alt < 0) break; // this bound is exhausted
-        if (explored >= o.budget) return { found: null, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
-        if (o.stop?.()) return { found: null, schedulesExplored: explored, steps, complete: false, counters, interrupted: true };
+        if (explored >= o.budget) return { found: null, other, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
+        if (o.stop?.()) return { found: null, other, schedulesExplored: explored, steps, complete: false, counters, interrupted: true };
         const node = stack[d];
         node.chosen = alt;
         stack.length = d + 1;
@@ -230,7 +231,7 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
         last = node.last;
       }
     }
-    return { found: null, schedulesExplored: explored, steps, complete: true, counters, interrupted: false };
+    return { found: null, other, schedulesExplored: explored, steps, complete: true, counters, interrupted: false };
   } finally {
     k.fpOn = false;
   }

@@ -2,7 +2,7 @@
 // preemption bound + sleep-set partial-order reduction, branches restored from snapshots). On a
 // violation, the schedule is shortened and replayed with tracing to give a minimal readable trace.
 import { runOnce, encodeSchedule, decodeSchedule, ScheduleError, evToken, type Chooser, type RunResult } from '../engine.ts';
-import { primaryViolation, type Kernel, type Violation } from '../kernel.ts';
+import { primaryViolation, type Kernel, type Violation, type ViolationMatch } from '../kernel.ts';
 import type { ScenarioDef } from '../scenario.ts';
 import { renderTrace } from '../trace.ts';
 import { dfsExplore } from './dfs.ts';
@@ -28,15 +28,16 @@ export interface ExploreOptions {
   shortestBudget?: number;
   /** checked between schedules / every few thousand transitions: true stops the search */
   stop?: () => boolean;
+  /** the signature looked for (an expectation's oracle, bisect --match/--oracle): only a violation
+   *  it accepts is a counterexample; executions whose reports do not match it count as explored
+   *  (they went on past their reports: multi-shot). Default: any violation. */
+  match?: ViolationMatch | null;
   progress?: (explored: number, budget: number) => void;
   /** random/pct: 'per-schedule' (default) gives schedule i its own generator, seeded from (seed,
    *  i), so any range of schedules can run anywhere (--jobs, --shard) with the same result;
    *  'stream' is the generator shared by all schedules that lazymm used before (the explore
    *  corpus, recorded with it, replays it) */
   seeding?: 'per-schedule' | 'stream';
-  /** only a violation this accepts is a counterexample (an expectation's oracle, a bisect
-   *  signature); executions with other violations count as explored */
-  match?: (v: Violation) => boolean;
 }
 
 export interface ExploreResult {
@@ -53,6 +54,9 @@ export interface ExploreResult {
   /** verify: states stored, transitions, deepest path, visited-set bytes */
   verify?: { states: number; transitions: number; depth: number; bytes: number; storage: Storage; missProbability?: number };
   interrupted: boolean;
+  /** with a signature (o.match) that was not found: the first execution that reported something
+   *  else, minimized, if any (bisect's 'other violation') */
+  other?: { violations: Violation[]; trace: string[] };
 }
 
 /** xorshift32: tiny, fast and the same on every machine. */
@@ -142,8 +146,10 @@ export function pctSteps(k: Kernel, sc: ScenarioDef, o: Pick<ExploreOptions, 'st
 }
 
 export interface Sampled {
-  /** the first execution with a violation (the search stops there) */
+  /** the first execution with a violation of interest (k.interest; the search stops there) */
   found: RunResult | null;
+  /** with a signature: the first execution that reported something else */
+  other: RunResult | null;
   explored: number;
   steps: number;
   counters: Record<string, number>;
@@ -153,7 +159,7 @@ export interface Sampled {
 /** Random or PCT schedules [from, to) (each with its own generator): the unit that --jobs and
  *  --shard hand out. Stops at the first violation. */
 export function sampleRange(k: Kernel, sc: ScenarioDef, o: ExploreOptions, from: number, to: number, kEst: number): Sampled {
-  let steps = 0, explored = 0, found: RunResult | null = null, interrupted = false;
+  let steps = 0, explored = 0, found: RunResult | null = null, other: RunResult | null = null, interrupted = false;
   const counters: Record<string, number> = {};
   for (let i = from; i < to; i++) {
     if (o.stop?.()) { interrupted = true; break; }
@@ -165,15 +171,16 @@ export function sampleRange(k: Kernel, sc: ScenarioDef, o: ExploreOptions, from:
     const cs = k.counters;
     for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
     if (o.progress && (explored & 255) === 0) o.progress(from + explored, o.budget);
-    if (run.violations.length && (!o.match || run.violations.some(o.match))) { found = run; break; }
+    if (k.found()) { found = run; break; }
+    if (other === null && run.violations.length) other = { ...run, events: run.events.slice() };
   }
-  return { found, explored, steps, counters, interrupted };
+  return { found, other, explored, steps, counters, interrupted };
 }
 
 /** The shared-generator sampling of earlier versions (seeding: 'stream'). */
 function sampleStream(k: Kernel, sc: ScenarioDef, o: ExploreOptions): Sampled {
   const rng = new Rng(o.seed);
-  let steps = 0, explored = 0, found: RunResult | null = null, kEst = 64, interrupted = false;
+  let steps = 0, explored = 0, found: RunResult | null = null, other: RunResult | null = null, kEst = 64, interrupted = false;
   const counters: Record<string, number> = {};
   while (explored < o.budget) {
     if (o.stop?.()) { interrupted = true; break; }
@@ -185,25 +192,36 @@ function sampleStream(k: Kernel, sc: ScenarioDef, o: ExploreOptions): Sampled {
     const cs = k.counters;
     for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
     if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
-    if (run.violations.length && (!o.match || run.violations.some(o.match))) { found = run; break; }
+    if (k.found()) { found = run; break; }
+    if (other === null && run.violations.length) other = { ...run, events: run.events.slice() };
   }
-  return { found, explored, steps, counters, interrupted };
+  return { found, other, explored, steps, counters, interrupted };
 }
 
 // ---- the explorer -------------------------------------------------------------------------------
 
 export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreResult {
-  let r: { found: RunResult | null; schedulesExplored: number; steps: number; complete: boolean; counters: Record<string, number> };
+  const match = o.match ?? null;
+  k.interest = match;
+  try {
+    return exploreWith(k, sc, o, match);
+  } finally {
+    k.interest = null;
+  }
+}
+
+function exploreWith(k: Kernel, sc: ScenarioDef, o: ExploreOptions, match: ViolationMatch | null): ExploreResult {
+  let r: { found: RunResult | null; other?: RunResult | null; schedulesExplored: number; steps: number; complete: boolean; counters: Record<string, number> };
   let coverage: Coverage;
   let verify: ExploreResult['verify'];
   let interrupted = false;
   if (o.strategy === 'verify') {
     const v = verifySearch(k, sc, {
       maxSteps: o.maxSteps, storage: o.storage, bitstateLog2: o.bitstateLog2, maxStates: o.budget,
-      shortestBudget: o.shortestBudget, stop: o.stop, match: o.match, progress: o.progress ? (st) => o.progress!(st, o.budget) : undefined,
+      shortestBudget: o.shortestBudget, stop: o.stop, progress: o.progress ? (st) => o.progress!(st, o.budget) : undefined,
     });
     interrupted = v.interrupted;
-    r = { found: v.found, schedulesExplored: 0, steps: v.transitions, complete: v.complete, counters: v.counters };
+    r = { found: v.found, other: v.other, schedulesExplored: 0, steps: v.transitions, complete: v.complete, counters: v.counters };
     verify = { states: v.states, transitions: v.transitions, depth: v.depth, bytes: v.bytes, storage: v.storage, missProbability: v.missProbability };
     const exhausted = !v.found && !v.interrupted && v.states < o.budget;
     coverage = {
@@ -213,41 +231,45 @@ export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreR
     };
   } else if (o.strategy === 'dfs') {
     const bound = o.preemptionBound ?? 2;
-    const d = dfsExplore(k, sc, { budget: o.budget, maxSteps: o.maxSteps, preemptionBound: bound, progress: o.progress, stop: o.stop, match: o.match });
+    const d = dfsExplore(k, sc, { budget: o.budget, maxSteps: o.maxSteps, preemptionBound: bound, progress: o.progress, stop: o.stop });
     interrupted = d.interrupted;
     r = d;
     coverage = { kind: d.interrupted ? 'interrupted' : d.complete ? 'verified-bounded' : 'sampled', states: null, transitions: null, schedules: d.schedulesExplored, bound, strategy: 'dfs', seed: null };
   } else {
     const smp = o.seeding === 'stream' ? sampleStream(k, sc, o) : sampleRange(k, sc, o, 0, o.budget, pctSteps(k, sc, o));
     interrupted = smp.interrupted;
-    r = { found: smp.found, schedulesExplored: smp.explored, steps: smp.steps, complete: false, counters: smp.counters };
+    r = { found: smp.found, other: smp.other, schedulesExplored: smp.explored, steps: smp.steps, complete: false, counters: smp.counters };
     coverage = { kind: interrupted ? 'interrupted' : 'sampled', states: null, transitions: null, schedules: smp.explored, bound: null, strategy: o.strategy, seed: o.seed };
   }
-  const target = r.found ? (o.match ? r.found.violations.find(o.match) : primaryViolation(r.found.violations)) : undefined;
-  const m = target ? minimizeAndTrace(k, sc, r.found!.events, target, o.maxSteps, !!o.match) : { violations: [], trace: [] };
-  return { ...m, schedulesExplored: r.schedulesExplored, steps: r.steps, complete: r.complete, counters: r.counters, coverage, verify, interrupted };
+  const m = r.found ? minimizeAndTrace(k, sc, r.found.events, primaryViolation(r.found.violations, match)!, o.maxSteps, match) : { violations: [], trace: [] };
+  const other = !r.found && r.other ? minimizeAndTrace(k, sc, r.other.events, primaryViolation(r.other.violations)!, o.maxSteps) : undefined;
+  return { ...m, schedulesExplored: r.schedulesExplored, steps: r.steps, complete: r.complete, counters: r.counters, coverage, verify, interrupted, ...(other ? { other } : {}) };
 }
 
 /** Replay a schedule exactly: it must name CPUs of the configuration, fit the step budget, and
- *  end where the execution ends (lenient: divergence, an early end or a tail are tolerated, with
+ *  end where the execution ends or after a KASAN/lifetime report (lenient: divergence, an early end or a tail are tolerated, with
  *  default choices and the tail dropped; RunResult.events says what ran). */
 export function replay(k: Kernel, sc: ScenarioDef, schedule: string, maxSteps: number, trace = false, lenient = false): RunResult {
   const events = decodeSchedule(schedule, maxSteps, k.ncpus);
-  const res = runOnce(k, sc, new ReplayChooser(events, lenient, true), { maxSteps, trace });
+  // A schedule that ends after a KASAN or lifetime report is a whole reproducer: the execution
+  // would go on (multi-shot), the replay ends where the schedule does, as it did when such a
+  // report ended every execution.
+  const endAtFatal = (i: number, _e: number, kk: Kernel) => { if (i === events.length - 1 && kk.hasFatal) kk.stop(); };
+  const res = runOnce(k, sc, new ReplayChooser(events, lenient, true), { maxSteps, trace, onEvent: lenient ? undefined : endAtFatal });
   if (!lenient && res.events.length < events.length)
     throw new ScheduleError(`schedule runs past the end of the execution: it has ${events.length} events, the execution ended after ${res.events.length} (${k.fatal ? 'at a fatal violation' : 'nothing left to run'}); --lenient ignores the rest`);
   return res;
 }
 
-/** The candidate reports the same bug: as its headline, or anywhere when a signature was asked for. */
-function sameBug(a: Violation, vs: Violation[], anywhere: boolean): boolean {
-  const same = (b: Violation | null | undefined) => !!b && a.oracle === b.oracle && a.message === b.message;
-  return anywhere ? vs.some(same) : same(primaryViolation(vs));
+/** The same headline (with a signature: the same first matching report). */
+function sameBug(a: Violation, vs: Violation[], match: ViolationMatch | null): boolean {
+  const b = primaryViolation(vs, match);
+  return !!b && a.oracle === b.oracle && a.message === b.message;
 }
 
 /** Shorten the schedule: drop whole runs of events (lenient replay fills in with the
  *  non-preemptive default) while the same violation is still reported. */
-export function minimizeAndTrace(k: Kernel, sc: ScenarioDef, events: number[], v: Violation, maxSteps: number, anywhere = false): { violations: Violation[]; trace: string[] } {
+export function minimizeAndTrace(k: Kernel, sc: ScenarioDef, events: number[], v: Violation, maxSteps: number, match: ViolationMatch | null = null): { violations: Violation[]; trace: string[] } {
   let best = events.slice();
   let improved = true;
   let tries = 0;
@@ -264,7 +286,7 @@ export function minimizeAndTrace(k: Kernel, sc: ScenarioDef, events: number[], v
       tries++;
       const cand = best.slice(0, runs[r][0]).concat(best.slice(runs[r][1]));
       const res = runOnce(k, sc, new ReplayChooser(cand, true), { maxSteps });
-      if (sameBug(v, res.violations, anywhere) && res.events.length <= best.length && switches(res.events) < switches(best)) {
+      if (sameBug(v, res.violations, match) && res.events.length <= best.length && switches(res.events) < switches(best)) {
         best = res.events;
         improved = true;
         break;

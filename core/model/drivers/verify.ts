@@ -22,7 +22,7 @@
 import {
   startRun, enabledEvents, execEvent, finishRun, enabledBuf, RunawayError, atSchedule, type RunResult,
 } from '../engine.ts';
-import type { Kernel, Violation } from '../kernel.ts';
+import type { Kernel } from '../kernel.ts';
 import { hash64, Vec, type Snapshot, type Region } from '../state.ts';
 import type { ScenarioDef } from '../scenario.ts';
 import { VectorTable } from './intern.ts';
@@ -44,9 +44,6 @@ export interface VerifyOptions {
   /** stop when it returns true (interrupted: checked every 4096 transitions) */
   stop?: () => boolean;
   progress?: (states: number, transitions: number) => void;
-  /** only a violation this accepts ends a branch as a counterexample; an execution with other,
-   *  non-fatal violations goes on (a fatal one ends the branch without a counterexample) */
-  match?: (v: Violation) => boolean;
 }
 
 export interface VerifyResult {
@@ -57,6 +54,8 @@ export interface VerifyResult {
   /** the deepest path searched */
   depth: number;
   found: RunResult | null;
+  /** with a signature (k.interest): the first path to reports that do not match it */
+  other: RunResult | null;
   storage: Storage;
   /** hash-compact/bitstate: an upper bound on the probability that a state was missed */
   missProbability?: number;
@@ -287,17 +286,16 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
   let sp = 0; // frames[0..sp) are the stack
   const path: number[] = [];
   const maxStates = o.maxStates ?? Infinity;
-  const match = o.match;
   let transitions = 0;
   let depth = 0;
   let found: RunResult | null = null;
+  let other: RunResult | null = null;
   let foundAt = Infinity;
   let extra = 0;
   let interrupted = false;
   let complete = true;
   const counters: Record<string, number> = {};
 
-  const matched = () => match === undefined || k.violations.some(match);
   const report = () => {
     if (path.length < foundAt) {
       found = { violations: k.violations, steps: path.length, events: path.slice() };
@@ -337,6 +335,8 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
     f.next = 0;
     f.doneN = 0;
     f.first = true;
+    // past a KASAN/lifetime report an execution may spin on freed memory: it ends at the budget
+    if (sp >= o.maxSteps && k.hasFatal) return;
     sp++;
     if (sp > depth) depth = sp;
     if (sp > o.maxSteps)
@@ -346,8 +346,12 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
   /** The current state is reached (its sleep set already in frames[sp]): new (push it), a
    *  revisit worth exploring again, or a dead end / violation? */
   const arrive = (parent: Int32Array | null) => {
+    // only a report of the signature (k.interest) ends a branch as a counterexample; an execution
+    // with other reports goes on (multi-shot) unless it stopped (the report cap, or the model
+    // cannot go on past a report)
     if (k.violationCount !== 0) {
-      if (matched()) { report(); return; }
+      if (k.found()) { report(); return; }
+      if (other === null) other = { violations: k.violations, steps: path.length, events: path.slice() };
       if (k.fatal) return;
     }
     const n = enabledEvents(k, buf);
@@ -356,7 +360,8 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
       visited.visit(k, parent);
       if (!visited.fresh) return;
       finishRun(k, sc);
-      if (k.violationCount !== 0 && matched()) report();
+      if (k.found()) report();
+      else if (other === null && k.violationCount !== 0) other = { violations: k.violations, steps: path.length, events: path.slice() };
       else addCounters();
       return;
     }
@@ -448,7 +453,7 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
     }
     if (found !== null) complete = false;
     return {
-      complete: complete && storage === 'exact', states: visited.size, transitions, depth, found, storage,
+      complete: complete && storage === 'exact', states: visited.size, transitions, depth, found, other, storage,
       missProbability: visited.missProbability(), bytes: visited.bytes, interrupted, counters,
     };
   } catch (e) {

@@ -105,10 +105,13 @@ export function runTimed(k: Kernel, sc: ScenarioDef, o: TimedOptions): TimedRun 
   const costs = resolveCosts(profileFor(k.arch.name, k.params), k.params);
   const tm = new TimingState(k, costs, o.seed, k.flag('mm_count_own_line', false));
   k.tm = tm;
+  // the timing driver measures; reference ownership and dangling-pointer checks are the explorer's
+  k.refTracking = false;
   try {
     return drive(k, sc, o, tm, costs);
   } finally {
     k.tm = null;
+    k.refTracking = true;
   }
 }
 
@@ -238,7 +241,7 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
       }
       tm.cur = -1;
       lastTime = clock[c];
-      if (k.fatal) break outer;
+      if (k.fatal || k.hasFatal) break outer;
       if (events >= maxEvents) break outer;
       if (clock[c] > heap.minKey() || clock[c] >= end || (snap === null && clock[c] >= warmupEnd)) {
         c = heap.pushPop(c);
