@@ -338,7 +338,8 @@ export class States {
     // k is at its initial state (startRun)
     k.runState.regions.forEach((r, i) => {
       if (!r.opts.appendOnly) return;
-      if (r.type !== 0) throw new Error('internal: append-only regions are Int32 words');
+      // Int32 or byte entries, one per word of the tail (typed-array set() converts both ways)
+      if (r.type === 1) throw new Error('internal: append-only regions are Int32 words or bytes');
       this.ao.push({ i, r, base: r.live() });
     });
   }
