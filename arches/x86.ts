@@ -8,7 +8,7 @@
 import {
   fns, frameExt, ptr, bool, int, cpus, struct, NEXT, RET, YIELD, FUSE, FUSE_RET, CALL, FUSE_CALL,
   callAgain, fuseCallAgain, again, goTo, FUSED,
-  H, NULL, L, newMm, tlbFlushMm, syncCoreEvent,
+  H, NULL, L, newMm, tlbFlushMm, syncCoreEvent, counterId,
   type ArchPlugin, type StepRegistry, type Kernel, type Ctx, type RecordView,
 } from '../core/model/index.ts';
 
@@ -55,6 +55,9 @@ declare module '../core/model/fns.ts' {
 export const X86_STATE = { cr3: 'perCpu', switchingFrom: 'perCpu', poking_mm: 'word', efi_mm: 'word', efi_prev_mm: 'word' } as const;
 export const x86State = (k: Kernel) => k.archState as RecordView<typeof X86_STATE>;
 
+const CNT_CR3_WRITES = counterId('cr3_writes');
+const CNT_FLUSH_UNLAZY = counterId('flush_unlazy');
+const CNT_TLB_FLUSHES = counterId('tlb_flushes');
 const loaded = (k: Kernel, c: number) => k.tlb[c] + L.TLB_LOADED_MM;
 const isLazy = (k: Kernel, c: number) => k.tlb[c] + L.TLB_IS_LAZY;
 
@@ -71,7 +74,7 @@ export function load_new_mm_cr3(k: Kernel, x: Ctx, next: number) {
   tlbFlushedLocal(k, x.cpu, prev);
   k.mb(x, `write CR3 <- ${k.name(next)}.pgd (serializing)`);
   syncCoreEvent(k, x);
-  k.count('cr3_writes');
+  k.countId(CNT_CR3_WRITES);
 }
 
 /** This CPU's TLB and paging-structure caches no longer hold translations of mm. */
@@ -288,7 +291,7 @@ export function registerX86Mm(r: StepRegistry) {
   r.add('flush_tlb_func', 'lazy_switch_to_init_mm', (k, x, _f, pc) => {
     if (pc === 1) return RET;
     if (!k.ld(x, isLazy(k, x.cpu))) return FUSE;
-    k.count('flush_unlazy');
+    k.countId(CNT_FLUSH_UNLAZY);
     const c = k.call(x, H.switch_mm_irqs_off);
     c.prev = NULL;
     c.next = k.init_mm;
@@ -300,7 +303,7 @@ export function registerX86Mm(r: StepRegistry) {
     if (local === f.mm_tlb_gen) return FUSE; // already up to date
     k.st(x, k.tlb[x.cpu] + L.TLB_CTX_GEN, f.mm_tlb_gen);
     tlbFlushedLocal(k, x.cpu, f.loaded_mm);
-    k.count('tlb_flushes');
+    k.countId(CNT_TLB_FLUSHES);
     if (k.tracing) k.tr(x, `flush TLB of ${k.name(f.loaded_mm)}`);
     return YIELD;
   });

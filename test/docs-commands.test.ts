@@ -112,6 +112,11 @@ const EXPECT: Record<string, 0 | 1 | 2> = {
   'lazymm explore cpu-offline-lazy --arch powerpc --apply shoot-lazies --strategy verify': 0, // the false report gone, verified
   'lazymm explore cpu-offline-lazy --arch powerpc --apply shoot-lazies --cpus 3 --drop-step tlb_flush_mmu.tlb_flush_mmu_free': 1, // 21641bd9a7a7's race
   'lazymm run cpu-offline-lazy --arch x86 --seed 4 --trace offline.txt': 0,
+  // docs/verification.md
+  'lazymm explore lazy-exit --arch x86 --strategy verify --storage hash-compact': 0,
+  'lazymm explore lazy-exit --arch x86 --drop-step context_switch.mmgrab_lazy --strategy verify': 1, // the use-after-free, exhaustively
+  'lazymm explore lazy-mm-steal-race --arch x86 --apply lazy-mm:1-20 --drop-step __try_mm_drop_rq_ref.reload_lazy_mm --strategy dfs --budget 20000': 0, // bounded DFS misses it
+  'lazymm explore lazy-mm-steal-race --arch x86 --apply lazy-mm:1-20 --drop-step __try_mm_drop_rq_ref.reload_lazy_mm --strategy verify': 1, // the exhaustive search finds it
   // docs/kernel-versions.md
   'lazymm explore lazy-mmu-nesting --arch x86 --strategy verify': 0, // v5.16: nothing nests, verified
   'lazymm explore lazy-mmu-nesting --arch x86 --kernel 6.14': 1, // v6.14: set_ptes() nests
@@ -133,8 +138,11 @@ function override(a: string[]): string[] {
   if (verb === 'bisect' && a.includes('--metric')) return [...withFlag(withFlag(a, '--cpus', '4'), '--runs', '1'), ...SHORT];
   if (verb === 'bisect') return a.includes('--strategy') ? a : withFlag(withFlag(a, '--strategy', 'dfs'), '--budget', '100');
   if (verb === 'ab') {
-    const sweep = (a[a.indexOf('--cpus') + 1] ?? '').includes(',');
-    let b = withFlag(withFlag(a, '--cpus', sweep ? '1,2' : '4'), '--runs', '1');
+    const listOf = (f: string) => (a.includes(f) ? a[a.indexOf(f) + 1] ?? '' : '');
+    const threadSweep = listOf('--threads').includes(',');
+    const sweep = threadSweep || listOf('--cpus').includes(',');
+    let b = withFlag(withFlag(a, '--cpus', sweep && !threadSweep ? '1,2' : '4'), '--runs', '1');
+    if (threadSweep) b = withFlag(b, '--threads', '1,2');
     if (sweep) b = withFlag(b, '--out', tmp);
     return [...b, ...SHORT];
   }

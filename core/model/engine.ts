@@ -60,11 +60,10 @@ export interface RunResult {
 const DONE = -1;
 const BLOCKED = 1;
 
-function pop(k: Kernel, c: number) {
-  const hb = c * XW, hdr = k.hdr;
+function pop(hdr: Int32Array, hb: number, a: Int32Array) {
   const sp = hdr[hb + X_SP] - 1;
   hdr[hb + X_SP] = sp;
-  hdr[hb + X_FTOP] -= k.act[c][sp * AW + A_OWN];
+  hdr[hb + X_FTOP] -= a[sp * AW + A_OWN];
 }
 
 /** A step broke the step protocol (the engine's own checks). */
@@ -79,7 +78,7 @@ function stepError(k: Kernel, x: Ctx, fn: number, step: number, what: string): M
 export function resume(k: Kernel, x: Ctx): number {
   const c = x.id, hb = c * XW, hdr = k.hdr, a = k.act[c], w = k.fw[c];
   const fns = k.fns, views = k.fViews, cursors = k.fCursors, wd = WATCH.a;
-  for (;;) {
+  outer: for (;;) {
     const sp = hdr[hb + X_SP];
     if (sp === 0) return DONE;
     const r = (sp - 1) * AW;
@@ -87,58 +86,66 @@ export function resume(k: Kernel, x: Ctx): number {
     let step = a[r + A_STEP];
     let pc = a[r + A_PC];
     if (pc < 0) {
-      if (pc === -2) { pop(k, c); continue; }
+      if (pc === -2) { pop(hdr, hb, a); continue; }
       step++;
       pc = 0;
       a[r + A_STEP] = step;
       a[r + A_PC] = 0;
     }
-    const body = fns[fn];
-    if (step >= body.length) { pop(k, c); continue; }
-    const cur = cursors[fn];
+    const body = fns[fn], n = body.length;
+    if (step >= n) { pop(hdr, hb, a); continue; }
+    const cur = cursors[fn], f = views[fn];
     cur.w = w;
     cur.b = a[r + A_BASE];
-    k.acc = 0;
-    wd[W_STEP] = (fn << 16) | step;
-    const code = body[step](k, x, views[fn], pc);
-    k.callPending = false;
-    if ((code | 0) !== code) throw stepError(k, x, fn, step, `returned ${describeValue(code)}, not a step code (a step is a plain function that returns NEXT, YIELD, RET, CALL, again(pc)...; generator steps are the old protocol: docs/model.md)`);
-    if (k.acc !== 0 && (code & (Y | FUSED)) === 0) throw stepError(k, x, fn, step, 'accessed shared memory and returned without a scheduling point (return YIELD, or FUSE if the accesses are atomic with what follows)');
-    const kind = code & 7;
-    const pushed = hdr[hb + X_SP] - sp;
-    if (pushed !== (kind === CALL || kind === CALL_AGAIN ? 1 : 0))
-      throw stepError(k, x, fn, step, pushed ? 'called a function (k.call) but did not return CALL' : 'returned CALL without calling a function (k.call)');
-    switch (kind) {
-      case NEXT:
-        a[r + A_PC] = -1;
-        if (code & Y) return 0;
-        continue;
-      case RET:
-        if (code & Y) { a[r + A_PC] = -2; return 0; }
-        pop(k, c);
-        continue;
-      case AGAIN:
-        a[r + A_PC] = code >>> 5;
-        if (code & Y) return 0;
-        continue;
-      case CALL:
-        a[r + A_PC] = -1;
-        continue;
-      case CALL_AGAIN:
-        a[r + A_PC] = code >>> 5;
-        continue;
-      case BLOCK:
-        a[r + A_PC] = code >>> 5;
-        if (hdr[hb + X_WAIT] === 0) throw stepError(k, x, fn, step, 'blocked without a wait condition (k.wait)');
-        return BLOCKED;
-      default:
-        throw stepError(k, x, fn, step, `returned an unknown code ${code} (a step returns NEXT, YIELD, RET, CALL, again(pc)...)`);
+    // The steps of this activation, while they go on to the next one (NEXT or FUSE, no call):
+    // the record is updated as the outer loop would, without re-reading it.
+    for (;;) {
+      k.acc = 0;
+      wd[W_STEP] = (fn << 16) | step;
+      const code = body[step](k, x, f, pc);
+      k.callPending = false;
+      if ((code | 0) !== code) throw stepError(k, x, fn, step, `returned ${describeValue(code)}, not a step code (a step is a plain function that returns NEXT, YIELD, RET, CALL, again(pc)...; generator steps are the old protocol: docs/model.md)`);
+      if (k.acc !== 0 && (code & (Y | FUSED)) === 0) throw stepError(k, x, fn, step, 'accessed shared memory and returned without a scheduling point (return YIELD, or FUSE if the accesses are atomic with what follows)');
+      const kind = code & 7;
+      const pushed = hdr[hb + X_SP] - sp;
+      if (pushed !== (kind === CALL || kind === CALL_AGAIN ? 1 : 0))
+        throw stepError(k, x, fn, step, pushed ? 'called a function (k.call) but did not return CALL' : 'returned CALL without calling a function (k.call)');
+      switch (kind) {
+        case NEXT:
+          if (code & Y) { a[r + A_PC] = -1; return 0; }
+          step++;
+          pc = 0;
+          a[r + A_STEP] = step;
+          a[r + A_PC] = 0;
+          if (step >= n) { pop(hdr, hb, a); continue outer; }
+          continue;
+        case RET:
+          if (code & Y) { a[r + A_PC] = -2; return 0; }
+          pop(hdr, hb, a);
+          continue outer;
+        case AGAIN:
+          a[r + A_PC] = code >>> 5;
+          if (code & Y) return 0;
+          continue outer;
+        case CALL:
+          a[r + A_PC] = -1;
+          continue outer;
+        case CALL_AGAIN:
+          a[r + A_PC] = code >>> 5;
+          continue outer;
+        case BLOCK:
+          a[r + A_PC] = code >>> 5;
+          if (hdr[hb + X_WAIT] === 0) throw stepError(k, x, fn, step, 'blocked without a wait condition (k.wait)');
+          return BLOCKED;
+        default:
+          throw stepError(k, x, fn, step, `returned an unknown code ${code} (a step returns NEXT, YIELD, RET, CALL, again(pc)...)`);
+      }
     }
   }
 }
 
 /** Is x's wait condition satisfied? */
-function waitOk(k: Kernel, c: number): boolean {
+export function waitOk(k: Kernel, c: number): boolean {
   const hdr = k.hdr, hb = c * XW;
   const wa = hdr[hb + X_WA];
   switch (hdr[hb + X_WAIT]) {

@@ -93,6 +93,10 @@ export interface FnDecl {
   label: string;
 }
 
+/** Bumped by every declaration that changes a frame layout (kernels cache layouts by it). */
+let declGen = 0;
+export const declGeneration = () => declGen;
+
 /** Every declared function, by id (ids are global and stable within a process). */
 export const FN_DECLS: FnDecl[] = [];
 const byName = new Map<string, FnDecl>();
@@ -111,6 +115,7 @@ function declare(name: string, schema: Schema, label: string): FnDecl {
   }
   d = { name, id: FN_DECLS.length, alias: al, fields, label };
   FN_DECLS.push(d);
+  declGen++;
   byName.set(name, d);
   HOOK_NAMES.push(name);
   (H as Record<string, number>)[name] = d.id;
@@ -120,7 +125,7 @@ function declare(name: string, schema: Schema, label: string): FnDecl {
 function addField(d: FnDecl, f: string, kind: Kind) {
   const had = d.fields.find((x) => x[0] === f);
   if (had && had[1] !== kind) throw new Error(`frame field ${d.name}.${f} declared as ${had[1]} and as ${kind}`);
-  if (!had) d.fields.push([f, kind]);
+  if (!had) { d.fields.push([f, kind]); declGen++; }
 }
 
 /** Declare kernel functions with their frame schemas (module top level). */

@@ -12,7 +12,7 @@ export {
 } from './fns.ts';
 export {
   Kernel, Ctx, TaskView, CpuView, MmView, ModelError, primaryViolation, splitStep, counterId, COUNTER_NAMES,
-  STATE_PARTS, IPI_ARGW,
+  STATE_PARTS, partSlot, IPI_ARGW,
   TS_RUNNABLE, TS_RUNNING, TS_SLEEPING, TS_WAITING, TS_DEAD,
   W_NONE, W_UP_REQ, W_HAS_WORK, W_IPIS, W_CPU_DEAD, W_CPU_ONLINE, W_ZERO_OR_DEAD, W_ZERO, W_NONNEG, W_NE_OR_POS, W_NE, W_RQ_EMPTY,
   type KernelConfig, type Params, type Violation, type ViolationMatch, type TraceLine, type TimingHooks, type StatePart,
@@ -24,7 +24,7 @@ export { type Entry } from './entry.ts';
 export * as L from './layout.ts';
 export type { ArchPlugin, CostModel } from './arch.ts';
 export { definePatch, definePlugin, type PatchDef, type PluginDef, type SeriesDef } from './patch.ts';
-export { defineScenario, ScenarioBuilder, type ScenarioDef, type Expectation, type FinalState, type ProcessOpts } from './scenario.ts';
+export { defineScenario, ScenarioBuilder, type ScenarioDef, type Expectation, type FinalState, type ProcessOpts, type PublishedChange } from './scenario.ts';
 export { opFns, opOf, IMPLICIT_EXIT, type Op, type OpMap, type OpName } from './program.ts';
 export { newMm, newTask } from './baseline/boot.ts';
 export { wake, hasWork } from './baseline/sched.ts';

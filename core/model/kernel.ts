@@ -8,7 +8,7 @@ import { Memory, NULL, type ObjInfo } from './memory.ts';
 import { RunState, type Region, type Snapshot, type Vec } from './state.ts';
 import { createHooks, StepRegistry, StepError, BASELINE_KERNEL } from './registry.ts';
 import {
-  FN_DECLS, H, HOOK_NAMES, type AnyStep, type FnDecl, type FnId, type FnName, type Frame, type Kind,
+  FN_DECLS, H, HOOK_NAMES, declGeneration, type AnyStep, type FnDecl, type FnId, type FnName, type Frame, type Kind,
 } from './fns.ts';
 import { sid, str } from './strings.ts';
 import { declareRecord, type RecordSchema, type RecordView } from './records.ts';
@@ -88,7 +88,10 @@ const FW_IRQ = 512;
 export const I_FN = 0, I_FROM = 1, I_PURPOSE = 2, I_ARGS = 3;
 export const IPI_ARGW = 24;
 const IW = I_ARGS + IPI_ARGW;
+/** IPIs a CPU's queue holds at first, and at most: the kernel's call_single_queue is a list, so
+ *  the model's grows (a flush from every CPU of a large machine queues one IPI per sender). */
 const IPI_CAP = 32;
+const IPI_MAX = 4096;
 
 // misc: stopped (the execution cannot go on: the report cap, or the model cannot continue past a
 // report), the number of violations and WARN_ONCE keys, the trace length (output), a KASAN or
@@ -393,6 +396,10 @@ export interface FrameView { readonly $c: Cursor; readonly $h: number }
 // declarer; it runs once per kernel and its reset at every boot.
 export interface StatePart { declare(k: Kernel): void; boot(k: Kernel): void }
 export const STATE_PARTS: StatePart[] = [];
+let nextPartSlot = 0;
+/** A slot in Kernel.parts for a model part's per-kernel data (its record views, settings read
+ *  once): an array index where a WeakMap keyed by the kernel would be a hash lookup per step. */
+export function partSlot(): number { return nextPartSlot++; }
 
 /** Counter ids, process-wide (names are stable; the values are per-run state). */
 const COUNTER_IDS = new Map<string, number>();
@@ -449,6 +456,7 @@ export class Kernel {
   readonly act: Int32Array[];
   readonly fw: Int32Array[];
   readonly ipiQ: Int32Array[];
+  private ipiEpoch = 0;
   private readonly ipiR: Region<Int32Array>[];
   private readonly misc: Int32Array;
   private readonly violR: Region<Int32Array>;
@@ -488,6 +496,8 @@ export class Kernel {
   callPending = false;
   /** the timing observer, when the timing driver runs this kernel */
   tm: TimingHooks | null = null;
+  /** model parts' per-kernel data, by partSlot() */
+  readonly parts: unknown[] = [];
   expectQuiescentFree = true;
   /** Which pointer fields hold counted mm references in this kernel (ownership.ts): plugins whose
    *  diff changes the convention set it in apply(). Configuration, not run state. */
@@ -546,28 +556,38 @@ export class Kernel {
     this.fns = c.fns;
     this.stepNames = c.names;
     if (WATCH.onKernel) WATCH.onKernel(this.wid, HOOK_NAMES.map((h) => this.registry.steps(h).map((st) => `${h}.${st.name} (${st.owner})`)));
-    this.labels = c.labels.map((ns, h) => Int32Array.from(ns, (n) => this.labelOf(FN_DECLS[h], n)));
+    const labelIndex = new Map<string, number>();
+    this.labels = c.labels.map((ns, h) => Int32Array.from(ns, (n) => this.labelOf(FN_DECLS[h], n, labelIndex)));
 
-    // frames
-    const n = FN_DECLS.length;
-    this.frameSize = new Int32Array(n);
-    this.fieldOffset = [];
-    const classes: (new (c: Cursor, h: number) => FrameView)[] = [];
-    for (let h = 0; h < n; h++) {
-      const lay = this.layout(FN_DECLS[h], new Set());
-      this.frameSize[h] = lay.size;
-      this.fieldOffset.push(new Map(lay.fields.map(([name, off]) => [name, off])));
-      classes.push(viewClass(FN_DECLS[h].name, lay.fields, (this.ncpus + 31) >>> 5));
+    // frames: laid out once per set of declarations and mask width (kernels share the result)
+    const maskWords = (this.ncpus + 31) >>> 5;
+    const lkey = `${declGeneration()}|${maskWords}`;
+    let frames = FRAME_LAYOUTS.get(lkey);
+    if (!frames) {
+      const n = FN_DECLS.length;
+      frames = { frameSize: new Int32Array(n), fieldOffset: [], classes: [] };
+      for (let h = 0; h < n; h++) {
+        const lay = this.layout(FN_DECLS[h], new Set());
+        frames.frameSize[h] = lay.size;
+        frames.fieldOffset.push(new Map(lay.fields.map(([name, off]) => [name, off])));
+        frames.classes.push(viewClass(FN_DECLS[h].name, lay.fields, maskWords));
+      }
+      FRAME_LAYOUTS.set(lkey, frames);
     }
-    const mk = (): [FrameView[], Cursor[]] => {
-      const cs = classes.map(() => new Cursor());
-      return [classes.map((C, h) => new C(cs[h], h)), cs];
-    };
-    [this.fViews, this.fCursors] = mk();
-    [this.callViews, this.callCursors] = mk();
-    [this.retViews, this.retCursors] = mk();
-    [this.atViews, this.atCursors] = mk();
-    [this.argViews, this.argCursors] = mk();
+    this.frameSize = frames.frameSize;
+    this.fieldOffset = frames.fieldOffset;
+    const classes = frames.classes;
+    // The view sets are shared by the kernels of one layout as well: a view is positioned (its
+    // cursor set to this kernel's frames) right before every use, and one kernel runs at a time.
+    if (!frames.views) {
+      const mk = (): [FrameView[], Cursor[]] => {
+        const cs = classes.map(() => new Cursor());
+        return [classes.map((C, h) => new C(cs[h], h)), cs];
+      };
+      frames.views = [mk(), mk(), mk(), mk(), mk()];
+    }
+    [[this.fViews, this.fCursors], [this.callViews, this.callCursors], [this.retViews, this.retCursors],
+      [this.atViews, this.atCursors], [this.argViews, this.argCursors]] = frames.views;
 
     // run state
     const nc = this.ncpus;
@@ -583,6 +603,13 @@ export class Kernel {
     this.fw = [];
     this.ipiQ = [];
     this.ipiR = [];
+    // The per-CPU regions are views of one arena: a typed array of its own each would be a
+    // backing store (allocation, zeroing, GC tracking) per region, thousands on a large machine.
+    const even = (n: number) => (n + 1) & ~1;
+    const arena = new Int32Array(nc * (3 * even(MAXD * AW) + even(FW_TASK) + 2 * even(FW_IRQ) + even(IPI_CAP * IW)));
+    let used = 0;
+    // (each region starts on an 8-byte boundary: verify compares states two words at a time)
+    const take = (n: number) => { const r = arena.subarray(used, used + n); used += (n + 1) & ~1; return r; };
     for (let cpu = 0; cpu < nc; cpu++) {
       const cs: Ctx[] = [];
       for (let level = 0; level < 3; level++) {
@@ -592,17 +619,17 @@ export class Kernel {
         cs.push(x);
         const hb = id * XW;
         const hdr = this.hdr;
-        this.act.push(this.runState.region(`cpu${cpu}.${LEVEL_NAMES[level]}.stack`, new Int32Array(MAXD * AW), 0, {
+        this.act.push(this.runState.region(`cpu${cpu}.${LEVEL_NAMES[level]}.stack`, take(MAXD * AW), 0, {
           key: true, liveFrom: { from: hdr, at: hb + X_SP, per: AW },
         }).a);
-        this.fw.push(this.runState.region(`cpu${cpu}.${LEVEL_NAMES[level]}.frames`, new Int32Array(level === 0 ? FW_TASK : FW_IRQ), 0, {
+        this.fw.push(this.runState.region(`cpu${cpu}.${LEVEL_NAMES[level]}.frames`, take(level === 0 ? FW_TASK : FW_IRQ), 0, {
           key: true, liveFrom: { from: hdr, at: hb + X_FTOP, per: 1 },
         }).a);
       }
       this.ctxOfCpu.push(cs);
       const cpuA = this.cpuR.a;
       const cb = cpu * CW;
-      const q = this.runState.region(`cpu${cpu}.ipis`, new Int32Array(IPI_CAP * IW), 0, { key: true, liveFrom: { from: cpuA, at: cb + C_IPI_LEN, per: IW } });
+      const q = this.runState.region(`cpu${cpu}.ipis`, take(IPI_CAP * IW), 0, { key: true, liveFrom: { from: cpuA, at: cb + C_IPI_LEN, per: IW } });
       this.ipiR.push(q);
       this.ipiQ.push(q.a);
       this.cpus.push(new CpuView(this.cpuR.a, cpu, this));
@@ -622,11 +649,11 @@ export class Kernel {
     return declareRecord(this.runState, name, schema, this.ncpus);
   }
 
-  private labelOf(d: FnDecl, step: string): number {
+  private labelOf(d: FnDecl, step: string, index: Map<string, number>): number {
     if (d.label === 'caller') return -1;
     const name = d.label === 'steps' ? `${d.name}.${step}` : d.label;
-    let i = this.stepTable.indexOf(name);
-    if (i < 0) i = this.stepTable.push(name) - 1;
+    let i = index.get(name);
+    if (i === undefined) { i = this.stepTable.push(name) - 1; index.set(name, i); }
     return i;
   }
 
@@ -694,6 +721,11 @@ export class Kernel {
   restore(s: Snapshot) {
     this.runState.restore(s);
     this.m.refresh();
+    if (this.ipiEpoch !== this.runState.epoch) {
+      // a queue may have grown (restore makes room for the snapshot's)
+      for (let t = 0; t < this.ncpus; t++) this.ipiQ[t] = this.ipiR[t].a;
+      this.ipiEpoch = this.runState.epoch;
+    }
     if (this.trace.length > this.misc[G_TRACE_LEN]) this.trace.length = this.misc[G_TRACE_LEN];
     this.rebuildRq();
   }
@@ -822,12 +854,11 @@ export class Kernel {
   call<F extends FnName>(x: Ctx, h: FnId<F>): Frame<F> {
     const c = x.id, hb = c * XW, hdr = this.hdr;
     const sp = hdr[hb + X_SP];
-    if (sp >= MAXD) throw new ModelError(`kernel call stack overflow calling ${HOOK_NAMES[h]} in ${this.stepOf(x)} (deeper than ${MAXD})`);
     const size = this.frameSize[h];
     const base = hdr[hb + X_FTOP];
     const w = this.fw[c];
     const end = base + size;
-    if (end > w.length) throw new ModelError(`kernel frame stack overflow calling ${HOOK_NAMES[h]} in ${this.stepOf(x)}`);
+    if (sp >= MAXD || end > w.length) throw this.overflow(x, h, sp >= MAXD);
     for (let i = base; i < end; i++) w[i] = 0; // (a loop: fill() costs a runtime call for a few words)
     const a = this.act[c], r = sp * AW;
     a[r + A_FN] = h; a[r + A_STEP] = 0; a[r + A_PC] = 0; a[r + A_BASE] = base; a[r + A_OWN] = size;
@@ -839,6 +870,14 @@ export class Kernel {
     cur.w = w;
     cur.b = base;
     return this.callViews[h] as unknown as Frame<F>;
+  }
+
+  // (Error paths out of line: the access path and call() stay small enough for the JIT to inline
+  // into the steps.)
+  private overflow(x: Ctx, h: number, stack: boolean): ModelError {
+    return new ModelError(stack
+      ? `kernel call stack overflow calling ${HOOK_NAMES[h]} in ${this.stepOf(x)} (deeper than ${MAXD})`
+      : `kernel frame stack overflow calling ${HOOK_NAMES[h]} in ${this.stepOf(x)}`);
   }
 
   /** Call h with the first IPI_ARGW words of its frame copied from `src` in x's frames (an IPI's
@@ -855,7 +894,7 @@ export class Kernel {
     const c = x.id, hb = c * XW, hdr = this.hdr;
     const size = this.frameSize[h];
     const w = this.fw[c];
-    w.fill(0, 0, size);
+    for (let i = 0; i < size; i++) w[i] = 0; // (fill() is a runtime call)
     const a = this.act[c];
     a[A_FN] = h; a[A_STEP] = 0; a[A_PC] = 0; a[A_BASE] = 0; a[A_OWN] = size;
     hdr[hb + X_SP] = 1;
@@ -948,7 +987,12 @@ export class Kernel {
   ipiQueue(x: Ctx, t: number, h: number, img: number, purpose: string) {
     const cb = t * CW, ca = this.cpuR.a;
     const len = ca[cb + C_IPI_LEN];
-    if (len === IPI_CAP) throw new ModelError(`cpu${t}'s IPI queue is full (${IPI_CAP})`);
+    if (len * IW === this.ipiQ[t].length) {
+      if (len === IPI_MAX) throw new ModelError(`cpu${t}'s IPI queue is full (${IPI_MAX})`);
+      this.ipiR[t].ensure((len + 1) * IW);
+      this.ipiQ[t] = this.ipiR[t].a;
+      this.m.refresh();
+    }
     const q = this.ipiQ[t], o = len * IW;
     q[o + I_FN] = h;
     q[o + I_FROM] = x.id;
@@ -995,18 +1039,22 @@ export class Kernel {
   // ---- the access path ----------------------------------------------------------------------------
 
   private note(x: Ctx, a: number, write: boolean) {
-    if (this.callPending) throw new ModelError(`${this.stepOf(x)}: a memory access after k.call() (read the value before the call: the callee is already running)`);
-    if (!(a > 0 && a < this.m.top) || (a | 0) !== a) throw new ModelError(`${this.stepOf(x)} ${write ? 'writes' : 'reads'} ${a === 0 ? 'NULL' : `address ${String(a)}, outside every object`} (a NULL or wild pointer in the model)`);
+    if (this.callPending || !(a > 0 && a < this.m.top) || (a | 0) !== a) throw this.badAccess(x, a, write);
     if (this.m.dead[a]) this.kasan(x, a, write);
     if (this.fpOn) this.fpAdd(a * 2 + (write ? 1 : 0));
     this.acc++;
+  }
+
+  private badAccess(x: Ctx, a: number, write: boolean): ModelError {
+    if (this.callPending) return new ModelError(`${this.stepOf(x)}: a memory access after k.call() (read the value before the call: the callee is already running)`);
+    return new ModelError(`${this.stepOf(x)} ${write ? 'writes' : 'reads'} ${a === 0 ? 'NULL' : `address ${String(a)}, outside every object`} (a NULL or wild pointer in the model)`);
   }
 
   ld(x: Ctx, a: number): number {
     this.note(x, a, false);
     const v = this.m.read(x.cpu, a);
     if (this.tm !== null) this.tm.load(a);
-    if (this.tracing) this.tr(x, `load ${this.m.nameOf(a)} = ${this.fmt(a, v)}`, 'load', a);
+    if (this.tracing) this.trAccess(x, 'load', a, v);
     return v;
   }
 
@@ -1015,7 +1063,11 @@ export class Kernel {
     if (this.m.watch[a] !== 0) this.refStore(x, a);
     this.m.write(x.cpu, a, v);
     if (this.tm !== null) this.tm.store(a, v);
-    if (this.tracing) this.tr(x, `store ${this.m.nameOf(a)} = ${this.fmt(a, v)}${this.tso ? ' (buffered)' : ''}`, 'store', a);
+    if (this.tracing) this.trAccess(x, 'store', a, v);
+  }
+
+  private trAccess(x: Ctx, what: 'load' | 'store', a: number, v: number) {
+    this.tr(x, `${what} ${this.m.nameOf(a)} = ${this.fmt(a, v)}${what === 'store' && this.tso ? ' (buffered)' : ''}`, what, a);
   }
 
   /** A store to a field that may own an mm reference (ownership.ts settles it at the end of the
@@ -1044,7 +1096,7 @@ export class Kernel {
     const v = (this.m.mem[a] += d);
     this.countId(CNT_ATOMICS);
     if (this.tm !== null) this.tm.rmw(a);
-    if (this.tracing) this.tr(x, `${name} ${this.m.nameOf(a)}: ${v - d} -> ${v}`, 'rmw', a);
+    if (this.tracing) this.trRmw(x, name, a, v, d);
     return v;
   }
 
@@ -1057,8 +1109,15 @@ export class Kernel {
     if (this.m.watch[a] !== 0) this.refStore(x, a);
     this.countId(CNT_ATOMICS);
     if (this.tm !== null) this.tm.rmw(a);
-    if (this.tracing) this.tr(x, `cmpxchg ${this.m.nameOf(a)}: ${this.fmt(a, cur)} ${cur === old ? '->' : '!='} ${this.fmt(a, cur === old ? nv : old)}`, 'rmw', a);
+    if (this.tracing) this.trCmpxchg(x, a, cur, old, nv);
     return cur;
+  }
+
+  private trRmw(x: Ctx, name: string, a: number, v: number, d: number) {
+    this.tr(x, `${name} ${this.m.nameOf(a)}: ${v - d} -> ${v}`, 'rmw', a);
+  }
+  private trCmpxchg(x: Ctx, a: number, cur: number, old: number, nv: number) {
+    this.tr(x, `cmpxchg ${this.m.nameOf(a)}: ${this.fmt(a, cur)} ${cur === old ? '->' : '!='} ${this.fmt(a, cur === old ? nv : old)}`, 'rmw', a);
   }
 
   /** A full memory barrier (smp_mb and friends). Also an F event for the membarrier checker. */
@@ -1176,6 +1235,15 @@ export class Kernel {
     const o = this.countOrderR.a;
     for (let i = 0; i < this.misc[G_NCOUNT]; i++) out[COUNTER_NAMES[o[i]]] = this.countR.a[o[i]];
     return out;
+  }
+  /** Add this run's counters into a driver's totals, in the order they were first counted (the
+   *  same keys and order as `counters`, without building an object per run). */
+  addCountersTo(into: Record<string, number>) {
+    const o = this.countOrderR.a, a = this.countR.a, n = this.misc[G_NCOUNT];
+    for (let i = 0; i < n; i++) {
+      const name = COUNTER_NAMES[o[i]];
+      into[name] = (into[name] ?? 0) + a[o[i]];
+    }
   }
   counterValue(id: number): number {
     return id < this.countR.n ? this.countR.a[id] : 0;
@@ -1315,6 +1383,12 @@ export class Kernel {
     return this.m.objAt(a);
   }
 }
+
+/** Frame layouts by declaration generation and cpumask width (read-only once built). */
+const FRAME_LAYOUTS = new Map<string, {
+  frameSize: Int32Array; fieldOffset: Map<string, number>[]; classes: (new (c: Cursor, h: number) => FrameView)[];
+  views?: [FrameView[], Cursor[]][];
+}>();
 
 /** Generated view classes, shared by every kernel with the same layout: a kernel built per
  *  configuration (bisect, ab runs) reuses the JIT's work instead of compiling new classes. */

@@ -63,8 +63,9 @@ export class Memory {
     this.sbLen = st.region('store buffer lengths', new Int32Array(ncpus), ncpus, { key: true }).a;
     const lens = this.sbLen;
     this.sb = [];
+    const arena = new Int32Array(ncpus * 2 * SB_CAP); // views of one buffer (kernel.ts: arena)
     for (let c = 0; c < ncpus; c++)
-      this.sb.push(st.region(`cpu${c}.store buffer`, new Int32Array(2 * SB_CAP), 0, { key: true, liveFrom: { from: lens, at: c, per: 2 } }).a);
+      this.sb.push(st.region(`cpu${c}.store buffer`, arena.subarray(c * 2 * SB_CAP, (c + 1) * 2 * SB_CAP), 0, { key: true, liveFrom: { from: lens, at: c, per: 2 } }).a);
     this.refresh();
   }
 

@@ -11,19 +11,32 @@ export function declareRecord<S extends RecordSchema>(st: RunState, name: string
   let size = 0;
   for (const kind of Object.values(schema)) size += kind === 'perCpu' ? ncpus : 1;
   const r = st.region(name, new Int32Array(Math.max(size, 1)), size, { key: true });
-  const a = r.a;
-  const view: Record<string, unknown> = {};
+  return Object.seal(new (recordClass(schema, ncpus))(r.a)) as RecordView<S>;
+}
+
+/** A view class per schema and CPU count: accessors at fixed offsets, shared by every kernel
+ *  (one shape for the JIT, no closures per kernel). */
+const RECORD_CLASSES = new Map<string, new (a: Int32Array) => object>();
+function recordClass(schema: RecordSchema, ncpus: number): new (a: Int32Array) => object {
+  const key = `${ncpus}|${Object.entries(schema).map(([f, k]) => `${f}:${k}`).join(',')}`;
+  let cls = RECORD_CLASSES.get(key);
+  if (cls) return cls;
+  const ctor: string[] = ['this.$a = a;'];
+  const body: string[] = [];
   let off = 0;
   for (const [field, kind] of Object.entries(schema)) {
+    if (!/^[A-Za-z_$][\w$]*$/.test(field)) throw new Error(`internal: record field '${field}' is not an identifier`);
     if (kind === 'perCpu') {
-      view[field] = a.subarray(off, off + ncpus);
+      ctor.push(`this.${field} = a.subarray(${off}, ${off + ncpus});`);
       off += ncpus;
     } else {
-      const o = off++;
-      Object.defineProperty(view, field, { get: () => a[o], set: (v: number) => { a[o] = v; }, enumerable: true });
+      body.push(`get ${field}() { return this.$a[${off}]; }`, `set ${field}(v) { this.$a[${off}] = v; }`);
+      off++;
     }
   }
-  return Object.seal(view) as RecordView<S>;
+  cls = new Function(`return class record { constructor(a) { ${ctor.join(' ')} } ${body.join('\n')} }`)() as new (a: Int32Array) => object;
+  RECORD_CLASSES.set(key, cls);
+  return cls;
 }
 
 /** Zero a record (boot). */

@@ -45,6 +45,26 @@ export interface ScenarioDef {
    *  Checked at quiescence by the 'outcome' oracle. */
   forbid?(s: FinalState): string | null;
   expect?: Expectation[];
+  /** Published A/B figures for this workload (timing workloads): `lazymm ab` prints the model's
+   *  %change beside them at the points they cover. */
+  published?: PublishedChange[];
+}
+
+/** A published %change of one kernel over another on this workload, by task count (will-it-scale
+ *  -t): what the model's A/B is compared with. */
+export interface PublishedChange {
+  /** a short name for tables ("Desnoyers 2024: hazard-pointer lazy mm over v6.11.1") */
+  label: string;
+  /** the change measured: which patch over which base */
+  what: string;
+  /** where it was published, and the method */
+  source: string;
+  /** the machine profile (timing/profile.ts) of the machine it was measured on */
+  machine: string;
+  /** the model metric it corresponds to */
+  metric: string;
+  /** %change of the patched kernel over the base, by -t */
+  changePct: Record<number, number>;
 }
 
 /** What forbid() can look at once an execution is over. */

@@ -103,16 +103,20 @@ export class RunState {
   epoch = 0;
   private readonly vec = new Vec();
 
+  /** regions by name (a map: a kernel of 1024 CPUs declares thousands of regions) */
+  private readonly byName = new Map<string, Region>();
+
   region<T extends Words>(name: string, a: T, n: number, opts: RegionOpts): Region<T> {
-    if (this.regions.some((r) => r.name === name)) throw new Error(`internal: region '${name}' declared twice`);
+    if (this.byName.has(name)) throw new Error(`internal: region '${name}' declared twice`);
     if (opts.key && !opts.canon && !(a instanceof Int32Array)) throw new Error(`internal: key region '${name}' must be Int32 words (or give a canonical form)`);
     const r = new Region<T>(name, a, n, opts, this);
     this.regions.push(r as unknown as Region);
+    this.byName.set(name, r as unknown as Region);
     return r;
   }
 
   find(name: string): Region | undefined {
-    return this.regions.find((r) => r.name === name);
+    return this.byName.get(name);
   }
 
   /** Copy the live state into `into` (reused when given: no allocation once warmed up). */

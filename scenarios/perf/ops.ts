@@ -2,7 +2,7 @@
 // augmentation and opFns(), docs/DEVELOPING.md). They model the workload side (pipes, loops, fork,
 // user work); everything mm-related goes through the kernel model's own ops and hooks.
 import {
-  opFns, opIn, STATE_PARTS, NEXT, YIELD, again, TS_WAITING, TS_DEAD, L, newMm, newTask, wake, refAdd, REF_USERS,
+  opFns, opIn, STATE_PARTS, partSlot, counterId, NEXT, YIELD, again, TS_WAITING, TS_DEAD, L, newMm, newTask, wake, refAdd, REF_USERS,
   type Op, type Kernel, type RecordView, type StepRegistry, BASELINE_PARTS,
 } from '../../core/model/index.ts';
 
@@ -26,6 +26,8 @@ declare module '../../core/model/program.ts' {
   }
 }
 
+const CNT_ITERATIONS = counterId('iterations');
+
 export const PERF_OPS = opFns({
   sys_loop: {}, sys_pipe_write: {}, sys_pipe_read: {}, sys_spawn: {}, sys_mmap_region: {}, sys_compute: {},
 });
@@ -35,18 +37,19 @@ declare module '../../core/model/fns.ts' {
 
 /** A pipe: its memory object and its reader, fixed at setup (the same in every run). */
 interface Pipe { addr: number; reader: string; readerTid: number }
-const PIPES = new WeakMap<Kernel, Map<string, Pipe>>();
+/** this kernel's pipes by name (Kernel.parts: no hash lookup by kernel per operation) */
+const PIPES = partSlot();
 
 /** Create a pipe in a scenario's setup (per run: memory is fresh after boot). */
 export function makePipe(k: Kernel, name: string, reader: string) {
-  let m = PIPES.get(k);
-  if (!m) { m = new Map(); PIPES.set(k, m); }
+  let m = k.parts[PIPES] as Map<string, Pipe> | undefined;
+  if (!m) { m = new Map(); k.parts[PIPES] = m; }
   const addr = k.m.alloc('pipe', name, ['pipe_inode_info.nr_bufs']);
   m.set(name, { addr, reader, readerTid: -1 });
 }
 
 function pipeOf(k: Kernel, name: string): Pipe {
-  const p = PIPES.get(k)?.get(name);
+  const p = (k.parts[PIPES] as Map<string, Pipe> | undefined)?.get(name);
   if (!p) throw new Error(`no pipe '${name}' (create it with makePipe in the scenario's setup)`);
   return p;
 }
@@ -63,7 +66,7 @@ function registerPerfOps(r: StepRegistry) {
   r.add('sys_loop', 'loop', (k, _x, f) => {
     const op = opIn<'loop'>(k, f);
     const t = k.task(f.tsk);
-    if (op.ops !== false) k.count('iterations');
+    if (op.ops !== false) k.countId(CNT_ITERATIONS);
     const at = t.pc - 1;
     if (op.times === undefined) t.pc = op.to;
     else {

@@ -11,7 +11,7 @@ export interface Parsed {
   /** the verb's own arguments as given (replay lines repeat its config words) */
   argv: string[];
   positional: string[];
-  /** the config words (--arch, --kernel, --cpus, --apply, --without, --set, --drop-step, --force) */
+  /** the config words (--arch, --kernel, --cpus, --threads, --apply, --without, --set, --drop-step, --force) */
   words: ConfigWords;
   /** string and int flags by '--name', validated */
   flags: Map<string, string>;
@@ -56,14 +56,17 @@ export function checkValue(f: FlagSpec, v: string): string {
  */
 export function parseVerbArgs(spec: Pick<VerbSpec, 'name' | 'flags' | 'positionals'>, argv: string[], context = '', setOverrides = false): Parsed {
   const byName = new Map(spec.flags.map((f) => [f.name, f]));
+  const byShort = new Map(spec.flags.filter((f) => f.short).map((f) => [`-${f.short}`, f.name]));
   const where = context ? ` in ${context}` : spec.name ? ` for '${spec.name}'` : '';
   const hint = spec.name ? ` (see: lazymm ${spec.name} --help)` : '';
   // parseArgs reads `--a --arch x86` as a missing value: join a declared value flag with the word
   // after it first (`--a=--arch x86`), so values may start with a dash where the flag allows it.
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
+    let a = argv[i];
     if (a === '--') { args.push(...argv.slice(i)); break; }
+    const long = byShort.get(a);
+    if (long) a = `--${long}`; // -t N: --threads N
     if (!a.startsWith('-') || a === '-') { args.push(a); continue; }
     if (!a.startsWith('--') && a !== '-h') throw new UsageError(`unknown option '${a}'${where}${hint}`);
     const eq = a.indexOf('=');
@@ -100,7 +103,7 @@ export function parseVerbArgs(spec: Pick<VerbSpec, 'name' | 'flags' | 'positiona
     seen.add(t.name);
     if (f.type === 'boolean') { p.bools.add(`--${f.name}`); if (f.name === 'force') p.words.force = true; continue; }
     const v = checkValue(f, t.value ?? '');
-    if (CONFIG_NAMES.has(f.name) && !(spec.name === 'ab' && f.name === 'cpus')) addConfigWord(p.words, f.name, v, where, setOverrides);
+    if (CONFIG_NAMES.has(f.name) && !(spec.name === 'ab' && (f.name === 'cpus' || f.name === 'threads'))) addConfigWord(p.words, f.name, v, where, setOverrides);
     else if (f.repeatable) p.lists.set(`--${f.name}`, [...(p.lists.get(`--${f.name}`) ?? []), v]);
     else p.flags.set(`--${f.name}`, v);
   }
@@ -129,6 +132,8 @@ function addConfigWord(w: ConfigWords, name: string, v: string, where: string, s
       break;
     }
     case 'drop-step': w.dropSteps.push(v); break;
+    // the workload's size (scenarios/perf reads it as the threads option)
+    case 'threads': addConfigWord(w, 'set', `threads=${v}`, where, setOverrides); break;
   }
 }
 

@@ -29,7 +29,10 @@ export async function cmdBisect(p: Parsed): Promise<number> {
     for (const f of flags) if (p.flags.has(f)) process.stderr.write(`lazymm: note: ${f} ${p.flags.get(f)} is not used: ${why}\n`);
   };
   if (p.flags.has('--metric')) {
-    if (!METRIC_BISECT.run) throw new UsageError('--metric needs the timing simulator, which is not built yet');
+    // the timing simulator is loaded only for a metric bisect (verbs load lazily: ab, which also
+    // imports it, has not run in this process)
+    if (!METRIC_BISECT.run) await import('../timing/metric-bisect.ts');
+    if (!METRIC_BISECT.run) throw new UsageError('--metric needs the timing simulator, which did not register');
     unused(['--budget', '--strategy', '--match', '--oracle'], 'a metric bisect runs the timing driver, --runs runs per configuration');
     return METRIC_BISECT.run(p);
   }

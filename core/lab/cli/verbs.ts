@@ -27,6 +27,8 @@ export interface FlagSpec {
   choices?: readonly string[];
   /** the value may start with a dash (--a "--arch x86") */
   dashValue?: boolean;
+  /** a one-letter alias (-t for --threads, as will-it-scale spells it) */
+  short?: string;
   complete?: Completion;
 }
 
@@ -50,7 +52,8 @@ export const UINT32_MAX = 4294967295;
 export const CONFIG_FLAGS: FlagSpec[] = [
   { name: 'arch', type: 'string', arg: 'NAME|PATH', help: 'architecture model (lazymm list arches) or a path to an arch module (default x86)', complete: 'arch' },
   { name: 'kernel', type: 'string', arg: 'VERSION', help: 'the kernel modelled, 6.14 or v5.16.0: only its code paths exist (default: the applied series\' base, else v5.16; lazymm list hooks)' },
-  { name: 'cpus', type: 'int', arg: 'N', min: 1, max: 1024, help: 'number of CPUs (default: the scenario\'s)' },
+  { name: 'cpus', type: 'int', arg: 'N', min: 1, max: 1024, help: 'number of CPUs (default: the scenario\'s; a timing workload: the machine profile\'s)' },
+  { name: 'threads', short: 't', type: 'int', arg: 'N', min: 1, max: 8192, help: 'timing workloads: will-it-scale\'s -t, the number of tasks on the machine of --cpus CPUs (default: the workload\'s); more than the CPUs overcommits' },
   { name: 'apply', type: 'string', arg: 'SPEC', repeatable: true, help: 'apply patches: SERIES, SERIES:A-B, SERIES/N, or a path to a plugin module', complete: 'spec' },
   { name: 'without', type: 'string', arg: 'SPEC', repeatable: true, help: 'leave out patches applied by --apply', complete: 'patch' },
   { name: 'set', type: 'string', arg: 'NAME=VALUE', repeatable: true, help: 'set a declared option: Kconfig, model parameter or cost.* weight (lazymm list options)', complete: 'option' },
@@ -175,25 +178,27 @@ export const VERBS: VerbSpec[] = [
   {
     name: 'ab',
     summary: 'compare two configurations on a workload with the timing simulator (LKP-style table)',
-    synopsis: 'ab <workload> --a CONFIG --b CONFIG [config] [--cpus LIST] [--runs N] [--seed N] [--out DIR] [--log-y|--linear-y] [--json]',
+    synopsis: 'ab <workload> --a CONFIG --b CONFIG [config] [--cpus LIST] [--threads|-t LIST] [--runs N] [--seed N] [--out DIR] [--log-y|--linear-y] [--json]',
     positionals: { name: 'workload', min: 1, max: 1, complete: 'workload' },
     flags: [
       { name: 'a', type: 'string', arg: 'CONFIG', dashValue: true, help: 'configuration A, config words in one quoted string ("--arch x86")' },
       { name: 'b', type: 'string', arg: 'CONFIG', dashValue: true, help: 'configuration B ("--arch x86 --apply lazy-mm")' },
-      { name: 'cpus', type: 'string', arg: 'LIST', help: 'CPU counts: 8, or a sweep 1,2,4,...,192 (writes a CSV and an SVG)' },
+      { name: 'cpus', type: 'string', arg: 'LIST', help: 'machine size in CPUs (default: the machine profile\'s): 8, or a sweep 1,2,4,...,192 (writes a CSV, an SVG and a text plot)' },
+      { name: 'threads', short: 't', type: 'string', arg: 'LIST', help: 'will-it-scale -t on that machine: 24, or a sweep 1,2,3,6,12,...,192; a point the workload has a published figure for prints it beside the model\'s' },
       { name: 'runs', type: 'int', arg: 'N', min: 1, max: 10000, help: 'seeded runs per side (default 3)' },
       SEED,
       { name: 'out', type: 'string', arg: 'DIR', help: 'where a sweep writes its CSV and SVG (default .)', complete: 'dir' },
       { name: 'log-y', type: 'boolean', help: 'sweep plot: logarithmic y axis (default: when the values span more than 10x)' },
       { name: 'linear-y', type: 'boolean', help: 'sweep plot: linear y axis' },
       JSON_FLAG, ...PARALLEL_FLAGS,
-      ...CONFIG_FLAGS.filter((f) => f.name !== 'cpus'),
+      ...CONFIG_FLAGS.filter((f) => f.name !== 'cpus' && f.name !== 'threads'),
     ],
     examples: [
       'lazymm ab context-switch --a "--arch x86" --b "--arch x86 --apply lazy-mm" --cpus 8 --runs 2',
+      'lazymm ab context-switch --a "--arch x86" --b "--arch x86 --apply lazy-mm" --threads 24 --runs 2',
       'lazymm ab context-switch --a "--arch powerpc" --b "--arch powerpc --apply shoot-lazies" --cpus 16 --runs 2',
     ],
-    details: 'Workloads: lazymm list workloads. Config words outside --a/--b apply to both sides.',
+    details: 'Workloads: lazymm list workloads. Config words outside --a/--b apply to both sides. --cpus is the machine (default: the machine profile\'s, 384 for x86\'s epyc-9654-2s), --threads the workload on it (docs/calibration.md); sweep one of them.',
     load: () => import('./ab.ts').then((m) => m.cmdAb),
   },
   {

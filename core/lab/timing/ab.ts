@@ -1,22 +1,63 @@
 // A/B comparison of two configurations on a workload with the timing driver, and the report in
 // the LKP (0-day kernel test robot) layout: base and patched columns, %change, %stddev (shown
 // above 2%, as lkp-tests' compare does), runs, and a significance mark (Welch's t-test).
-import type { ConfigWords } from '../config.ts';
+import type { ConfigWords, Resolved } from '../config.ts';
 import type { ScenarioDef } from '../../model/index.ts';
 import { resolveTimed, measureUntil, summary, hotLines, higherIsBetter, type Measured } from './measure.ts';
 import { welch, mark } from './stats.ts';
 import { profileFor } from '../../model/drivers/timing/profile.ts';
+import type { Coverage } from '../../model/drivers/coverage.ts';
 
 export interface Side { mean: number; stddev: number; n: number }
 export interface AbMetric { name: string; unit: string; a: Side; b: Side; change_pct: number | null; p: number | null; mark: string }
+/** A published %change the workload declares for this point, beside the model's. */
+export interface PublishedAt {
+  label: string;
+  metric: string;
+  published_pct: number;
+  model_pct: number | null;
+  what: string;
+  source: string;
+  machine: string;
+}
 export interface AbPoint {
   cpus: number;
+  /** will-it-scale -t of the point (null: the workload's default for the machine) */
+  threads: number | null;
+  published: PublishedAt[];
   metrics: AbMetric[];
   hot_lines: { a: ReturnType<typeof hotLines>; b: ReturnType<typeof hotLines> };
   machine: { a: string; b: string };
   patches: { a: string[]; b: string[] };
   arch: { a: string; b: string };
+  /** what the oracles saw in the timing runs: each run is one schedule the timing driver chose */
+  oracles: { a: AbOracles; b: AbOracles };
   seconds: number;
+}
+
+/** The oracles over one side's timing runs: a sample of schedules, never a verification. */
+export interface AbOracles {
+  coverage: Coverage;
+  /** the first report of each run that had one */
+  violations: { seed: number; oracle: string; message: string }[];
+}
+
+/** One side's oracles over several points (a sweep): the runs add up. */
+export function sumOracles(list: AbOracles[]): AbOracles {
+  const c = list[0].coverage;
+  return {
+    coverage: { ...c, schedules: list.reduce((n, o) => n + (o.coverage.schedules ?? 0), 0) },
+    violations: list.flatMap((o) => o.violations),
+  };
+}
+
+function oraclesOf(m: Measured, seed: number): AbOracles {
+  const violations: AbOracles['violations'] = [];
+  m.runs.forEach((r, i) => { if (r.violation) violations.push({ seed: seed + i, oracle: r.violation.oracle, message: r.violation.message }); });
+  return {
+    coverage: { kind: 'sampled', states: null, transitions: null, schedules: m.runs.length, bound: null, strategy: 'timing', seed },
+    violations,
+  };
 }
 
 export function compare(a: Measured, b: Measured): AbMetric[] {
@@ -36,30 +77,54 @@ export function compare(a: Measured, b: Measured): AbMetric[] {
   return out;
 }
 
-export async function abPoint(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number, runs: number, seed: number, onRun?: (side: string, i: number) => void): Promise<AbPoint> {
-  return (await abPointUntil(sc, wa, wb, cpus, runs, seed, onRun, () => false))!;
+/** One A/B point: both sides on `cpus` CPUs (undefined: side a's machine size), with `threads`
+ *  tasks (will-it-scale -t) when given. */
+export async function abPoint(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number | undefined, runs: number, seed: number, onRun?: (side: string, i: number) => void, threads?: number): Promise<AbPoint> {
+  return (await abPointUntil(sc, wa, wb, cpus, runs, seed, onRun, () => false, threads))!;
 }
 
 /** abPoint, or null if `stop` said so between runs (an unfinished point is not kept). */
-export async function abPointUntil(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number, runs: number, seed: number, onRun: ((side: string, i: number) => void) | undefined, stop: () => boolean): Promise<AbPoint | null> {
-  const ra = await resolveTimed({ ...wa, cpus }, sc);
-  const rb = await resolveTimed({ ...wb, cpus }, sc);
+export async function abPointUntil(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number | undefined, runs: number, seed: number, onRun: ((side: string, i: number) => void) | undefined, stop: () => boolean, threads?: number): Promise<AbPoint | null> {
+  const { ra, rb } = await abSides(sc, wa, wb, cpus, threads);
   const ma = measureUntil(ra, sc, runs, seed, (i) => onRun?.('a', i), stop);
   const mb = ma && measureUntil(rb, sc, runs, seed, (i) => onRun?.('b', i), stop);
   if (!ma || !mb) return null;
-  return pointOf(cpus, ma, mb);
+  return pointOf(sc, ma, mb, seed, threads);
+}
+
+/** Both sides of a point, resolved: the words each side's runs are built from (-t as the
+ *  `threads` option) and the machine size (side b takes side a's). */
+export async function abSides(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number | undefined, threads?: number): Promise<{ ra: Resolved; rb: Resolved; a: ConfigWords; b: ConfigWords }> {
+  const withT = (w: ConfigWords): ConfigWords => (threads === undefined ? w : { ...w, set: [...w.set, `threads=${threads}`] });
+  const a: ConfigWords = { ...withT(wa), cpus: cpus ?? wa.cpus };
+  const ra = await resolveTimed(a, sc);
+  const b: ConfigWords = { ...withT(wb), cpus: ra.cfg.cpus };
+  const rb = await resolveTimed(b, sc);
+  return { ra, rb, a, b };
 }
 
 /** A point from both sides' measurements (core/lab/parallel runs them on workers or shards). */
-export function pointOf(cpus: number, ma: Measured, mb: Measured): AbPoint {
+export function pointOf(sc: ScenarioDef, ma: Measured, mb: Measured, seed: number, threads?: number): AbPoint {
   const [ra, rb] = [ma.config, mb.config];
+  const n = ra.cfg.cpus;
+  const metrics = compare(ma, mb);
+  const t = threads ?? (ra.cfg.params.threads !== undefined && ra.cfg.params.threads === rb.cfg.params.threads ? Number(ra.cfg.params.threads) : null);
+  const published: PublishedAt[] = [];
+  for (const p of sc.published ?? []) {
+    const v = t === null ? undefined : p.changePct[t];
+    if (v === undefined) continue;
+    published.push({ label: p.label, metric: p.metric, published_pct: v, model_pct: metrics.find((m) => m.name === p.metric)?.change_pct ?? null, what: p.what, source: p.source, machine: p.machine });
+  }
   return {
-    cpus,
-    metrics: compare(ma, mb),
+    cpus: n,
+    threads: t,
+    published,
+    metrics,
     hot_lines: { a: hotLines(ma), b: hotLines(mb) },
     machine: { a: profileFor(ra.cfg.arch.name, ra.cfg.params).name, b: profileFor(rb.cfg.arch.name, rb.cfg.params).name },
     patches: { a: ra.patchIds, b: rb.patchIds },
     arch: { a: ra.cfg.arch.name, b: rb.cfg.arch.name },
+    oracles: { a: oraclesOf(ma, seed), b: oraclesOf(mb, seed) },
     seconds: ma.seconds + mb.seconds,
   };
 }
@@ -110,11 +175,12 @@ export function headline(metrics: AbMetric[], workload: string): string {
   return workload.startsWith('context-switch') || !ops || (ops.a.mean === 0 && ops.b.mean === 0) ? 'context_switches_per_s' : 'ops_per_s';
 }
 
-export function sweepCsv(points: AbPoint[]): string {
-  const lines = ['cpus,metric,unit,a_mean,a_stddev,a_n,b_mean,b_stddev,b_n,change_pct,p'];
+/** The sweep as CSV: one row per point and metric (a threads sweep has a threads column first). */
+export function sweepCsv(points: AbPoint[], byThreads = false): string {
+  const lines = [`${byThreads ? 'threads,' : ''}cpus,metric,unit,a_mean,a_stddev,a_n,b_mean,b_stddev,b_n,change_pct,p`];
   for (const pt of points)
     for (const m of pt.metrics)
-      lines.push([pt.cpus, m.name, m.unit, m.a.mean, m.a.stddev, m.a.n, m.b.mean, m.b.stddev, m.b.n, m.change_pct ?? '', m.p ?? ''].join(','));
+      lines.push([...(byThreads ? [pt.threads] : []), pt.cpus, m.name, m.unit, m.a.mean, m.a.stddev, m.a.n, m.b.mean, m.b.stddev, m.b.n, m.change_pct ?? '', m.p ?? ''].join(','));
   return lines.join('\n') + '\n';
 }
 
@@ -122,14 +188,14 @@ export function sweepCsv(points: AbPoint[]): string {
 
 /** "1,2,4,...,192" -> [1,2,4,8,16,32,64,128,192]: '...' continues the last step (geometric if the
  *  two terms before it double, else arithmetic) up to the next term. */
-export function parseCpuList(s: string): number[] {
+export function parseCpuList(s: string, flag = '--cpus'): number[] {
   const parts = s.split(',').map((x) => x.trim()).filter(Boolean);
   const out: number[] = [];
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
     if (p === '...' || p === '..') {
       const next = Number(parts[i + 1]);
-      if (out.length < 2 || !Number.isInteger(next)) throw new Error(`'...' in --cpus needs two numbers before it and one after`);
+      if (out.length < 2 || !Number.isInteger(next)) throw new Error(`'...' in ${flag} needs two numbers before it and one after`);
       const [u, v] = [out[out.length - 2], out[out.length - 1]];
       const geo = u > 0 && v % u === 0 && v / u > 1;
       let cur = v;
@@ -140,7 +206,7 @@ export function parseCpuList(s: string): number[] {
       }
       continue;
     }
-    if (!/^\d+$/.test(p) || Number(p) < 1) throw new Error(`--cpus takes positive integers (e.g. 1,2,4,...,192), not '${p}'`);
+    if (!/^\d+$/.test(p) || Number(p) < 1) throw new Error(`${flag} takes positive integers (e.g. 1,2,4,...,192), not '${p}'`);
     out.push(Number(p));
   }
   return [...new Set(out)].sort((a, b) => a - b);

@@ -19,7 +19,13 @@ export function higherIsBetter(name: string): boolean | null {
   return null;
 }
 
+/** Resolve a configuration for the timing driver. --cpus is the machine's size; without it, the
+ *  machine profile's (384 CPUs for the default x86 machine). */
 export async function resolveTimed(words: ConfigWords, sc: ScenarioDef): Promise<Resolved> {
+  if (words.cpus === undefined) {
+    const probe = await resolveConfig({ ...words, cpus: 1 }, sc, { maxCpus: MAX_TIMING_CPUS });
+    words = { ...words, cpus: profileFor(probe.cfg.arch.name, probe.cfg.params).nominalCpus };
+  }
   return resolveConfig(words, sc, { maxCpus: MAX_TIMING_CPUS });
 }
 
@@ -64,6 +70,7 @@ export function metricsOf(run: TimedRun): Metric[] {
   rate('mmu_switches_per_s', get('cr3_writes') + get('mtspr_pid')); // x86 CR3 writes, powerpc mtspr PID
   rate('tlb_flushes_per_s', get('tlb_flushes') + get('tlbiel') + get('tlbie'));
   rate('flush_unlazy_per_s', get('flush_unlazy'));
+  for (const k of Object.keys(c)) if (k.startsWith('idle.')) rate(`${k}_entries_per_s`, c[k]); // cpuidle states, profile order
   return out;
 }
 

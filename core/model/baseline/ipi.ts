@@ -7,7 +7,7 @@
 // model and the conformance suite read it) and the handler's arguments through k.ipiArgs().
 import type { StepRegistry } from '../registry.ts';
 import { helperFns, cpus, fnid, str, int, args, NEXT, YIELD, again, callAgain, block } from '../fns.ts';
-import { W_IPIS, type Kernel, type Ctx } from '../kernel.ts';
+import { W_IPIS, counterId, type Kernel, type Ctx, type FrameView } from '../kernel.ts';
 
 const SMP_FRAME = { mask: cpus, fn: fnid, purpose: str, i: int, sent: int, was: int, args: args } as const;
 export const IPI = helperFns({
@@ -24,18 +24,28 @@ declare module '../fns.ts' {
 
 type SmpFrame = { mask: number[]; fn: number; purpose: string; i: number; sent: number; was: number; args: number };
 
+/** Counter ids of `ipi_<purpose>`, by purpose (a counter name is a hash lookup). */
+const PURPOSE_COUNTER = new Map<string, number>();
+const CNT_IPIS = counterId('ipis');
+function purposeCounter(purpose: string): number {
+  let id = PURPOSE_COUNTER.get(purpose);
+  if (id === undefined) { id = counterId(`ipi_${purpose}`); PURPOSE_COUNTER.set(purpose, id); }
+  return id;
+}
+
 /** One IPI per target CPU (not this one), a scheduling point after each. */
 function send(k: Kernel, x: Ctx, f: SmpFrame): number {
+  const mask = k.fieldPtr(f, 'mask'), w = (f as unknown as FrameView).$c.w;
   for (; f.i < k.ncpus; f.i++) {
     const t = f.i;
-    if (t === x.cpu || !k.maskHas(f, 'mask', t)) continue;
+    if (t === x.cpu || (w[mask + (t >>> 5)] & (1 << (t & 31))) === 0) continue;
     // smp_call_function_many_cond(): cpumask_and(cfd->cpumask, mask, cpu_online_mask), so a CPU
     // going down (out of cpu_online_mask, not dead yet) gets no IPI. (Reads hotplug state: global.)
     if (!k.cpus[t].online) { k.fpGlobal(); continue; }
     k.ipiQueue(x, t, f.fn, f.args, f.purpose);
     f.sent++;
-    k.count(`ipi_${f.purpose}`);
-    k.count('ipis');
+    k.countId(purposeCounter(f.purpose));
+    k.countId(CNT_IPIS);
     if (k.fpOn) k.fpAdd(-1);
     if (k.tracing) k.tr(x, `send IPI ${k.hookName(f.fn)} -> cpu${t} (${f.purpose})`, 'ipi', undefined, t);
     f.i++;

@@ -53,7 +53,7 @@ export const LAZY_MMU_OPTIONS: OptionDecl[] = [
 import {
   fns, task, ptr, int, bool, NEXT, RET, YIELD, CALL, callAgain, goTo, again,
 } from '../fns.ts';
-import { H, STATE_PARTS, ModelError, TS_RUNNABLE, TS_SLEEPING, type Kernel, type Ctx } from '../kernel.ts';
+import { H, STATE_PARTS, partSlot, ModelError, TS_RUNNABLE, TS_SLEEPING, type Kernel, type Ctx } from '../kernel.ts';
 import type { Step } from '../fns.ts';
 import { clearRecord, type RecordView } from '../records.ts';
 import { opFns } from '../program.ts';
@@ -152,20 +152,20 @@ type LazyMmuState = RecordView<typeof SCHEMA>;
 /** The depth table's cells, by name (WHO[i], DEPTH[i] ...). */
 const cells = (s: LazyMmuState) => s as unknown as Record<string, number>;
 
-const views = new WeakMap<Kernel, LazyMmuState>();
+const SLOT = partSlot();
 STATE_PARTS.push({
-  declare(k) { views.set(k, k.declareRecord('lazy mmu', { ...SCHEMA, ...TABLE }) as unknown as LazyMmuState); },
+  declare(k) { k.parts[SLOT] = k.declareRecord('lazy mmu', { ...SCHEMA, ...TABLE }) as unknown as LazyMmuState; },
   boot(k) { clearRecord(k.runState, 'lazy mmu'); },
 });
 
 /** This run's lazy MMU state, without allocating anything. */
 export function lazyMmuState(k: Kernel): LazyMmuState {
-  return views.get(k)!;
+  return k.parts[SLOT] as LazyMmuState;
 }
 
 /** This run's lazy MMU state, the kernel PTE page allocated on first use. */
 export function lazyMmuRun(k: Kernel): LazyMmuState {
-  const s = views.get(k)!;
+  const s = k.parts[SLOT] as LazyMmuState;
   if (s.kpt === 0) {
     const fields = Array.from({ length: NPTES }, (_, i) => `pte[${i}]`).concat('kmap_pte');
     s.kpt = k.m.alloc('page table', 'kernel.pte', fields);
@@ -208,7 +208,7 @@ export function lazyMmuPendingDone(k: Kernel, a: number) {
 
 /** this_cpu(xen_lazy_mode) of every CPU (arches/x86-xen-pv.ts reads and writes it). */
 export function xenLazyMode(k: Kernel): Int32Array {
-  return views.get(k)!.xen_lazy_mode;
+  return (k.parts[SLOT] as LazyMmuState).xen_lazy_mode;
 }
 
 const who = (k: Kernel, x: Ctx) => (x.level === 0 ? k.cpus[x.cpu].curr.ref : -1 - x.cpu);

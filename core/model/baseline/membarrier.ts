@@ -27,7 +27,8 @@ import type { StepRegistry } from '../registry.ts';
 import type { OptionDecl } from '../options.ts';
 import { fns, ptr, int, cpus, NEXT, YIELD, FUSE, FUSE_RET, CALL, again, goTo } from '../fns.ts';
 import {
-  H, NULL, C_F_SINCE_INV, C_F_THIS_EVENT, C_SKIPPED, C_NEED_SYNC, C_EARLY_LOAD, type Kernel, type Ctx,
+  H, NULL, STATE_PARTS, partSlot, counterId, C_F_SINCE_INV, C_F_THIS_EVENT,
+  C_SKIPPED, C_NEED_SYNC, C_EARLY_LOAD, type Kernel, type Ctx,
 } from '../kernel.ts';
 import { W_TASK_MM } from '../ownership.ts';
 import * as L from '../layout.ts';
@@ -53,6 +54,7 @@ declare module '../fns.ts' {
   }
 }
 
+const CNT_SYNC_CORE = counterId('sync_core');
 const EXPEDITED = L.MEMBARRIER_STATE_PRIVATE_EXPEDITED | L.MEMBARRIER_STATE_GLOBAL_EXPEDITED;
 const SYNC_CORE = L.MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE;
 
@@ -69,8 +71,11 @@ export const MEMBARRIER_OPTIONS: OptionDecl[] = [
   { name: 'membarrier_checker', type: 'enum', values: ['strict', 'observed', 'off'], default: 'strict', help: 'membarrier oracle: strict (a full barrier around every rq->curr->mm change of a registered mm), observed (only what a concurrent membarrier() relied on), off' },
 ];
 
+// The checker's mode (--set membarrier_checker=strict|observed|off), read once per kernel.
+const MODE = partSlot();
+STATE_PARTS.push({ declare(k) { k.parts[MODE] = k.param('membarrier_checker', 'strict'); }, boot() {} });
 function checker(k: Kernel): string {
-  return k.param('membarrier_checker', 'strict');
+  return k.parts[MODE] as string;
 }
 
 /** A kernel function invocation that may change rq->curr->mm starts: the strict rule wants an F
@@ -175,7 +180,7 @@ export function registerMembarrier(r: StepRegistry) {
       return again(1);
     }
     if (k.arch.syncCore !== 'iret' || (f.state & L.MEMBARRIER_STATE_PRIVATE_EXPEDITED_SYNC_CORE) === 0) return NEXT;
-    k.count('sync_core');
+    k.countId(CNT_SYNC_CORE);
     syncCoreEvent(k, x);
     if (k.tracing) k.tr(x, 'sync_core_before_usermode()');
     return NEXT;

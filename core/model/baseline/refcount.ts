@@ -2,7 +2,9 @@
 // mmget/mmput/__mmput, exit_mmap with its fullmm mmu_gather (mm/mmap.c, mm/mmu_gather.c).
 import type { StepRegistry } from '../registry.ts';
 import { fns, alias, ptr, bool, int, struct, NEXT, YIELD, FUSE, CALL } from '../fns.ts';
-import { H, NULL, type Kernel, type Ctx } from '../kernel.ts';
+import { H, NULL, counterId, type Kernel, type Ctx } from '../kernel.ts';
+
+const CNT_MM_COUNT_RMW = counterId('mm_count_rmw');
 import * as L from '../layout.ts';
 import { refGet, refPut, refTake, REF_COUNT, REF_USERS, OWN_SHARED } from '../ownership.ts';
 
@@ -47,7 +49,7 @@ export function registerRefcount(r: StepRegistry) {
   r.add('mmgrab', 'atomic_inc', (k, x, f) => {
     k.atomicAdd(x, f.mm + L.MM_COUNT, 1);
     refGet(k, x, f.mm, REF_COUNT);
-    k.count('mm_count_rmw');
+    k.countId(CNT_MM_COUNT_RMW);
     return YIELD;
   });
 
@@ -62,7 +64,7 @@ export function registerRefcount(r: StepRegistry) {
   r.add('mmdrop', 'atomic_dec_and_test', (k, x, f) => {
     const v = k.atomicAdd(x, f.mm + L.MM_COUNT, -1, 'atomic_dec_and_test', false);
     refPut(k, x, f.mm, REF_COUNT);
-    k.count('mm_count_rmw');
+    k.countId(CNT_MM_COUNT_RMW);
     if (v < 0) k.violate('refcount', `mm_count underflow on ${k.name(f.mm)} (${v})`, x);
     f.last = v === 0;
     return FUSE;

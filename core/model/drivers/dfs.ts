@@ -33,6 +33,20 @@ export function independent(a: Int32Array, b: Int32Array, ea: number, eb: number
   return true;
 }
 
+/** An event's footprint as an array the search keeps (footprints are only read): the empty one
+ *  and one-access ones are shared, so the step loop allocates only for the rare longer ones. */
+const EMPTY_FP = new Int32Array(0);
+const ONE_FP = new Map<number, Int32Array>();
+function footprint(fp: Int32Array, n: number): Int32Array {
+  if (n === 0) return EMPTY_FP;
+  if (n === 1) {
+    let a = ONE_FP.get(fp[0]);
+    if (a === undefined) { a = fp.slice(0, 1); ONE_FP.set(fp[0], a); }
+    return a;
+  }
+  return fp.slice(0, n);
+}
+
 export function isPreemption(enabled: number[], last: number, chosen: number): boolean {
   return last >= 0 && chosen !== last && enabled.includes(last);
 }
@@ -177,7 +191,7 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
           k.fpn = 0;
           execEvent(k, e);
           events.push(e);
-          fps[depth] = k.fp.slice(0, k.fpn);
+          fps[depth] = footprint(k.fp, k.fpn);
           if (k.checkers.length !== 0) for (const ch of k.checkers) ch(k, e);
           last = e;
           if (events.length >= o.maxSteps && !k.fatal) stepBudget(k, sc, o.maxSteps);
@@ -185,8 +199,7 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
         finishRun(k, sc);
         explored++;
         steps += events.length;
-        const cs = k.counters;
-        for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
+        k.addCountersTo(counters);
         if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
         if (k.found()) {
           return { found: { violations: k.violations, steps: events.length, events: events.slice() }, other, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };

@@ -61,15 +61,17 @@ export interface ExploreResult {
 
 /** xorshift32: tiny, fast and the same on every machine. */
 export class Rng {
+  /** the xorshift32 state as a signed int32 (the same bits as the uint32 it returns; an int32
+   *  field is stored in place, a uint32 above 2^31 would be a heap number per step) */
   s: number;
-  constructor(seed: number) { this.s = (seed >>> 0) || 0x9e3779b9; }
+  constructor(seed: number) { this.s = ((seed >>> 0) || 0x9e3779b9) | 0; }
   next(): number {
     let s = this.s;
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
     this.s = s;
-    return s;
+    return s >>> 0;
   }
   below(n: number): number { return this.next() % n; }
 }
@@ -168,8 +170,7 @@ export function sampleRange(k: Kernel, sc: ScenarioDef, o: ExploreOptions, from:
     const run = runOnce(k, sc, chooser, { maxSteps: o.maxSteps });
     explored++;
     steps += run.steps;
-    const cs = k.counters;
-    for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
+    k.addCountersTo(counters);
     if (o.progress && (explored & 255) === 0) o.progress(from + explored, o.budget);
     if (k.found()) { found = run; break; }
     if (other === null && run.violations.length) other = { ...run, events: run.events.slice() };
@@ -189,8 +190,7 @@ function sampleStream(k: Kernel, sc: ScenarioDef, o: ExploreOptions): Sampled {
     explored++;
     steps += run.steps;
     if (run.steps > kEst) kEst = run.steps;
-    const cs = k.counters;
-    for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
+    k.addCountersTo(counters);
     if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
     if (k.found()) { found = run; break; }
     if (other === null && run.violations.length) other = { ...run, events: run.events.slice() };

@@ -131,6 +131,9 @@ class Footprints {
 }
 const CACHE = 2048;
 
+/** the view of a region that has none (not 8-byte aligned in its buffer) */
+const NO_VIEW = new BigInt64Array(0);
+
 /** The visited set. (verify-bfs.ts keeps one per thread.) */
 export class Visited {
   private readonly comps: VectorTable[] = [];
@@ -192,15 +195,20 @@ export class Visited {
         } else {
           v = r.a as Int32Array;
           n = r.live();
-          if (this.viewOf[i] !== v) { this.views[i] = new BigInt64Array(v.buffer, 0, v.length >> 1); this.viewOf[i] = v; }
-          v2 = this.views[i];
+          // (a region may be a view into a larger buffer, the kernel's per-CPU arena: the view
+          // starts at its offset, and a region not 8-byte aligned compares word by word)
+          if (this.viewOf[i] !== v) {
+            this.views[i] = (v.byteOffset & 7) === 0 ? new BigInt64Array(v.buffer, v.byteOffset, v.length >> 1) : NO_VIEW;
+            this.viewOf[i] = v;
+          }
+          v2 = this.views[i] === NO_VIEW ? null : this.views[i];
           if (parent !== null) {
             const pid = parent[i];
             if (kind === 1) {
               // an append-only region whose length did not change cannot have changed
               if (t.length(pid) === n) { ids[i] = pid; continue; }
             } else {
-              if (t.equalsAt(pid, v, v2, 0, n)) { ids[i] = pid; continue; }
+              if (v2 !== null ? t.equalsAt(pid, v, v2, 0, n) : t.equals(pid, v, 0, n)) { ids[i] = pid; continue; }
             }
           }
         }
@@ -303,8 +311,7 @@ export function verifySearch(k: Kernel, sc: ScenarioDef, o: VerifyOptions): Veri
     }
   };
   const addCounters = () => {
-    const cs = k.counters;
-    for (const key in cs) counters[key] = (counters[key] ?? 0) + cs[key];
+    k.addCountersTo(counters);
   };
 
   // A revisit explores again only the events that slept the first time and do not now.

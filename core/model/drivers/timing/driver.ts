@@ -5,16 +5,19 @@
 // what ends the wait: a task made runnable (wake latency by distance), an IPI arriving (delivery
 // latency), the last handler of a waited-for IPI finishing. A periodic sweep catches the rarer
 // waits (hotplug) that are not instrumented.
-import { execEvent, startRun, ctxRunnable, EV_IRQ, EV_STEP } from '../../engine.ts';
+import { execEvent, startRun, ctxRunnable, waitOk, EV_IRQ, EV_STEP } from '../../engine.ts';
 import { H } from '../../fns.ts';
 import type { ScenarioDef } from '../../scenario.ts';
-import { primaryViolation, type Kernel, type TaskView, type Violation } from '../../kernel.ts';
+import {
+  primaryViolation, counterId, CW, XW, C_LEVEL, C_IPI_LEN, C_IRQS_OFF, C_DEAD, X_ACTIVE, X_WAIT, W_HAS_WORK,
+  type Kernel, type TaskView, type Violation,
+} from '../../kernel.ts';
 import { TimingState, type LineStat } from './state.ts';
 import { profileFor, resolveCosts } from './profile.ts';
 import type { OptionDecl } from '../../options.ts';
 
 export const TIMING_DRIVER_OPTIONS: OptionDecl[] = [
-  { name: 'mm_count_own_line', type: 'bool', default: 'n', help: 'timing driver: mm_count on a cache line of its own (____cacheline_aligned_in_smp)' },
+  { name: 'mm_count_own_line', type: 'bool', default: 'the machine\'s (y on epyc-9654-2s: v6.6+ layout, else n)', help: 'timing driver: mm_count on a cache line of its own (____cacheline_aligned_in_smp)' },
 ];
 
 export interface TimedOptions {
@@ -100,10 +103,13 @@ class ClockHeap {
 }
 
 const SWEEP_EVERY = 1 << 16;
+const CNT_WAKEUPS_REMOTE = counterId('wakeups_remote');
 
 export function runTimed(k: Kernel, sc: ScenarioDef, o: TimedOptions): TimedRun {
-  const costs = resolveCosts(profileFor(k.arch.name, k.params), k.params);
-  const tm = new TimingState(k, costs, o.seed, k.flag('mm_count_own_line', false));
+  const profile = profileFor(k.arch.name, k.params);
+  const costs = resolveCosts(profile, k.params);
+  // The struct layout of the kernel the machine ran (v6.6+ gives mm_count a line of its own).
+  const tm = new TimingState(k, costs, o.seed, k.flag('mm_count_own_line', !!profile.mmCountOwnLine));
   k.tm = tm;
   // the timing driver measures; reference ownership and dangling-pointer checks are the explorer's
   k.refTracking = false;
@@ -130,22 +136,27 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
     if (!parked[c]) return;
     parked[c] = 0;
     if (clock[c] < t) clock[c] = t;
+    tm.unpark(c);
     heap.push(c);
   };
 
-  // The IPI queues and task states report to the driver.
+  // The IPI queues and task states report to the driver. An IPI reaches a sleeping CPU after its
+  // idle state's exit latency.
   tm.onIpi = (to, at) => {
     arrival[to].push(at);
-    wakeAt(to, at);
+    if (parked[to]) wakeAt(to, at + tm.idleExitNs(to));
   };
   tm.onIpiTaken = (cpu) => { arrival[cpu].shift(); };
   // A task made runnable (try_to_wake_up stores TASK_RUNNING to its __state) wakes its CPU after
   // the wake latency: the state's store reports it, the driver checks after the event.
-  const woken: number[] = [];
+  // (cpu, time) pairs; a count rather than length = 0, which would drop the array's storage
+  let woken = new Float64Array(64), nwoken = 0;
   tm.onWake = (t: TaskView) => {
     const from = tm.cur;
     if (from < 0 || t.cpu === from || !parked[t.cpu]) return;
-    woken.push(t.cpu, clock[from] + tm.wakeLatency(from, t.cpu));
+    if (nwoken + 2 > woken.length) { const g = new Float64Array(woken.length * 2); g.set(woken); woken = g; }
+    woken[nwoken++] = t.cpu;
+    woken[nwoken++] = clock[from] + tm.wakeLatency(from, t.cpu);
   };
 
   for (let c = 0; c < n; c++) {
@@ -154,11 +165,15 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
     heap.push(c);
   }
 
-  /** The event CPU c runs next, or -1 if it must wait. May advance its clock to an IPI arrival. */
+  /** The event CPU c runs next, or -1 if it must wait. May advance its clock to an IPI arrival.
+   *  (Reads the declared CPU and context records directly: this runs before every event.) */
+  const ca = k.cpuR.a, hdr = k.hdr;
   const nextEvent = (c: number): number => {
-    const cpu = k.cpus[c];
-    const stepOk = ctxRunnable(k, k.ctxs[c * 3 + cpu.level]);
-    if (cpu.pendingLen !== 0 && !cpu.irqsOff && cpu.level === 0 && !cpu.dead) {
+    const cb = c * CW;
+    const level = ca[cb + C_LEVEL];
+    const x = c * 3 + level, hb = x * XW;
+    const stepOk = hdr[hb + X_ACTIVE] !== 0 && (hdr[hb + X_WAIT] === 0 || waitOk(k, x));
+    if (ca[cb + C_IPI_LEN] !== 0 && ca[cb + C_IRQS_OFF] === 0 && level === 0 && ca[cb + C_DEAD] === 0) {
       const at = arrival[c][0] ?? 0;
       if (at <= clock[c]) return (EV_IRQ << 12) | c;
       if (!stepOk) { clock[c] = at; return (EV_IRQ << 12) | c; }
@@ -171,17 +186,19 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
   const maxEvents = o.maxEvents ?? 50_000_000;
   let snap: Record<string, number> | null = null;
   let snapLines: LineStat[] | null = null;
-  let snapExtra = { transfers: 0, scan: 0 };
+  let snapExtra = { transfers: 0, scan: 0, idle: new Float64Array(0) };
   let snapFn: Float64Array | null = null;
   let events = 0;
   let nextSweep = SWEEP_EVERY;
-  let lastTime = 0;
+  // the last event's time (a typed-array slot: a double local of this long-running function
+  // would be boxed at every event)
+  const last = new Float64Array(1);
   const irqEntry = costs.ns('irq_entry');
 
   const takeSnapshot = () => {
     snap = { ...k.counters };
     snapLines = tm.lines();
-    snapExtra = { transfers: tm.transfers, scan: tm.exitScanLoads };
+    snapExtra = { transfers: tm.transfers, scan: tm.exitScanLoads, idle: tm.idleEntries.slice() };
     snapFn = tm.fnCalls.slice();
   };
 
@@ -199,26 +216,31 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
   outer: for (;;) {
     if (c < 0) {
       if (heap.n === 0) {
-        sweep(lastTime);
+        sweep(last[0]);
         if (heap.n === 0) break;
       }
       c = heap.pop();
     }
-    if (clock[c] >= end) { lastTime = end; break; }
+    if (clock[c] >= end) { last[0] = end; break; }
     if (snap === null && clock[c] >= warmupEnd) takeSnapshot();
-    const cpu = k.cpus[c];
+    const lvl = c * CW + C_LEVEL;
     for (;;) {
       const ev = nextEvent(c);
-      if (ev < 0) { parked[c] = 1; c = -1; break; }
+      if (ev < 0) {
+        parked[c] = 1;
+        tm.park(c, k.cpus[c].curr.isIdle && hdr[(c * 3) * XW + X_WAIT] === W_HAS_WORK);
+        c = -1;
+        break;
+      }
       tm.cur = c;
-      const before = cpu.level;
+      const before = ca[lvl];
       if (ev >> 12 === EV_IRQ) {
-        clock[c] += irqEntry;
+        clock[c] += tm.work(c, irqEntry);
         handling[c] = k.ipiSender(c);
       }
       execEvent(k, ev);
       events++;
-      if (before === 1 && cpu.level === 0) {
+      if (before === 1 && ca[lvl] === 0) {
         // The handler finished: a sender waiting for it may go on once the ack reaches it.
         const sender = handling[c];
         handling[c] = -1;
@@ -230,39 +252,41 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
           }
         }
       }
-      if (woken.length !== 0) {
-        for (let i = 0; i < woken.length; i += 2) {
+      if (nwoken !== 0) {
+        for (let i = 0; i < nwoken; i += 2) {
           const w = woken[i];
           if (!parked[w]) continue;
           tm.cur = -1;
-          if (nextEvent(w) >= 0) { k.count('wakeups_remote'); wakeAt(w, woken[i + 1]); }
+          if (nextEvent(w) >= 0) { k.countId(CNT_WAKEUPS_REMOTE); wakeAt(w, woken[i + 1]); }
         }
-        woken.length = 0;
+        nwoken = 0;
       }
       tm.cur = -1;
-      lastTime = clock[c];
+      last[0] = clock[c];
       if (k.fatal || k.hasFatal) break outer;
       if (events >= maxEvents) break outer;
-      if (clock[c] > heap.minKey() || clock[c] >= end || (snap === null && clock[c] >= warmupEnd)) {
+      const t = clock[c];
+      if ((heap.n !== 0 && t > clock[heap.items[0]]) || t >= end || (snap === null && t >= warmupEnd)) {
         c = heap.pushPop(c);
         break;
       }
     }
     if (events >= nextSweep) {
       nextSweep = events + SWEEP_EVERY;
-      sweep(lastTime);
+      sweep(last[0]);
       if (c >= 0) c = heap.pushPop(c); // a CPU the sweep woke may come first
     }
   }
   tm.cur = -1;
   if (snap === null) takeSnapshot(); // never got past the warm-up: measure nothing
-  const windowEnd = Math.min(lastTime, end);
+  const windowEnd = Math.min(last[0], end);
   const seconds = Math.max(0, windowEnd - warmupEnd) / 1e9;
   const counters: Record<string, number> = {};
   const s0 = snap as unknown as Record<string, number>;
   for (const key of Object.keys(k.counters)) counters[key] = k.counters[key] - (s0[key] ?? 0);
   counters.line_transfers = tm.transfers - snapExtra.transfers;
   counters['exit_scan.cpus_scanned'] = tm.exitScanLoads - snapExtra.scan;
+  tm.idleStates.forEach((s, i) => { counters[`idle.${s.name}`] = tm.idleEntries[i] - snapExtra.idle[i]; });
   const fn0 = snapFn as unknown as Float64Array;
   for (const h of ['__mmput', 'exit_mmap', '__mmdrop'] as const) {
     const id = H[h];
@@ -275,6 +299,6 @@ function drive(k: Kernel, sc: ScenarioDef, o: TimedOptions, tm: TimingState, cos
   });
   return {
     counters, seconds, lines, events, violation: k.violations.length ? primaryViolation(k.violations) : null,
-    machine: costs.profile.name, quiesced: heap.n === 0 && lastTime < end,
+    machine: costs.profile.name, quiesced: heap.n === 0 && last[0] < end,
   };
 }

@@ -20,17 +20,46 @@ export interface MachineProfile {
   description: string;
   /** the arch model this machine runs by default */
   arch: string;
+  /** the default machine of its arch (else the arch's first profile) */
+  archDefault?: boolean;
   ghz: number;
-  /** hardware threads per core (SMT siblings are adjacent CPU numbers) and cores per socket;
-   *  sockets are filled in CPU order, as will-it-scale's hwloc binding fills cores */
+  /** hardware threads per core (SMT siblings are adjacent CPU numbers: cpu = core * threads +
+   *  thread) and cores per socket; sockets are filled in CPU order, as will-it-scale's hwloc
+   *  binding fills cores (hwloc's logical order) */
   threadsPerCore: number;
   coresPerSocket: number;
-  /** the nominal machine (the sweep's largest point); more CPUs add sockets up to 1024 */
+  /** cores sharing a last-level cache (an AMD CCD: line transfers inside it cost xfer_llc);
+   *  omitted: the socket is one cache domain */
+  coresPerLlc?: number;
+  /** the machine's size when --cpus is not given; more CPUs add sockets up to 1024 */
   nominalCpus: number;
   /** minimum warm-up before measuring, virtual ns: start-up storms (every CPU's first switch_mm
    *  hitting the same lines) last longer on a slow fabric */
   warmupNs: number;
+  /** the kernel's struct layout: mm_count on a cache line of its own (since v6.6, commit "mm:
+   *  move mm_count into its own cache line"); --set mm_count_own_line=y|n overrides */
+  mmCountOwnLine?: boolean;
+  /** a transfer between two last-level caches of one socket costs a cross-socket transfer when
+   *  the line's memory lives on the other socket (first touch decides, as Linux's default NUMA
+   *  policy does); its source is in homeNodeSrc */
+  homeNode?: boolean;
+  homeNodeSrc?: string;
+  /** cpuidle: the states (shallowest first) an idle CPU enters, picked by the governor's rule;
+   *  omitted: a wakeup costs the wake_smt/wake_socket/wake_remote weights */
+  idle?: IdleModel;
   w: Record<string, Weight>;
+}
+
+/** A cpuidle state as a driver's table gives it (acpi_idle: target_residency = exit latency x
+ *  latency_factor). polling: the CPU watches its thread flags (POLL, MWAIT), so a wakeup needs
+ *  no IPI, only the store to the flags line. */
+export interface IdleState { name: string; exitNs: number; residencyNs: number; polling: boolean; src: string }
+export interface IdleModel {
+  governor: 'menu';
+  states: IdleState[];
+  /** the tick period (the governor's horizon for idles it cannot predict) */
+  tickNs: number;
+  src: string;
 }
 
 const c = (v: number, src: string): Weight => ({ v, unit: 'cycles', src });
@@ -107,6 +136,25 @@ const COMMON_POWER8: Record<string, Weight> = {
   'op.compute': ns(2000, '[est] user-mode work between system calls'),
 };
 
+// 2x AMD EPYC 9654 (Genoa), the machine of Mathieu Desnoyers' hazard-pointer lazy-mm figures
+// (RFC v2 4/4, 2024-10-04: lscpu 384 CPUs, family 25 model 17, 2 sockets, boost on, max 3709
+// MHz; kernel v6.11.1). Line transfers are the published core-to-core CAS latencies of this
+// machine (KCORES/core-to-core-latency-plus, "Dual AMD EPYC 9654 96-Core Processor" CSV, medians
+// read in shared/reference/anchors-timing.md section 1); the kernel-path costs are the x86 [est]s.
+const EPYC_9654: Record<string, Weight> = {
+  ...COMMON_X86,
+  l1_hit: c(4, '[est] Zen 4 L1D load-to-use latency, 4 cycles (the same order as every current x86 core; no Genoa-specific figure read)'),
+  xfer_smt: ns(10, '[pub] KCORES core-to-core-latency-plus, dual EPYC 9454 CSV (nviennot PR #101): SMT siblings 10.3 ns; the 9654 CSV has no sibling pairs, the core is the same Zen 4'),
+  xfer_llc: ns(27, '[pub] KCORES core-to-core-latency-plus, dual EPYC 9654 CSV (nviennot issue #89): same CCD, median 27 ns (24-34)'),
+  xfer_socket: ns(99, '[pub] same CSV: another CCD of the same socket, median 99 ns (85-106)'),
+  xfer_remote: ns(192, '[pub] same CSV: the other socket, median 192 ns (183-201)'),
+  mem: ns(120, '[est] a line nobody caches, from DRAM: Genoa DDR5 load latency is of this order (no figure read); only first touches pay it'),
+  rmw: ns(7, '[pub] travisdowns concurrency-hierarchy-bench (Skylake): an uncontended lock add, 7.0 ns/op; no Zen 4 figure was found'),
+  mb: ns(7, '[kernel] x86 smp_mb() is "lock addl $0,-4(%rsp)" (arch/x86/include/asm/barrier.h), a locked RMW on a private line: the rmw figure above'),
+  cr3_write: c(275, '[seed] Nadav Amit, seed 000 L6086: "MOV-CR3 without flush is 250-300 cycles" (Skylake; the same order is assumed for Zen 4)'),
+  smt_slowdown: { v: 1.47, unit: 'cycles', src: '[pub] zen.looncraz.net "SMT Scaling" (first-generation Ryzen): SMT raised multithreaded throughput by 35.8% on average, so each of two busy siblings runs at 0.68 of its solo speed; core work (function, operation and event costs) takes 1/0.68 = 1.47x as long while the sibling is busy (a count, not a time). No Zen 4 figure was found' },
+};
+
 export const PROFILES: MachineProfile[] = [
   {
     name: 'x86-2s',
@@ -118,6 +166,32 @@ export const PROFILES: MachineProfile[] = [
     nominalCpus: 192,
     warmupNs: 30_000,
     w: COMMON_X86,
+  },
+  {
+    name: 'epyc-9654-2s',
+    archDefault: true,
+    description: '2x AMD EPYC 9654 (Genoa): 2 sockets x 96 cores x 2 threads = 384 CPUs, CCDs of 8 cores sharing an L3, 3.7 GHz boost (Mathieu Desnoyers\' 2024 machine, kernel v6.11)',
+    arch: 'x86',
+    ghz: 3.7,
+    threadsPerCore: 2,
+    coresPerSocket: 96,
+    coresPerLlc: 8,
+    nominalCpus: 384,
+    warmupNs: 30_000,
+    mmCountOwnLine: true,
+    homeNode: true,
+    homeNodeSrc: '[pub] nviennot/core-to-core-latency issue #97 "CAS Atomic is not NUMA aware" and the dual EPYC 9454 CSV: cross-CCD pairs on the socket that does not hold the line\'s memory cost about a cross-socket bounce (~200 ns, against 103 ns on the home socket)',
+    idle: {
+      governor: 'menu',
+      tickNs: 4_000_000,
+      src: '[kernel] drivers/cpuidle/governors/menu.c (v6.11/v6.12): the typical of the last 8 idle intervals when they agree, else the next timer; the deepest state whose target residency fits the prediction and whose exit latency is within the prediction (the interactivity limit), a physical state instead of POLL when its exit latency allows; the tick is HZ=250 [est: a distribution kernel\'s setting]. The menu governor is the one seen on AMD nodes (anchors-timing section 4)',
+      states: [
+        { name: 'POLL', exitNs: 0, residencyNs: 0, polling: true, src: '[kernel] drivers/cpuidle/poll_state.c: exit latency 0, target residency 0' },
+        { name: 'C1', exitNs: 1000, residencyNs: 2000, polling: true, src: '[pub] AMD acpi_idle table "ACPI FFH MWAIT 0x0": 1 us latency, 2 us residency (LKML 2021-10, Norbert\'s Zen 2 report; the same on other AMD nodes); MWAIT watches the thread flags, so a wakeup sends no IPI (arch/x86/include/asm/mwait.h)' },
+        { name: 'C2', exitNs: 400_000, residencyNs: 800_000, polling: false, src: '[est] "ACPI IOPORT 0x814": the latency comes from firmware; 400 us on a Zen 2 Threadripper (LKML 2021-10), 30 us on another AMD node, no Genoa value found; residency = 2 x latency (acpi_idle latency_factor). Unreached by microsecond idles either way' },
+      ],
+    },
+    w: EPYC_9654,
   },
   {
     name: 'power8-16s',
@@ -155,11 +229,13 @@ export function profileOptions(): OptionDecl[] {
   return out;
 }
 
-/** The machine for a configuration: --set machine=NAME, else the one whose arch matches. */
+/** The machine for a configuration: --set machine=NAME, else the arch's default machine (the
+ *  first profile for it: epyc-9654-2s for x86, a measured machine). */
 export function profileFor(arch: string, params: Record<string, string>): MachineProfile {
   if (params.machine) return findProfile(params.machine);
-  const p = PROFILES.find((x) => arch === x.arch || arch.startsWith(x.arch));
-  return p ?? PROFILES[0];
+  const mine = PROFILES.filter((x) => arch === x.arch || arch.startsWith(x.arch));
+  // an arch with no machine of its own runs on the generic 2-socket server
+  return mine.find((x) => x.archDefault) ?? mine[0] ?? PROFILES[0];
 }
 
 /** A profile resolved to nanoseconds, with --set cost.NAME=VALUE overrides applied. */
@@ -190,13 +266,20 @@ export function resolveCosts(p: MachineProfile, params: Record<string, string>):
   };
 }
 
-/** Topology distance between two CPUs: 0 same CPU, 1 SMT sibling, 2 same socket, 3 cross socket. */
-export function topology(p: MachineProfile, ncpus: number): { socket: Int32Array; core: Int32Array } {
+/** Topology distances between two CPUs: the same CPU, SMT siblings, one last-level cache, one
+ *  socket (another last-level cache), two sockets. A profile without LLC groups has one per
+ *  socket, so its same-socket pairs are D_LLC and cost xfer_socket (there is no xfer_llc). */
+export const D_SELF = 0, D_SMT = 1, D_LLC = 2, D_SOCKET = 3, D_REMOTE = 4;
+
+export function topology(p: MachineProfile, ncpus: number): { socket: Int32Array; core: Int32Array; llc: Int32Array } {
   const socket = new Int32Array(ncpus);
   const core = new Int32Array(ncpus);
+  const llc = new Int32Array(ncpus);
+  const perLlc = p.coresPerLlc ?? p.coresPerSocket;
   for (let cpu = 0; cpu < ncpus; cpu++) {
     core[cpu] = Math.floor(cpu / p.threadsPerCore);
     socket[cpu] = Math.floor(core[cpu] / p.coresPerSocket);
+    llc[cpu] = socket[cpu] * Math.ceil(p.coresPerSocket / perLlc) + Math.floor((core[cpu] % p.coresPerSocket) / perLlc);
   }
-  return { socket, core };
+  return { socket, core, llc };
 }
