@@ -35,11 +35,15 @@ try {
     logLevel: 'warning',
   });
   const inputs = Object.keys(r.metafile.inputs).filter((f) => !f.startsWith('node_modules/')).sort();
-  // arches/ modules the build accounts for: those it bundled, and the template new-arch copies (not
-  // an arch). Any other arches/*.ts (a scaffolded arch, discovered at run time by arches/index.ts)
-  // makes bin/lazymm.mjs run the sources.
+  // arches/ modules the build accounts for: those it bundled, and those arches/index.ts does not
+  // take for arches (its NOT_ARCHES: the template new-arch copies, shared helpers, types; read
+  // from there so the list is kept once). Any other arches/*.ts (a scaffolded arch, discovered at
+  // run time by arches/index.ts) makes bin/lazymm.mjs run the sources.
+  const m = /const NOT_ARCHES = new Set\(\[([^\]]*)\]\)/.exec(fs.readFileSync(path.join(root, 'arches', 'index.ts'), 'utf8'));
+  if (!m) throw new Error('arches/index.ts: NOT_ARCHES not found');
+  const notArches = new Set([...m[1].matchAll(/'([^']+)'/g)].map((x) => `arches/${x[1]}`));
   const archFiles = fs.readdirSync(path.join(root, 'arches')).filter((f) => f.endsWith('.ts')).map((f) => `arches/${f}`)
-    .filter((f) => inputs.includes(f) || f === 'arches/generic.ts').sort();
+    .filter((f) => inputs.includes(f) || notArches.has(f)).sort();
   fs.writeFileSync(path.join(tmp, 'build.json'), JSON.stringify({ builtAt: started, inputs, archFiles }, null, 1) + '\n');
   fs.rmSync(out, { recursive: true, force: true });
   fs.renameSync(tmp, out);
