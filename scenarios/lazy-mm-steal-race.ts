@@ -29,9 +29,12 @@ export default defineScenario({
       ],
     });
   },
-  // The window needs three CPUs and a preemption inside each scan: PCT finds it in a few hundred
-  // schedules, bounded DFS (2 preemptions) does not reach it.
+  // The window needs three CPUs and a preemption inside each scan: bounded DFS (2 preemptions)
+  // does not reach it. Three preemptions are PCT depth 4 (three priority change points): seeds 1-3
+  // find the dangling report after 8, 76 and 87 schedules (depth 3: after 18, 348 and 153; with
+  // KASAN as the oracle, before the dangling-pointer oracle: 1302, 2323, 1667 and 3696, 10392, 3137).
   strategy: 'pct',
+  pctDepth: 4,
   expect: [
     { config: '--arch x86 --apply lazy-mm:1-20', verdict: 'clean' },
     { config: '--arch x86 --apply lazy-mm:1-20 --drop-step __try_mm_drop_rq_ref.reload_lazy_mm', verdict: 'sometimes', oracle: 'dangling',

@@ -18,7 +18,9 @@ try {
   const started = Date.now();
   const r = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: { cli: 'core/lab/cli/main.ts', supervise: 'core/lab/cli/supervise.ts', worker: 'core/lab/cli/worker.ts', lazymm: 'core/model/index.ts', arches: 'arches/index.ts' },
+    // worker: the model thread (cli/worker.ts); pool-worker: a thread of --jobs (core/lab/parallel/pool.ts
+    // starts the pool-worker.mjs beside it)
+    entryPoints: { cli: 'core/lab/cli/main.ts', supervise: 'core/lab/cli/supervise.ts', worker: 'core/lab/cli/worker.ts', 'pool-worker': 'core/lab/parallel/worker-main.ts', lazymm: 'core/model/index.ts', arches: 'arches/index.ts' },
     bundle: true,
     splitting: true,
     format: 'esm',

@@ -83,7 +83,7 @@ describe('explore corpus (dfs 3000, random and pct 500 schedules)', () => {
     it(key, async () => {
       const sc = SCENARIOS.find((s) => s.name === e.scenario)!;
       const k = await kernel(e.scenario, e.config);
-      const r = explore(k, sc, { strategy: e.strategy, budget: e.budget, seed: 1, maxSteps: sc.maxSteps ?? 20000 });
+      const r = explore(k, sc, { strategy: e.strategy, budget: e.budget, seed: 1, maxSteps: sc.maxSteps ?? 20000, seeding: 'stream' });
       const got = {
         schedulesExplored: r.schedulesExplored, steps: r.steps, complete: r.complete, trace: r.trace, counters: r.counters,
         violations: r.violations.map((v) => ({ oracle: v.oracle, message: v.message, cpu: v.cpu, step: v.step, schedule: v.schedule })),

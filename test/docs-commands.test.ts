@@ -58,6 +58,11 @@ const SKIP: Record<string, string> = {
   'lazymm explore kthread-borrow.ts --arch x86 --strategy verify --apply ./kthread-mb.ts': 'the same',
   'lazymm list hooks --arch x86 --apply ./kthread-mb.ts': 'the same',
   "lazymm run kthread-borrow.ts --arch x86 --schedule '0*22.f0*3.1*6.0*8.f0*4.1*3'": 'the same (test/user-modules.test.ts replays a schedule of it)',
+  'lazymm merge part-1.json part-2.json part-3.json': 'docs/scale-out.md: the partials of the shard loop before it; test/shard.test.ts and test/scale-out.test.ts shard and merge',
+  'lazymm merge part-1.json part-3.json': 'docs/scale-out.md: shown refused (a missing shard); test/shard.test.ts checks the message',
+  'lazymm merge part-1.json part-2.json part-2.json part-3.json': 'the same (a duplicated shard)',
+  'lazymm merge part-1.json cut.json part-3.json': 'the same (a shard cut short)',
+  'lazymm explore kthread-use-mm --arch x86 --strategy verify --search bfs --jobs 2': 'threads that exchange states need the CLI\'s own process (the same module order on every thread): test/scale-out.test.ts runs --search bfs with --jobs 1, 2 and 3 that way',
   // docs/robustness.md: the watchdog and signals need the supervised command line, not main() in-process
   'lazymm run lazy-exit --apply test/fixtures/bad/step-loops-plugin.ts': 'a step that never returns: test/robust-cli.test.ts runs it under the watchdog',
   'lazymm run lazy-exit --apply test/fixtures/bad/apply-loops-plugin.ts --watchdog 2': 'an apply() that never returns: test/robust-cli.test.ts runs it under the watchdog',
@@ -87,6 +92,8 @@ const EXPECT: Record<string, 0 | 1 | 2> = {
   "lazymm run lazy-switch-exit --arch x86 --apply lazy-mm --schedule '1*56.0*40.1' --trace lse.json --trace-format perfetto": 1,
   'lazymm explore litmus-membarrier --arch x86 --drop-step ipi_mb.smp_mb --trace lm.txt --trace-format ftrace': 1,
   'lazymm run lazy-exit --seed 3': 0,
+  'lazymm explore lazy-exit --arch x86 --strategy pct --budget 600 --shard 2/3': 0, // a partial result
+  'lazymm explore lazy-exit --arch x86 --strategy random --budget 3000 --jobs 2': 0, // docs/scale-out.md
   // docs/robustness.md: refusals
   'lazymm run test/fixtures/bad/setup-throws.ts': 2,
   'lazymm run lazy-exit --apply test/fixtures/bad/step-throws-plugin.ts': 2,

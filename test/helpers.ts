@@ -34,3 +34,8 @@ export async function exploreWith(sc: ScenarioDef, config: string, o: Partial<{ 
   const match = o.oracle ? (v: { oracle: string }) => v.oracle === o.oracle : null;
   return explore(k, sc, { strategy: o.strategy ?? sc.strategy ?? 'dfs', budget: o.budget ?? sc.budget ?? 3000, seed: o.seed ?? 1, maxSteps: sc.maxSteps ?? 20000, match });
 }
+
+/** Output with its timings masked (--jobs and --shard may change nothing else). */
+export function untimed(s: string): string {
+  return s.replace(/"seconds": [-0-9.e]+/g, '"seconds": T').replace(/\d+(\.\d+)? s\b/g, 'T s');
+}

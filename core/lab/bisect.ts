@@ -54,7 +54,7 @@ export interface BisectResult {
 }
 
 /** A configuration's search was stopped (BisectOptions.stop): the bisection ends there. */
-class Stopped extends Error {}
+export class Stopped extends Error {}
 
 export interface BisectOptions {
   /** auto: the exhaustive search when it finishes within verifyBudget states, else `fallback` */
@@ -74,6 +74,86 @@ export interface BisectOptions {
   onStep?: (s: BisectStep) => void;
   /** checked between schedules: true stops the bisection with the steps tested so far */
   stop?: () => boolean;
+  /** test one configuration with the signature known then (default: testConfiguration here;
+   *  --jobs/--shard: core/lab/parallel) */
+  test?: (sc: ScenarioDef, words: ConfigWords, o: BisectOptions, k: number, sig: Signature | null) => Promise<Tested>;
+  /** the configurations (series prefix lengths) likely to be tested next, most likely first,
+   *  with the signature they will be tested for */
+  prefetch?: (ks: number[], sig: Signature | null) => void;
+  /** the signature is settled (the ends tested): every later test uses it (a shard tests its
+   *  share of every prefix here) */
+  settled?: (sig: Signature | null) => Promise<void>;
+}
+
+export const specOf = (seriesId: string, k: number) => (k === 0 ? '(none)' : `${seriesId}:1-${k}`);
+
+/** The words of prefix k of a series. Every configuration runs on the series' base kernel (unless
+ *  --kernel says otherwise): the one without the series too, so a bisect compares the patches,
+ *  not two kernels. */
+export function configWords(base: ConfigWords, seriesId: string, k: number): ConfigWords {
+  const kernel = base.kernel ?? semver.valid(semver.coerce(findSeries(seriesId).base))!;
+  return { ...base, kernel, apply: k === 0 ? base.apply : [...base.apply, specOf(seriesId, k)] };
+}
+
+/** A configuration's verdict and, when it reported something, the minimized trace. */
+export interface Tested { step: Omit<BisectStep, 'k' | 'spec'>; trace?: string[] }
+
+/** Test configuration k (0: the user's own, without the series) for signature `sig` (null: any
+ *  report). Throws Stopped when o.stop stopped it before a verdict. */
+export async function testConfiguration(sc: ScenarioDef, words: ConfigWords, o: BisectOptions, k: number, sig: Signature | null): Promise<Tested> {
+  const match = sig ? matcher(sig) : null;
+  try {
+    const r = await resolveConfig(words, sc);
+    const kern = buildKernel(r);
+    const t0 = performance.now();
+    let strategy: Strategy = o.strategy === 'auto' ? 'verify' : o.strategy;
+    let res = explore(kern, sc, { strategy, budget: o.strategy === 'auto' ? o.verifyBudget ?? 1_000_000 : o.budget, seed: o.seed, maxSteps: o.maxSteps, stop: o.stop, match });
+    if (o.strategy === 'auto' && !res.interrupted && res.violations.length === 0 && res.coverage.kind !== 'verified') {
+      // the state space is larger than the budget: sample it, and say so
+      strategy = o.fallback ?? 'dfs';
+      const sampled = explore(kern, sc, { strategy, budget: o.budget, seed: o.seed, maxSteps: o.maxSteps, stop: o.stop, match });
+      // an 'other' report the exhaustive search saw stands unless the sampling finds one too
+      res = { ...sampled, other: sampled.other ?? res.other };
+    }
+    // stopped before a verdict: this configuration is not known good
+    if (res.interrupted && res.violations.length === 0) throw new Stopped();
+    // explore() returns the reports of an execution that has the signature; else, with a
+    // signature, the first execution that reported something else
+    const hitV = primaryViolation(res.violations, match);
+    const anyV = hitV ? null : res.other ? primaryViolation(res.other.violations) : primaryViolation(res.violations);
+    const verdict: Verdict = hitV ? 'bad' : anyV ? 'other' : 'good';
+    const step: Tested['step'] = { verdict, schedulesExplored: res.schedulesExplored, coverage: res.coverage, strategy, seconds: (performance.now() - t0) / 1000 };
+    const v = hitV ?? anyV;
+    if (!v) return { step };
+    step.violation = v;
+    return { step, trace: hitV ? res.trace : res.other?.trace ?? res.trace };
+  } catch (e) {
+    // a configuration the series makes unbuildable is skipped; the user's own configuration
+    // (k = 0) or scenario being wrong is bad input
+    if (e instanceof UntestableError || (e instanceof UsageError && !(e instanceof ScenarioError) && k > 0)) return { step: { verdict: 'skip', reason: e.message } };
+    throw e;
+  }
+}
+
+/** The probes a binary search over (lo, hi) makes next, breadth-first over its decision tree
+ *  (the midpoint, then the midpoints of both halves, ...), untested ones only. (-1, -1): the
+ *  search has not started (both ends first). */
+export function nextProbes(lo: number, hi: number, tested: Map<number, unknown>, n: number): number[] {
+  const out: number[] = [];
+  const add = (k: number) => { if (!tested.has(k) && !out.includes(k)) out.push(k); };
+  if (lo < 0) { add(0); add(n); lo = 0; hi = n; }
+  let level: [number, number][] = [[lo, hi]];
+  while (level.length && out.length < 64) {
+    const next: [number, number][] = [];
+    for (const [a, b] of level) {
+      if (b - a <= 1) continue;
+      const m = (a + b) >> 1;
+      add(m);
+      next.push([a, m], [m, b]);
+    }
+    level = next;
+  }
+  return out;
 }
 
 export interface Signature {
@@ -122,45 +202,19 @@ export async function bisect(sc: ScenarioDef, seriesId: string, base: ConfigWord
   const test = async (k: number): Promise<BisectStep> => {
     const hit = cache.get(k);
     if (hit) return hit;
-    const spec = k === 0 ? '(none)' : `${seriesId}:1-${k}`;
-    // every configuration runs on the series' base kernel (unless --kernel says otherwise): the
-    // one without the series too, so the bisect compares the patches, not two kernels
-    const words: ConfigWords = { ...base, kernel: base.kernel ?? semver.valid(semver.coerce(series.base))!, apply: k === 0 ? base.apply : [...base.apply, spec] };
-    let step: BisectStep;
-    try {
-      const r = await resolveConfig(words, sc);
-      const kern = buildKernel(r);
-      const t0 = performance.now();
-      let strategy: Strategy = o.strategy === 'auto' ? 'verify' : o.strategy;
-      let res = explore(kern, sc, { strategy, budget: o.strategy === 'auto' ? o.verifyBudget ?? 1_000_000 : o.budget, seed: o.seed, maxSteps: o.maxSteps, stop: o.stop, match });
-      if (o.strategy === 'auto' && !res.interrupted && res.violations.length === 0 && res.coverage.kind !== 'verified') {
-        // the state space is larger than the budget: sample it, and say so
-        strategy = o.fallback ?? 'dfs';
-        const sampled = explore(kern, sc, { strategy, budget: o.budget, seed: o.seed, maxSteps: o.maxSteps, stop: o.stop, match });
-        // an 'other' report the exhaustive search saw stands unless the sampling finds one too
-        res = { ...sampled, other: sampled.other ?? res.other };
-      }
-      // stopped before a verdict: this configuration is not known good
-      if (res.interrupted && res.violations.length === 0) throw new Stopped();
-      // explore() returns the reports of an execution that has the signature; else, with a
-      // signature, the first execution that reported something else
-      const hitV = primaryViolation(res.violations, match);
-      const anyV = hitV ? null : res.other ? primaryViolation(res.other.violations) : primaryViolation(res.violations);
-      const verdict: Verdict = hitV ? 'bad' : anyV ? 'other' : 'good';
-      step = { k, spec, verdict, schedulesExplored: res.schedulesExplored, coverage: res.coverage, strategy, seconds: (performance.now() - t0) / 1000 };
-      const v = hitV ?? anyV;
-      if (v) { step.violation = v; traces.set(k, hitV ? res.trace : res.other?.trace ?? res.trace); }
-    } catch (e) {
-      // a configuration the series makes unbuildable is skipped; the user's own configuration
-      // (k = 0) or scenario being wrong is bad input
-      if (e instanceof UntestableError || (e instanceof UsageError && !(e instanceof ScenarioError) && k > 0)) step = { k, spec, verdict: 'skip', reason: e.message };
-      else throw e;
-    }
+    const spec = specOf(seriesId, k);
+    const t = await (o.test ?? testConfiguration)(sc, configWords(base, seriesId, k), o, k, sig);
+    const step: BisectStep = { k, spec, ...t.step };
+    if (t.trace) traces.set(k, t.trace);
     cache.set(k, step);
     steps.push(step);
     o.onStep?.(step);
     return step;
   };
+
+  // --jobs: tell the runner which configurations the search may ask for next (it tests some of
+  // them ahead, in parallel); the steps reported are only those the search asked for.
+  const ahead = (lo: number, hi: number) => o.prefetch?.(nextProbes(lo, hi, cache, n), sig);
 
   const out: BisectResult = { series: seriesId, kernel: base.kernel ?? semver.valid(semver.coerce(series.base))!, scenario: sc.name, steps, result: null };
   try {
@@ -172,6 +226,7 @@ export async function bisect(sc: ScenarioDef, seriesId: string, base: ConfigWord
   }
 
   async function search(out: BisectResult): Promise<BisectResult> {
+    ahead(-1, -1);
     let lo0 = await test(0);
     let hi0 = await test(n);
     if (lo0.verdict === 'skip' || hi0.verdict === 'skip')
@@ -193,6 +248,7 @@ export async function bisect(sc: ScenarioDef, seriesId: string, base: ConfigWord
       }
     }
     out.signature = sig ?? undefined;
+    await o.settled?.(sig);
     // The search looks at whether the signature is there: 'other' and 'good' are the same side.
     const side = (s: BisectStep) => (s.verdict === 'bad' ? 'bad' : 'good');
     if (side(lo0) === side(hi0)) { steps.sort((a, b) => a.k - b.k); return out; } // nothing changes across the series
@@ -202,6 +258,7 @@ export async function bisect(sc: ScenarioDef, seriesId: string, base: ConfigWord
     let lo = 0;
     let hi = n;
     while (hi - lo > 1) {
+      ahead(lo, hi);
       const mid = (lo + hi) >> 1;
       let probe = await test(mid);
       // Skip: look for a testable neighbour inside (lo, hi), as git bisect does.

@@ -35,6 +35,7 @@ export const scenarioSchema = v.strictObject({
   options: v.optional(v.array(optionDecl)),
   strategy: v.optional(v.picklist(['random', 'pct', 'dfs'])),
   budget: v.optional(int(1)),
+  pctDepth: v.optional(int(1)),
   maxSteps: v.optional(int(1)),
   setup: fn,
   forbid: v.optional(fn),

@@ -36,6 +36,9 @@ export interface ScenarioDef {
   /** default exploration strategy and schedule budget for explore/bisect */
   strategy?: 'random' | 'pct' | 'dfs';
   budget?: number;
+  /** PCT's depth d (Burckhardt et al.): a bug that needs d ordering constraints is found with d-1
+   *  priority change points (default 3) */
+  pctDepth?: number;
   maxSteps?: number;
   setup(b: ScenarioBuilder): void;
   /** A forbidden final state (litmus style): return a message if this execution ended in it.

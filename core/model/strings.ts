@@ -45,3 +45,23 @@ export function list(id: number): readonly string[] {
   if (l === undefined) throw new Error(`internal: unknown list id ${id}`);
   return l;
 }
+
+// ---- passing strings between threads (verify-bfs.ts sends states to other workers) ----------
+
+/** The strings interned so far, from the n-th on (in interning order). */
+export function stringsFrom(n: number): string[] {
+  const out: string[] = [];
+  let i = 0;
+  for (const s of byId.values()) if (i++ >= n) out.push(s);
+  return out;
+}
+export function stringCount(): number {
+  return byId.size;
+}
+/** Intern strings another thread interned (lists too), so ids it sends can be read here. */
+export function learnStrings(ss: string[]) {
+  for (const s of ss) {
+    const id = sid(s);
+    if (s.startsWith('\u0001') && !lists.has(id)) lists.set(id, s === '\u0001' ? [] : s.slice(1).split('\u0002'));
+  }
+}

@@ -7,9 +7,12 @@ import { fuzzBench } from './fuzz-bench.ts';
 import { robustBench } from './robust-bench.ts';
 import { VERIFY_BENCHES } from './verify-benches.ts';
 import { startupBench } from './startup.ts';
+import { PARALLEL_BENCHES } from './parallel-benches.ts';
 export interface Bench { name: string; run(): Promise<void> }
 export const BENCHES: Bench[] = [
   ...BISECT_BENCHES, ...TIMING_BENCHES, ...PAGE_BENCHES, ...VERIFY_BENCHES,
+  // --jobs 2 against --jobs 1: random, exhaustive, bisect (docs/scale-out.md)
+  ...PARALLEL_BENCHES,
   // the declared-state model against the commit before it, both measured in this run
   { name: 'redesign', run: () => redesignBench(3) },
   // the command line under the fuzz grammar: cases/s and failures (must be 0)

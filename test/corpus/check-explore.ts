@@ -15,7 +15,7 @@ for (const e of loadCorpus('explore-aec4cbe.json.br') as unknown as ExploreEntry
   const sc = SCENARIOS.find((s) => s.name === e.scenario)!;
   try {
     const k = buildKernel(await resolveConfig(parseConfigString(e.config), sc));
-    const r = explore(k, sc, { strategy: e.strategy, budget: e.budget, seed: 1, maxSteps: sc.maxSteps ?? 20000 });
+    const r = explore(k, sc, { strategy: e.strategy, budget: e.budget, seed: 1, maxSteps: sc.maxSteps ?? 20000, seeding: 'stream' });
     const got = { schedulesExplored: r.schedulesExplored, steps: r.steps, complete: r.complete, violations: r.violations.map((v) => ({ oracle: v.oracle, message: v.message, cpu: v.cpu, step: v.step, schedule: v.schedule })), trace: r.trace, counters: r.counters };
     const want = { schedulesExplored: e.schedulesExplored, steps: e.steps, complete: e.complete, violations: e.violations, trace: e.trace, counters: e.counters };
     if (JSON.stringify(got) === JSON.stringify(want)) ok++;

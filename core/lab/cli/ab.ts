@@ -6,14 +6,11 @@
 // sweeps and writes a CSV, an SVG and a text plot; a point the workload has a published figure for
 // shows it beside the model's.
 import path from 'node:path';
-import { intFlag, loadScenario, progressFor, compactIds, type Parsed } from './common.ts';
+import { intFlag, progressFor, compactIds, type Parsed } from './common.ts';
 import { parseConfigString, type ConfigWords } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { checkOutDir, writeAtomic, inside } from '../outputs.ts';
 import { stopRequested, interruptedExit } from '../interrupt.ts';
-import { MODULE_EXT } from '../user-modules.ts';
-import { findWorkload, WORKLOADS } from '../../../scenarios/perf/index.ts';
-import type { ScenarioDef } from '../../model/index.ts';
 import { abPointUntil, lkpTable, headline, sweepCsv, parseCpuList, fmtNum, sumOracles, type AbPoint, type AbOracles, type PublishedAt } from '../timing/ab.ts';
 import { describeCoverage } from '../../model/drivers/coverage.ts';
 import { sweepTable, sweepBaseName, type Sweep } from '../render/sweep.ts';
@@ -22,6 +19,9 @@ import { sweepTextPlot } from '../render/textplot.ts';
 import { replayArgsOf } from './run.ts';
 import { MAX_TIMING_CPUS } from '../timing/measure.ts';
 import { findProfile } from '../../model/drivers/timing/profile.ts';
+import { loadWorkload } from './workload.ts';
+import { currentRunner } from '../parallel/current.ts';
+import { abPointsOn } from '../parallel/ab.ts';
 import '../timing/metric-bisect.ts'; // sets METRIC_BISECT.run (lazymm bisect --metric)
 
 /** will-it-scale -t beyond the machine: overcommit (more tasks than CPUs) is a workload too. */
@@ -41,16 +41,6 @@ function listFlag(p: Parsed, name: string, max: number, what: string): number[] 
 /** The published figures of a point, one line each. */
 function publishedLines(q: PublishedAt[], machine: string): string[] {
   return q.map((x) => `${x.metric}: model ${fmtPct(x.model_pct)}; published ${fmtPct(x.published_pct)} (${x.label}, on ${x.machine}${x.machine !== machine ? `; this run: ${machine}` : ''})`);
-}
-
-export async function loadWorkload(name: string | undefined): Promise<ScenarioDef> {
-  const w = name ? findWorkload(name) : undefined;
-  if (w) return w;
-  if (name && MODULE_EXT.test(name)) return loadScenario(name);
-  if (name) {
-    try { return await loadScenario(name); } catch { /* fall through to the workload message */ }
-  }
-  throw new UsageError(`${name ? `unknown workload '${name}'` : 'missing <workload>'} (known: ${WORKLOADS.map((x) => x.name).join(', ')})`);
 }
 
 function merge(common: ConfigWords, side: ConfigWords): ConfigWords {
@@ -98,9 +88,14 @@ export async function cmdAb(p: Parsed): Promise<number> {
   }, replayArgsOf(p.words))) : null;
   const prog = progressFor(p, `ab ${sc.name}`);
   const t0 = performance.now();
-  const points: AbPoint[] = [];
+  let points: AbPoint[] = [];
   let interrupted = false;
-  for (const n of cpus) {
+  const runner = currentRunner();
+  if (runner.kind !== 'local') {
+    // --jobs/--shard: every run is a task (core/lab/parallel/ab.ts), the points come back in order
+    points = await abPointsOn(runner, p.positional[0]!, sc, wa, wb, cpus, threads, runs, seed, (i, n) => prog.update(`run ${i}/${n}`));
+    if (files) writeAtomic(files.csv, sweepCsv(points, byThreads));
+  } else for (const n of cpus) {
     for (const t of threads) {
       // SIGINT/SIGTERM: stop between points (a point is all its runs); the CSV keeps finished points
       if (stopRequested()) { interrupted = true; break; }

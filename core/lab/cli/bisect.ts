@@ -1,6 +1,8 @@
 // lazymm bisect <scenario> --series ID [config] [--budget N] [--metric NAME] [--json]
 import { intFlag, loadScenario, progressFor, describeConfig, configJson, oracleFlag, type Parsed } from './common.ts';
-import { bisect, matcher, type Signature } from '../bisect.ts';
+import { matcher, type Signature } from '../bisect.ts';
+import { bisectOn } from '../parallel/bisect.ts';
+import { currentRunner } from '../parallel/current.ts';
 import { resolveConfig, buildKernel, type ConfigWords } from '../config.ts';
 import { recordRun } from '../render/record.ts';
 import { buildView, leadingLog } from '../render/view.ts';
@@ -45,7 +47,7 @@ export async function cmdBisect(p: Parsed): Promise<number> {
   const json = p.bools.has('--json');
   const prog = progressFor(p, `bisect ${sc!.name}`);
   const t0 = performance.now();
-  const res = await bisect(sc!, seriesId, p.words, {
+  const res = await bisectOn(currentRunner(), p.positional[0]!, sc!, seriesId, p.words, {
     strategy, budget, seed, maxSteps: sc!.maxSteps ?? DEFAULT_MAX_STEPS, fallback, verifyBudget: 1_000_000,
     match: p.flags.get('--match'), oracle: oracleFlag(p.flags.get('--oracle')),
     onStep: (s) => prog.update(`tested ${s.spec}: ${s.verdict}`),

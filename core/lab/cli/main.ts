@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { UsageError } from '../../model/errors.ts';
-import { VERBS, findVerb, CONFIG_FLAGS, GLOBAL_FLAGS, type VerbSpec, type FlagSpec } from './verbs.ts';
+import { VERBS, findVerb, CONFIG_FLAGS, GLOBAL_FLAGS, PARALLEL_VERB_NAMES, type VerbSpec, type FlagSpec } from './verbs.ts';
+import type { Runner } from '../parallel/current.ts';
 import { parseVerbArgs } from './args.ts';
 import { report } from './boundary.ts';
 import { takeGlobals } from './globals.ts';
@@ -57,7 +58,11 @@ export function version(): string {
   return `lazymm ${pkg.version}${COMPILED ? '' : ' (from the sources)'}`;
 }
 
-export async function main(argv0: string[]): Promise<number> {
+const PARALLEL = new Set<string>(PARALLEL_VERB_NAMES);
+
+/** `runner`: where the verb's tasks run, once --jobs/--shard are taken off (core/lab/parallel);
+ *  merge runs the command again with a runner that reads the shards' results. */
+export async function main(argv0: string[], runner?: Runner): Promise<number> {
   let debug = argv0.includes('--debug');
   try {
     const g = takeGlobals(argv0); // --debug, --watchdog (read by the supervisor before the thread starts)
@@ -86,9 +91,15 @@ export async function main(argv0: string[]): Promise<number> {
     }
     if (p.positional.length < spec.positionals.min)
       throw new UsageError(`${spec.name}: missing <${spec.positionals.name}> (usage: lazymm ${spec.synopsis})`);
+    if (!runner && (spec.name === 'merge' || PARALLEL.has(spec.name))) {
+      const { runParallel } = await import('../parallel/flags.ts');
+      return await runParallel(g.argv, (a, r) => main(debug ? ['--debug', ...a] : a, r));
+    }
     const run = await spec.load();
     return await run(p);
   } catch (e) {
+    // a shard's share is done: its partial result goes to stdout (parallel/flags.ts)
+    if (e instanceof Error && e.name === 'ShardDone') throw e;
     return report(e, debug); // one line and exit 2, 125 or 3 (cli/boundary.ts)
   }
 }

@@ -1,7 +1,7 @@
 // lazymm run / lazymm explore
 import { intFlag, loadScenario, configJson, describeConfig, progressFor, oracleFlag, type Parsed } from './common.ts';
 import { resolveConfig, buildKernel, type ConfigWords } from '../config.ts';
-import { explore, replay, minimizeAndTrace, Rng, STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
+import { replay, minimizeAndTrace, Rng, STRATEGIES, type Strategy } from '../../model/drivers/explore.ts';
 import { describeCoverage, type Coverage } from '../../model/drivers/coverage.ts';
 import { runOnce, encodeSchedule, decodeSchedule, type Chooser } from '../../model/engine.ts';
 import { primaryViolation, type Violation, type ViolationMatch } from '../../model/index.ts';
@@ -12,6 +12,8 @@ import { stopRequested, interruptedExit } from '../interrupt.ts';
 import { traceFormat, writeExecution, writeText } from '../render/index.ts';
 import { violationWhere } from '../render/view.ts';
 import { scenarioRef, replayCommand, shq } from './replay.ts';
+import { currentRunner } from '../parallel/current.ts';
+import { exploreOn, type Search } from '../parallel/explore.ts';
 import { matcher } from '../bisect.ts';
 
 export const DEFAULT_MAX_STEPS = 20000;
@@ -103,8 +105,9 @@ export async function cmdExplore(p: Parsed): Promise<number> {
   if (!STRATEGIES.includes(strategy)) throw new UsageError(`unknown strategy '${strategy}' (${STRATEGIES.join(', ')})`);
   const storage = (p.flags.get('--storage') ?? 'exact') as 'exact' | 'hash-compact' | 'bitstate';
   if (!['exact', 'hash-compact', 'bitstate'].includes(storage)) throw new UsageError(`--storage takes exact, hash-compact or bitstate, not '${storage}'`);
-  if (strategy !== 'verify' && (p.flags.has('--storage') || p.flags.has('--bitstate-bits') || p.bools.has('--shortest')))
-    throw new UsageError('--storage, --bitstate-bits and --shortest are options of --strategy verify');
+  if (strategy !== 'verify' && (p.flags.has('--storage') || p.flags.has('--bitstate-bits') || p.bools.has('--shortest') || p.flags.has('--search')))
+    throw new UsageError('--storage, --bitstate-bits, --shortest and --search are options of --strategy verify');
+  const search = (p.flags.get('--search') ?? 'dfs') as Search;
   const r = await resolveConfig(p.words, sc);
   const k = buildKernel(r);
   const budget = intFlag(p, '--budget', strategy === 'verify' ? VERIFY_BUDGET : sc.budget ?? 20000);
@@ -115,16 +118,17 @@ export async function cmdExplore(p: Parsed): Promise<number> {
   if (sigMatch !== undefined) {
     try { new RegExp(sigMatch); } catch (e) { throw new UsageError(`--match: not a regular expression: ${(e as Error).message}`); }
   }
-  const match = sigMatch !== undefined || sigOracle !== undefined ? matcher({ oracle: sigOracle ?? null, match: sigMatch ?? null, from: 'user' }) : null;
+  const sig = sigMatch !== undefined || sigOracle !== undefined ? { oracle: sigOracle ?? null, match: sigMatch ?? null, from: 'user' as const } : null;
+  const match = sig ? matcher(sig) : null;
   const t0 = performance.now();
-  const res = explore(k, sc, {
+  const res = await exploreOn(currentRunner(), { scenario: p.positional[0]!, words: p.words, sig }, k, sc, {
     match,
     strategy, budget, seed, maxSteps: sc.maxSteps ?? DEFAULT_MAX_STEPS,
     preemptionBound: intFlag(p, '--preemptions', 2),
     storage, bitstateLog2: intFlag(p, '--bitstate-bits', 30), shortestBudget: p.bools.has('--shortest') ? 20 * budget : 0,
     progress: (n, b) => prog.update(strategy === 'verify' ? `${n} states` : `${n}/${b} schedules`),
     stop: stopRequested, // SIGINT/SIGTERM: stop at the next schedule boundary, print what was done
-  });
+  }, search);
   prog.done();
   const secs = (performance.now() - t0) / 1000;
   const replayArgs = replayArgsOf(p.words);
@@ -143,7 +147,7 @@ export async function cmdExplore(p: Parsed): Promise<number> {
       metrics: res.counters, trace: res.trace, ...(res.interrupted ? { interrupted: true } : {}),
     }, null, 2) + '\n');
   } else {
-    const what = strategy === 'verify' ? `verify (stateful exhaustive search, ${storage} visited set)` : `${strategy}, budget ${budget}${strategy === 'dfs' ? `, preemption bound ${intFlag(p, '--preemptions', 2)}` : `, seed ${seed}`}`;
+    const what = strategy === 'verify' ? `verify (stateful exhaustive search, ${search === 'bfs' ? 'breadth-first, hash-partitioned exact' : storage} visited set)` : `${strategy}, budget ${budget}${strategy === 'dfs' ? `, preemption bound ${intFlag(p, '--preemptions', 2)}` : `, seed ${seed}`}`;
     process.stdout.write(`explore ${sc.name}: ${describeConfig(r)}; ${what}\n`);
     const v = res.verify;
     const size = v ? `${v.states} states stored, ${v.transitions} transitions, depth ${v.depth}, ${(v.bytes / 1048576).toFixed(1)} MiB` : `${res.schedulesExplored} schedules, ${res.steps} steps`;

@@ -79,6 +79,12 @@ const BUDGET = (what: string): FlagSpec => ({ name: 'budget', type: 'int', arg: 
 export const STRATEGY_NAMES = ['random', 'pct', 'dfs', 'verify'] as const;
 /** render/index.ts TRACE_FORMATS (not imported: this table must stay light) */
 export const TRACE_FORMAT_NAMES = ['text', 'perfetto', 'ftrace', 'html'] as const;
+/** --jobs and --shard: the verbs that run tasks (core/lab/parallel; docs/scale-out.md) */
+export const PARALLEL_FLAGS: FlagSpec[] = [
+  { name: 'jobs', type: 'int', arg: 'N', min: 1, max: 1024, help: 'worker threads (default: LAZYMM_JOBS, else the number of cores; 1: serial); the output does not depend on it' },
+  { name: 'shard', type: 'string', arg: 'K/N', help: 'run share K of N of the work and print a partial result for `lazymm merge`' },
+];
+export const PARALLEL_VERB_NAMES = ['explore', 'verify', 'bisect', 'ab', 'matrix'] as const;
 export const LIST_WHAT = ['patches', 'series', 'arches', 'scenarios', 'workloads', 'hooks', 'options'] as const;
 
 export const VERBS: VerbSpec[] = [
@@ -121,13 +127,16 @@ export const VERBS: VerbSpec[] = [
       { name: 'storage', type: 'string', arg: 'KIND', choices: ['exact', 'hash-compact', 'bitstate'], help: 'verify: visited-state storage (default exact)' },
       { name: 'bitstate-bits', type: 'int', arg: 'N', min: 8, max: 34, help: 'verify --storage bitstate: log2 of the bit table (default 30)' },
       { name: 'shortest', type: 'boolean', help: 'verify: keep searching for the shortest counterexample' },
+      { name: 'search', type: 'string', arg: 'ORDER', choices: ['dfs', 'bfs'], help: 'verify: dfs (default, one thread) or bfs (breadth-first over a visited set hash-partitioned among --jobs threads)' },
       { name: 'trace', type: 'string', arg: 'FILE', help: 'write the counterexample\'s trace to FILE', complete: 'file' },
       { name: 'trace-format', type: 'string', arg: 'F', choices: TRACE_FORMAT_NAMES, help: 'format of --trace: text (default), perfetto (Chrome trace-event JSON), ftrace (trace-cmd report lines), html (one self-contained page)' },
       ...SIGNATURE_FLAGS('look only for'),
-      JSON_FLAG, ...CONFIG_FLAGS,
+      JSON_FLAG, ...PARALLEL_FLAGS, ...CONFIG_FLAGS,
     ],
     examples: [
       'lazymm explore kthread-use-mm --arch x86 --strategy verify',
+      'lazymm explore kthread-use-mm --arch x86 --strategy verify --search bfs --jobs 2',
+      'lazymm explore lazy-exit --arch x86 --strategy pct --budget 600 --shard 2/3',
       'lazymm explore lazy-switch-exit --arch x86 --apply lazy-mm --budget 2000',
       'lazymm explore lazy-exit --drop-step context_switch.mmgrab_lazy',
     ],
@@ -138,8 +147,8 @@ export const VERBS: VerbSpec[] = [
     summary: 'check every built-in scenario\'s stated expectations (herd7-style table)',
     synopsis: 'verify [SCENARIO|REGEX ...] [--budget STATES] [--json]',
     positionals: { name: 'scenario', min: 0, max: Infinity, complete: 'scenario' },
-    flags: [BUDGET('states per expectation (default 2000000)'), JSON_FLAG],
-    examples: ['lazymm verify litmus-sb', "lazymm verify 'litmus-.*' --budget 100000"],
+    flags: [BUDGET('states per expectation (default 2000000)'), JSON_FLAG, ...PARALLEL_FLAGS],
+    examples: ['lazymm verify litmus-sb', "lazymm verify 'litmus-.*' --budget 100000", "lazymm verify 'litmus-.*' --jobs 2"],
     details: 'Exit 1 when a verdict contradicts its stated expectation.',
     load: () => import('./verify.ts').then((m) => m.cmdVerify),
   },
@@ -156,10 +165,11 @@ export const VERBS: VerbSpec[] = [
       { name: 'metric', type: 'string', arg: 'NAME', help: 'bisect a timing metric of a workload instead of a violation' },
       { name: 'runs', type: 'int', arg: 'N', min: 1, max: 10000, help: '--metric: timing runs per configuration (default 3)' },
       ...SIGNATURE_FLAGS('a configuration is bad only with'),
-      JSON_FLAG, ...CONFIG_FLAGS,
+      JSON_FLAG, ...PARALLEL_FLAGS, ...CONFIG_FLAGS,
     ],
     examples: [
       'lazymm bisect lazy-switch-exit --series lazy-mm --arch x86',
+      'lazymm bisect exit-mm-leak --series lazy-mm --arch x86 --jobs 2',
       'lazymm bisect context-switch --series lazy-mm --arch x86 --cpus 8 --metric context_switches_per_s --runs 2',
     ],
     details: 'A configuration is BAD when it reports the signature (--match/--oracle, else the headline found at the bad end, numbers wildcarded), other when it reports only something else, good when it reports nothing. Exit 0 whatever the verdicts (the result is in the output); 2 bad input.',
@@ -180,7 +190,7 @@ export const VERBS: VerbSpec[] = [
       { name: 'out', type: 'string', arg: 'DIR', help: 'where a sweep writes its CSV and SVG (default .)', complete: 'dir' },
       { name: 'log-y', type: 'boolean', help: 'sweep plot: logarithmic y axis (default: when the values span more than 10x)' },
       { name: 'linear-y', type: 'boolean', help: 'sweep plot: linear y axis' },
-      JSON_FLAG,
+      JSON_FLAG, ...PARALLEL_FLAGS,
       ...CONFIG_FLAGS.filter((f) => f.name !== 'cpus' && f.name !== 'threads'),
     ],
     examples: [
@@ -190,6 +200,34 @@ export const VERBS: VerbSpec[] = [
     ],
     details: 'Workloads: lazymm list workloads. Config words outside --a/--b apply to both sides. --cpus is the machine (default: the machine profile\'s, 384 for x86\'s epyc-9654-2s), --threads the workload on it (docs/calibration.md); sweep one of them.',
     load: () => import('./ab.ts').then((m) => m.cmdAb),
+  },
+  {
+    name: 'matrix',
+    summary: 'the regression matrix: scenarios x arches x series prefixes, verified or sampled, one herd-style table',
+    synopsis: 'matrix [SCENARIO|REGEX ...] [--arch LIST] [--series LIST] [--mode verify|sample] [--budget N] [--verify-budget STATES] [config] [--json] [--jobs N] [--shard K/N]',
+    positionals: { name: 'scenario', min: 0, max: Infinity, complete: 'scenario' },
+    flags: [
+      { name: 'arch', type: 'string', arg: 'LIST', help: 'arches, comma-separated (default: those the scenario\'s expectations name)', complete: 'arch' },
+      { name: 'series', type: 'string', arg: 'LIST', help: 'series whose prefixes k = 0..n to walk, comma-separated (default: those the expectations apply)', complete: 'series' },
+      { name: 'mode', type: 'string', arg: 'M', choices: ['verify', 'sample'], help: 'verify (default): exhaustive when it fits --verify-budget, else the scenario\'s sampling; sample: sampling only' },
+      BUDGET('schedules of the scenario\'s sampling per cell (default: the scenario\'s, else 5000)'),
+      { name: 'verify-budget', type: 'int', arg: 'STATES', min: 1, max: Number.MAX_SAFE_INTEGER, help: 'states of the exhaustive search per cell (default 1000000)' },
+      JSON_FLAG, ...PARALLEL_FLAGS,
+      ...CONFIG_FLAGS.filter((f) => f.name !== 'arch'),
+    ],
+    examples: ['lazymm matrix exit-mm-leak', 'lazymm matrix exit-mm-leak --mode sample --budget 200 --shard 1/2'],
+    details: 'Exit 1 when a cell contradicts its scenario\'s stated expectation. docs/scale-out.md runs it as a CI matrix, a Kubernetes Indexed Job or a Slurm array.',
+    load: () => import('./matrix.ts').then((m) => m.cmdMatrix),
+  },
+  {
+    name: 'merge',
+    summary: 'merge the partial results of --shard 1/N .. N/N into what the unsharded command prints',
+    synopsis: 'merge [--json] PARTIAL...',
+    positionals: { name: 'partial', min: 1, max: Infinity, complete: 'file' },
+    flags: [{ name: 'json', type: 'boolean', help: 'print the JSON document even if the sharded command was not given --json' }],
+    examples: [],
+    details: 'Exit 2 naming the shard when one is missing, given twice, cut short, or from another command; otherwise the exit code of the unsharded command.',
+    load: async () => async () => 0, // answered by main.ts (it runs the command on the partials)
   },
   {
     name: 'new-arch',

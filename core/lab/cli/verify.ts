@@ -15,6 +15,8 @@ import { primaryViolation, type ScenarioDef, type Expectation, type Violation } 
 import { DEFAULT_MAX_STEPS } from './run.ts';
 import { RunawayError } from '../../model/engine.ts';
 import { ModelError } from '../../model/kernel.ts';
+import { currentRunner } from '../parallel/current.ts';
+import type { VerifyRowTask } from '../parallel/tasks.ts';
 
 export interface VerifyRow {
   scenario: string;
@@ -101,20 +103,36 @@ export async function cmdVerify(p: Parsed): Promise<number> {
   const t0 = performance.now();
   let interrupted = false;
   const w = Math.max(20, ...scenarios.flatMap((sc) => (sc.expect ?? []).map((e) => sc.name.length + e.config.length + 1)));
-  const say = (line: string) => { if (!json) { prog.clear(); process.stdout.write(line + '\n'); } };
+  // a shard prints nothing but its partial result (merge prints the table)
+  const quiet = json || currentRunner().kind === 'shard';
+  const say = (line: string) => { if (!quiet) { prog.clear(); process.stdout.write(line + '\n'); } };
   // rows are printed as they are checked: a full run takes minutes
   say(`${'Scenario and configuration'.padEnd(w)}  Expected   Verdict     Ok  ${'Coverage'.padEnd(38)} Time`);
-  all: for (const sc of scenarios) {
-    for (const e of sc.expect ?? []) {
-      if (stopRequested()) { interrupted = true; break all; } // SIGINT/SIGTERM: the rows checked so far
-      prog.update(`${rows.length} expectations checked; ${sc.name} ${e.config}`);
-      const r = await verifyExpectation(sc, e, budget, stopRequested);
-      if (!r) { interrupted = true; break all; }
+  const sayRow = (r: VerifyRow) => {
+    const cov = r.coverage ? shortCoverage(r.coverage) : '-';
+    say(`${`${r.scenario} ${r.config}`.padEnd(w)}  ${r.expected.padEnd(10)} ${r.verdict.padEnd(11)} ${r.ok ? 'ok ' : 'NO '} ${cov.padEnd(38)} ${r.seconds.toFixed(2)} s`);
+    if (!r.ok && r.violation) say(`${''.padEnd(w)}  [${r.violation.oracle}] ${r.violation.message}`);
+    if (r.error) say(`${''.padEnd(w)}  model stopped: ${r.error}`);
+  };
+  if (currentRunner().kind !== 'local') {
+    // each expectation is a task (--jobs: on workers; --shard: a share of them), rows in order
+    const tasks: VerifyRowTask[] = scenarios.flatMap((sc) => (sc.expect ?? []).map((_e, index) => ({ kind: 'verify-row' as const, scenario: sc.name, index, budget })));
+    await currentRunner().ordered(tasks, (_i, r) => {
       rows.push(r);
-      const cov = r.coverage ? shortCoverage(r.coverage) : '-';
-      say(`${`${r.scenario} ${r.config}`.padEnd(w)}  ${r.expected.padEnd(10)} ${r.verdict.padEnd(11)} ${r.ok ? 'ok ' : 'NO '} ${cov.padEnd(38)} ${r.seconds.toFixed(2)} s`);
-      if (!r.ok && r.violation) say(`${''.padEnd(w)}  [${r.violation.oracle}] ${r.violation.message}`);
-      if (r.error) say(`${''.padEnd(w)}  model stopped: ${r.error}`);
+      prog.update(`${rows.length}/${tasks.length} expectations checked; ${r.scenario} ${r.config}`);
+      sayRow(r);
+      return true;
+    });
+  } else {
+    all: for (const sc of scenarios) {
+      for (const e of sc.expect ?? []) {
+        if (stopRequested()) { interrupted = true; break all; } // SIGINT/SIGTERM: the rows checked so far
+        prog.update(`${rows.length} expectations checked; ${sc.name} ${e.config}`);
+        const r = await verifyExpectation(sc, e, budget, stopRequested);
+        if (!r) { interrupted = true; break all; }
+        rows.push(r);
+        sayRow(r);
+      }
     }
   }
   prog.done();

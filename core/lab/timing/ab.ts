@@ -1,7 +1,7 @@
 // A/B comparison of two configurations on a workload with the timing driver, and the report in
 // the LKP (0-day kernel test robot) layout: base and patched columns, %change, %stddev (shown
 // above 2%, as lkp-tests' compare does), runs, and a significance mark (Welch's t-test).
-import type { ConfigWords } from '../config.ts';
+import type { ConfigWords, Resolved } from '../config.ts';
 import type { ScenarioDef } from '../../model/index.ts';
 import { resolveTimed, measureUntil, summary, hotLines, higherIsBetter, type Measured } from './measure.ts';
 import { welch, mark } from './stats.ts';
@@ -85,13 +85,28 @@ export async function abPoint(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords,
 
 /** abPoint, or null if `stop` said so between runs (an unfinished point is not kept). */
 export async function abPointUntil(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number | undefined, runs: number, seed: number, onRun: ((side: string, i: number) => void) | undefined, stop: () => boolean, threads?: number): Promise<AbPoint | null> {
-  const withT = (w: ConfigWords): ConfigWords => (threads === undefined ? w : { ...w, set: [...w.set, `threads=${threads}`] });
-  const ra = await resolveTimed({ ...withT(wa), cpus: cpus ?? wa.cpus }, sc);
-  const n = ra.cfg.cpus;
-  const rb = await resolveTimed({ ...withT(wb), cpus: n }, sc);
+  const { ra, rb } = await abSides(sc, wa, wb, cpus, threads);
   const ma = measureUntil(ra, sc, runs, seed, (i) => onRun?.('a', i), stop);
   const mb = ma && measureUntil(rb, sc, runs, seed, (i) => onRun?.('b', i), stop);
   if (!ma || !mb) return null;
+  return pointOf(sc, ma, mb, seed, threads);
+}
+
+/** Both sides of a point, resolved: the words each side's runs are built from (-t as the
+ *  `threads` option) and the machine size (side b takes side a's). */
+export async function abSides(sc: ScenarioDef, wa: ConfigWords, wb: ConfigWords, cpus: number | undefined, threads?: number): Promise<{ ra: Resolved; rb: Resolved; a: ConfigWords; b: ConfigWords }> {
+  const withT = (w: ConfigWords): ConfigWords => (threads === undefined ? w : { ...w, set: [...w.set, `threads=${threads}`] });
+  const a: ConfigWords = { ...withT(wa), cpus: cpus ?? wa.cpus };
+  const ra = await resolveTimed(a, sc);
+  const b: ConfigWords = { ...withT(wb), cpus: ra.cfg.cpus };
+  const rb = await resolveTimed(b, sc);
+  return { ra, rb, a, b };
+}
+
+/** A point from both sides' measurements (core/lab/parallel runs them on workers or shards). */
+export function pointOf(sc: ScenarioDef, ma: Measured, mb: Measured, seed: number, threads?: number): AbPoint {
+  const [ra, rb] = [ma.config, mb.config];
+  const n = ra.cfg.cpus;
   const metrics = compare(ma, mb);
   const t = threads ?? (ra.cfg.params.threads !== undefined && ra.cfg.params.threads === rb.cfg.params.threads ? Number(ra.cfg.params.threads) : null);
   const published: PublishedAt[] = [];

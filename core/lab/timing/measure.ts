@@ -86,28 +86,40 @@ export function measure(r: Resolved, sc: ScenarioDef, runs: number, seed: number
   return measureUntil(r, sc, runs, seed, onRun, () => false)!;
 }
 
-/** `runs` seeded timing runs; null if `stop` said so before one of them. */
-export function measureUntil(r: Resolved, sc: ScenarioDef, runs: number, seed: number, onRun: ((i: number) => void) | undefined, stop: () => boolean): Measured | null {
-  const k = buildTimingKernel(r);
+/** The timing window of a configuration: warm-up, then the measured duration (virtual ns). */
+export function timingWindow(k: Kernel): { warm: number; dur: number } {
   const warm = Math.max(Number(k.param('timing_warmup_ns', '30000')), profileFor(k.arch.name, k.params).warmupNs);
   const dur = Number(k.param('timing_duration_ns', '200000'));
   if (!(warm >= 0) || !(dur > 0)) throw new UsageError('timing_warmup_ns must be >= 0 and timing_duration_ns > 0');
+  return { warm, dur };
+}
+
+/** `runs` seeded timing runs; null if `stop` said so before one of them. */
+export function measureUntil(r: Resolved, sc: ScenarioDef, runs: number, seed: number, onRun: ((i: number) => void) | undefined, stop: () => boolean): Measured | null {
+  const k = buildTimingKernel(r);
+  const { warm, dur } = timingWindow(k);
   const t0 = performance.now();
   const out: TimedRun[] = [];
-  const metrics = new Map<string, { unit: string; values: number[] }>();
   for (let i = 0; i < runs; i++) {
     if (stop()) return null;
-    const run = runTimed(k, sc, { seed: seed + i, warmupNs: warm, durationNs: dur });
-    out.push(run);
+    out.push(runTimed(k, sc, { seed: seed + i, warmupNs: warm, durationNs: dur }));
+    onRun?.(i);
+  }
+  return measuredFrom(r, out, (performance.now() - t0) / 1000);
+}
+
+/** Runs (in seed order) to their metrics: the runs may come from workers or shards. */
+export function measuredFrom(r: Resolved, runs: TimedRun[], seconds: number): Measured {
+  const metrics = new Map<string, { unit: string; values: number[] }>();
+  runs.forEach((run, i) => {
     for (const m of metricsOf(run)) {
       let e = metrics.get(m.name);
       if (!e) { e = { unit: m.unit, values: new Array(i).fill(0) }; metrics.set(m.name, e); }
       e.values.push(m.value);
     }
     for (const e of metrics.values()) while (e.values.length < i + 1) e.values.push(0);
-    onRun?.(i);
-  }
-  return { config: r, runs: out, metrics, seconds: (performance.now() - t0) / 1000 };
+  });
+  return { config: r, runs, metrics, seconds };
 }
 
 export function summary(values: number[]) {

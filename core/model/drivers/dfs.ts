@@ -9,7 +9,7 @@ import type { Kernel } from '../kernel.ts';
 import type { Snapshot } from '../state.ts';
 import type { ScenarioDef } from '../scenario.ts';
 
-interface Node {
+export interface Node {
   enabled: number[];
   chosen: number; // event
   done: Map<number, Int32Array>; // explored events -> footprint from this state
@@ -47,8 +47,39 @@ function footprint(fp: Int32Array, n: number): Int32Array {
   return fp.slice(0, n);
 }
 
-function isPreemption(enabled: number[], last: number, chosen: number): boolean {
+export function isPreemption(enabled: number[], last: number, chosen: number): boolean {
   return last >= 0 && chosen !== last && enabled.includes(last);
+}
+
+/** A node of the search tree at the current state: its sleep set (what slept at the parent and
+ *  the parent's explored alternatives, if independent of the event taken), preemptions so far,
+ *  and its first choice (keep running the last CPU, else the first event not asleep). */
+export function newNode(parent: Node | undefined, fpChosen: Int32Array | undefined, buf: Int32Array, n: number, last: number): Node {
+  const sleep = new Map<number, Int32Array>();
+  if (parent) {
+    const ch = parent.chosen;
+    for (const [e, fp] of parent.sleep) if (independent(fp, fpChosen!, e, ch)) sleep.set(e, fp);
+    for (const [e, fp] of parent.done) if (e !== ch && independent(fp, fpChosen!, e, ch)) sleep.set(e, fp);
+  }
+  const enabled: number[] = new Array(n);
+  for (let i = 0; i < n; i++) enabled[i] = buf[i];
+  const pre = parent ? parent.preemptions + (isPreemption(parent.enabled, parent.last, parent.chosen) ? 1 : 0) : 0;
+  let pick = -1;
+  if (enabled.includes(last) && !sleep.has(last)) pick = last;
+  else for (const e of enabled) if (!sleep.has(e)) { pick = e; break; }
+  if (pick < 0) pick = enabled[0]; // everything asleep: this branch is redundant; finish it cheaply
+  return { enabled, chosen: pick, done: new Map(), sleep, preemptions: pre, last, snap: null };
+}
+
+/** The alternatives of a node after its first choice, in the order the search takes them. */
+export function alternatives(node: Node, bound: number): number[] {
+  const out: number[] = [];
+  for (const e of node.enabled) {
+    if (e === node.chosen || node.sleep.has(e)) continue;
+    if (node.preemptions + (isPreemption(node.enabled, node.last, e) ? 1 : 0) > bound) continue;
+    out.push(e);
+  }
+  return out;
 }
 
 export interface DfsOptions {
@@ -58,6 +89,10 @@ export interface DfsOptions {
   progress?: (explored: number, budget: number) => void;
   /** checked between schedules: true stops the search (interrupted) */
   stop?: () => boolean;
+  /** search only the subtree below `prefix` of the tree of preemption bound `bound`
+   *  (dfs-split.ts cuts the search into such subtrees; their results, in DFS order, add up to
+   *  the whole search's) */
+  unit?: { bound: number; prefix: number[] };
 }
 
 export interface DfsOutcome {
@@ -73,6 +108,38 @@ export interface DfsOutcome {
   interrupted: boolean;
 }
 
+/** Replay a subtree's prefix from the initial state, building its nodes: each has taken the
+ *  prefix's event and has explored the alternatives that come before it (their footprints, for
+ *  the sleep sets below). Returns the prefix length (the search does not backtrack above it). */
+function enterUnit(k: Kernel, prefix: number[], bound: number, stack: Node[], fps: Int32Array[], events: number[], buf: Int32Array): number {
+  let last = -1;
+  for (let d = 0; d < prefix.length; d++) {
+    const n = enabledEvents(k, buf);
+    const node = newNode(stack[d - 1], fps[d - 1], buf, n, last);
+    const e = prefix[d];
+    const order = [node.chosen, ...alternatives(node, bound)];
+    const at = order.indexOf(e);
+    if (at < 0) throw new Error(`internal: dfs unit prefix event ${e} at ${d} is not a branch of the search`);
+    if (at > 0) {
+      const here = k.snapshot();
+      for (let j = 0; j < at; j++) {
+        k.fpn = 0;
+        execEvent(k, order[j]);
+        node.done.set(order[j], k.fp.slice(0, k.fpn));
+        k.restore(here);
+      }
+    }
+    node.chosen = e;
+    stack[d] = node;
+    k.fpn = 0;
+    execEvent(k, e);
+    events.push(e);
+    fps[d] = k.fp.slice(0, k.fpn);
+    last = e;
+  }
+  return prefix.length;
+}
+
 export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcome {
   const counters: Record<string, number> = {};
   let other: RunResult | null = null;
@@ -85,13 +152,17 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
   const buf = enabledBuf(k);
   k.fpOn = true;
   try {
-    for (let bound = 0; bound <= o.preemptionBound; bound++) {
+    const [b0, b1] = o.unit ? [o.unit.bound, o.unit.bound] : [0, o.preemptionBound];
+    for (let bound = b0; bound <= b1; bound++) {
       const stack: Node[] = [];
       const fps: Int32Array[] = [];
       const events: number[] = [];
       if (explored >= o.budget) return { found: null, other, schedulesExplored: explored, steps, complete: false, counters, interrupted: false };
       startRun(k, sc, false);
       let last = -1;
+      // a subtree: the nodes above it as the whole search has them when it gets there
+      const floor = o.unit ? enterUnit(k, o.unit.prefix, bound, stack, fps, events, buf) : 0;
+      if (floor) last = events[floor - 1];
       for (;;) {
         // Run this execution to its end, creating nodes beyond the known prefix.
         for (;;) {
@@ -101,22 +172,9 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
           const depth = events.length;
           let node = stack[depth];
           if (node === undefined) {
-            const parent = stack[depth - 1];
-            const sleep = new Map<number, Int32Array>();
-            if (parent) {
-              const fpChosen = fps[depth - 1];
-              const ch = parent.chosen;
-              for (const [e, fp] of parent.sleep) if (independent(fp, fpChosen, e, ch)) sleep.set(e, fp);
-              for (const [e, fp] of parent.done) if (e !== ch && independent(fp, fpChosen, e, ch)) sleep.set(e, fp);
-            }
-            const enabled: number[] = new Array(n);
-            for (let i = 0; i < n; i++) enabled[i] = buf[i];
-            const pre = parent ? parent.preemptions + (isPreemption(parent.enabled, parent.last, parent.chosen) ? 1 : 0) : 0;
-            let pick = -1;
-            if (enabled.includes(last) && !sleep.has(last)) pick = last;
-            else for (const e of enabled) if (!sleep.has(e)) { pick = e; break; }
-            if (pick < 0) pick = enabled[0]; // everything asleep: this branch is redundant; finish it cheaply
-            node = { enabled, chosen: pick, done: new Map(), sleep, preemptions: pre, last, snap: null };
+            node = newNode(stack[depth - 1], fps[depth - 1], buf, n, last);
+            const { enabled, sleep, preemptions: pre } = node;
+            const pick = node.chosen;
             // Keep the state only if backtracking may come back here.
             if (canRestore) {
               for (const e of enabled) {
@@ -150,7 +208,7 @@ export function dfsExplore(k: Kernel, sc: ScenarioDef, o: DfsOptions): DfsOutcom
         // Backtrack to the deepest node with an untried alternative within the bound.
         let d = stack.length - 1;
         let alt = -1;
-        for (; d >= 0; d--) {
+        for (; d >= floor; d--) {
           const node = stack[d];
           node.done.set(node.chosen, fps[d] ?? new Int32Array([-1]));
           for (const e of node.enabled) {

@@ -33,6 +33,11 @@ export interface ExploreOptions {
    *  (they went on past their reports: multi-shot). Default: any violation. */
   match?: ViolationMatch | null;
   progress?: (explored: number, budget: number) => void;
+  /** random/pct: 'per-schedule' (default) gives schedule i its own generator, seeded from (seed,
+   *  i), so any range of schedules can run anywhere (--jobs, --shard) with the same result;
+   *  'stream' is the generator shared by all schedules that lazymm used before (the explore
+   *  corpus, recorded with it, replays it) */
+  seeding?: 'per-schedule' | 'stream';
 }
 
 export interface ExploreResult {
@@ -124,6 +129,75 @@ class PctChooser implements Chooser {
   }
 }
 
+/** The generator seed of random/PCT schedule i of a search seeded with `seed` (a 32-bit mix, so
+ *  that neighbouring seeds and indexes give unrelated schedules). */
+export function scheduleSeed(seed: number, i: number): number {
+  let h = Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul((i >>> 0) + 1, 0xc2b2ae35);
+  h ^= h >>> 16; h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15; h = Math.imul(h, 0x846ca68b);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** PCT's estimate of the number of steps of an execution (the k of Burckhardt et al.): the
+ *  length of the non-preemptive execution (each CPU runs while it can), which every schedule
+ *  index can know without running the others. */
+export function pctSteps(k: Kernel, sc: ScenarioDef, o: Pick<ExploreOptions, 'strategy' | 'maxSteps'>): number {
+  if (o.strategy !== 'pct') return 0;
+  return Math.max(64, runOnce(k, sc, new ReplayChooser([], true), { maxSteps: o.maxSteps }).steps);
+}
+
+export interface Sampled {
+  /** the first execution with a violation of interest (k.interest; the search stops there) */
+  found: RunResult | null;
+  /** with a signature: the first execution that reported something else */
+  other: RunResult | null;
+  explored: number;
+  steps: number;
+  counters: Record<string, number>;
+  interrupted: boolean;
+}
+
+/** Random or PCT schedules [from, to) (each with its own generator): the unit that --jobs and
+ *  --shard hand out. Stops at the first violation. */
+export function sampleRange(k: Kernel, sc: ScenarioDef, o: ExploreOptions, from: number, to: number, kEst: number): Sampled {
+  let steps = 0, explored = 0, found: RunResult | null = null, other: RunResult | null = null, interrupted = false;
+  const counters: Record<string, number> = {};
+  for (let i = from; i < to; i++) {
+    if (o.stop?.()) { interrupted = true; break; }
+    const rng = new Rng(scheduleSeed(o.seed, i));
+    const chooser: Chooser = o.strategy === 'pct' ? new PctChooser(rng, o.pctDepth ?? sc.pctDepth ?? 3, kEst) : new RandomChooser(rng);
+    const run = runOnce(k, sc, chooser, { maxSteps: o.maxSteps });
+    explored++;
+    steps += run.steps;
+    k.addCountersTo(counters);
+    if (o.progress && (explored & 255) === 0) o.progress(from + explored, o.budget);
+    if (k.found()) { found = run; break; }
+    if (other === null && run.violations.length) other = { ...run, events: run.events.slice() };
+  }
+  return { found, other, explored, steps, counters, interrupted };
+}
+
+/** The shared-generator sampling of earlier versions (seeding: 'stream'). */
+function sampleStream(k: Kernel, sc: ScenarioDef, o: ExploreOptions): Sampled {
+  const rng = new Rng(o.seed);
+  let steps = 0, explored = 0, found: RunResult | null = null, other: RunResult | null = null, kEst = 64, interrupted = false;
+  const counters: Record<string, number> = {};
+  while (explored < o.budget) {
+    if (o.stop?.()) { interrupted = true; break; }
+    const chooser: Chooser = o.strategy === 'pct' ? new PctChooser(rng, o.pctDepth ?? 3, kEst) : new RandomChooser(rng);
+    const run = runOnce(k, sc, chooser, { maxSteps: o.maxSteps });
+    explored++;
+    steps += run.steps;
+    if (run.steps > kEst) kEst = run.steps;
+    k.addCountersTo(counters);
+    if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
+    if (k.found()) { found = run; break; }
+    if (other === null && run.violations.length) other = { ...run, events: run.events.slice() };
+  }
+  return { found, other, explored, steps, counters, interrupted };
+}
+
 // ---- the explorer -------------------------------------------------------------------------------
 
 export function explore(k: Kernel, sc: ScenarioDef, o: ExploreOptions): ExploreResult {
@@ -162,27 +236,10 @@ function exploreWith(k: Kernel, sc: ScenarioDef, o: ExploreOptions, match: Viola
     r = d;
     coverage = { kind: d.interrupted ? 'interrupted' : d.complete ? 'verified-bounded' : 'sampled', states: null, transitions: null, schedules: d.schedulesExplored, bound, strategy: 'dfs', seed: null };
   } else {
-    const rng = new Rng(o.seed);
-    let steps = 0;
-    let explored = 0;
-    let found: RunResult | null = null;
-    let other: RunResult | null = null;
-    let kEst = 64;
-    const counters: Record<string, number> = {};
-    while (explored < o.budget) {
-      if (o.stop?.()) { interrupted = true; break; }
-      const chooser: Chooser = o.strategy === 'pct' ? new PctChooser(rng, o.pctDepth ?? 3, kEst) : new RandomChooser(rng);
-      const run = runOnce(k, sc, chooser, { maxSteps: o.maxSteps });
-      explored++;
-      steps += run.steps;
-      if (run.steps > kEst) kEst = run.steps;
-      k.addCountersTo(counters);
-      if (o.progress && (explored & 255) === 0) o.progress(explored, o.budget);
-      if (k.found()) { found = run; break; }
-      if (other === null && run.violations.length) other = { ...run, events: run.events.slice() };
-    }
-    r = { found, other, schedulesExplored: explored, steps, complete: false, counters };
-    coverage = { kind: interrupted ? 'interrupted' : 'sampled', states: null, transitions: null, schedules: explored, bound: null, strategy: o.strategy, seed: o.seed };
+    const smp = o.seeding === 'stream' ? sampleStream(k, sc, o) : sampleRange(k, sc, o, 0, o.budget, pctSteps(k, sc, o));
+    interrupted = smp.interrupted;
+    r = { found: smp.found, other: smp.other, schedulesExplored: smp.explored, steps: smp.steps, complete: false, counters: smp.counters };
+    coverage = { kind: interrupted ? 'interrupted' : 'sampled', states: null, transitions: null, schedules: smp.explored, bound: null, strategy: o.strategy, seed: o.seed };
   }
   const m = r.found ? minimizeAndTrace(k, sc, r.found.events, primaryViolation(r.found.violations, match)!, o.maxSteps, match) : { violations: [], trace: [] };
   const other = !r.found && r.other ? minimizeAndTrace(k, sc, r.other.events, primaryViolation(r.other.violations)!, o.maxSteps) : undefined;

@@ -134,8 +134,8 @@ const CACHE = 2048;
 /** the view of a region that has none (not 8-byte aligned in its buffer) */
 const NO_VIEW = new BigInt64Array(0);
 
-/** The visited set. */
-class Visited {
+/** The visited set. (verify-bfs.ts keeps one per thread.) */
+export class Visited {
   private readonly comps: VectorTable[] = [];
   private readonly states = new VectorTable();
   private readonly pair = new Int32Array(2);
