@@ -111,7 +111,21 @@ export function startCli(argv: string[]): void {
     stderrLine(`lazymm: ${oneLine((e as Error).message)}\n`);
     process.exit(2);
   }
+  // help and the version run no model code and no user code: printed from here, they spare the
+  // start of a model thread (which loads the whole CLI again), half of `lazymm --help`'s time
+  if (helpOnly(argv)) {
+    void import('./main.ts').then(async ({ main }) => { process.exitCode = await main(argv); });
+    return;
+  }
   superviseCli(argv, g);
+}
+
+/** `lazymm --help`, `lazymm help [VERB]`, `lazymm VERB --help`, `lazymm --version`. */
+function helpOnly(argv: string[]): boolean {
+  const a = argv.filter((x) => x !== '--debug');
+  if (a.length === 0) return false;
+  if (a.length === 1 && (a[0] === '--help' || a[0] === '-h' || a[0] === '--version' || a[0] === 'help')) return true;
+  return (a.length === 2 && (a[0] === 'help' || a[1] === '--help' || a[1] === '-h'));
 }
 
 /** Run one verb in a model thread and exit with its code. */
