@@ -86,10 +86,10 @@ const EXPECT: Record<string, 0 | 1 | 2> = {
   'lazymm run lazy-exit --set powerpc_tlbie=n': 2,
   'lazymm explore lazy-switch-exit --arch x86 --apply lazy-mm --budget 2000': 1, // 22's use-after-free
   'lazymm explore lazy-exit --drop-step context_switch.mmgrab_lazy': 1, // "is this mmgrab needed?": yes
-  'lazymm explore lazy-switch-exit --arch x86 --apply lazy-mm --trace lse.json --trace-format perfetto': 1, // docs/traces-and-reports.md: the counterexample's trace
-  'lazymm explore lazy-switch-exit --arch x86 --apply lazy-mm --trace lse.html --trace-format html': 1,
-  'lazymm explore lazy-switch-exit --arch x86 --apply lazy-mm --trace lse.txt --trace-format ftrace': 1,
-  "lazymm run lazy-switch-exit --arch x86 --apply lazy-mm --schedule '1*56.0*40.1' --trace lse.json --trace-format perfetto": 1,
+  "lazymm explore lazy-switch-exit --arch x86 --apply lazy-mm --match 'context\\.ldt' --trace lse.json --trace-format perfetto": 1, // docs/traces-and-reports.md: the counterexample's trace
+  "lazymm explore lazy-switch-exit --arch x86 --apply lazy-mm --match 'context\\.ldt' --trace lse.html --trace-format html": 1,
+  "lazymm explore lazy-switch-exit --arch x86 --apply lazy-mm --match 'context\\.ldt' --trace lse.txt --trace-format ftrace": 1,
+  "lazymm run lazy-switch-exit --arch x86 --apply lazy-mm --schedule '0*20.1*56.0*40.1*13' --trace lse.json --trace-format perfetto": 1,
   'lazymm explore litmus-membarrier --arch x86 --drop-step ipi_mb.smp_mb --trace lm.txt --trace-format ftrace': 1,
   'lazymm run lazy-exit --seed 3': 0,
   'lazymm explore lazy-exit --arch x86 --strategy pct --budget 600 --shard 2/3': 0, // a partial result

@@ -57,6 +57,13 @@ async function verifyOn(runner: Runner, ref: ConfigRef, k: Kernel, sc: ScenarioD
 }
 
 async function sampleOn(runner: Runner, ref: ConfigRef, k: Kernel, sc: ScenarioDef, o: ExploreOptions): Promise<ExploreResult> {
+  // a stop already requested: nothing is started (as the serial search, which checks first)
+  if (o.stop?.()) {
+    return {
+      violations: [], trace: [], schedulesExplored: 0, steps: 0, complete: false, counters: {}, interrupted: true,
+      coverage: { kind: 'interrupted', states: null, transitions: null, schedules: 0, bound: null, strategy: o.strategy, seed: o.seed },
+    };
+  }
   const kEst = pctSteps(k, sc, o);
   const tasks: SampleTask[] = [];
   for (let from = 0; from < o.budget; from += CHUNK)
