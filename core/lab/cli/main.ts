@@ -8,9 +8,7 @@ import { UsageError } from '../../model/errors.ts';
 import { VERBS, findVerb, CONFIG_FLAGS, GLOBAL_FLAGS, PARALLEL_VERB_NAMES, type VerbSpec, type FlagSpec } from './verbs.ts';
 import type { Runner } from '../parallel/current.ts';
 import { parseVerbArgs } from './args.ts';
-import { report } from './boundary.ts';
 import { takeGlobals } from './globals.ts';
-import { resetUserCode } from '../user-code.ts';
 import { ROOT_URL, COMPILED } from '../paths.ts';
 
 export function usage(): string {
@@ -67,7 +65,6 @@ export async function main(argv0: string[], runner?: Runner): Promise<number> {
   try {
     const g = takeGlobals(argv0); // --debug, --watchdog (read by the supervisor before the thread starts)
     debug = g.debug;
-    resetUserCode();
     const [verb, ...rest] = g.argv;
     // one line on stderr, as for any bad usage (lazymm --help prints the usage)
     if (verb === undefined) throw new UsageError(`missing command (verbs: ${VERBS.map((v) => v.name).join(', ')}; lazymm --help)`);
@@ -89,6 +86,9 @@ export async function main(argv0: string[], runner?: Runner): Promise<number> {
       process.stdout.write(verbHelp(v) + '\n');
       return 0;
     }
+    // (loaded here, not at the top: help and --version load no model code; user-code.ts and the
+    // error boundary import the series and the engine)
+    (await import('../user-code.ts')).resetUserCode();
     if (p.positional.length < spec.positionals.min)
       throw new UsageError(`${spec.name}: missing <${spec.positionals.name}> (usage: lazymm ${spec.synopsis})`);
     if (!runner && (spec.name === 'merge' || PARALLEL.has(spec.name))) {
@@ -100,6 +100,7 @@ export async function main(argv0: string[], runner?: Runner): Promise<number> {
   } catch (e) {
     // a shard's share is done: its partial result goes to stdout (parallel/flags.ts)
     if (e instanceof Error && e.name === 'ShardDone') throw e;
+    const { report } = await import('./boundary.ts');
     return report(e, debug); // one line and exit 2, 125 or 3 (cli/boundary.ts)
   }
 }
